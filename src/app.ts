@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { ContainerType } from 'type-graphql';
+import { AgentResolver, ApiKeyResolver, DatabaseResolver, NodeResolver } from '../resolvers/index.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { Config } from './config.js';
+import { ensureDemoDatabase } from './demo/demo-database.js';
+import type { Logger } from './logger.js';
+import { buildBareSchema, protectSchema } from './server/build-schema.js';
+import { createHttpServer } from './server/http.js';
+import { AgentService } from './services/agent.service.js';
+import { ensureAdmin } from './services/bootstrap.service.js';
+import { ConnectorRegistry } from './services/connector-registry.js';
+import { DatabaseService } from './services/database.service.js';
+import { openStore } from './store/open-store.js';
+
+export interface Warden {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  url: string;
+  port: number;
+  /** An admin key generated at this start (first start only), to show once. */
+  generatedAdminKey: string | undefined;
+  demoDatabaseId: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → store → databases → services → server, listening. */
+export async function startWarden(config: Config, log: Logger): Promise<Warden> {
+  const store = await openStore(config.store);
+  const connectors = new ConnectorRegistry();
+  const stopBeforeListening = async () => {
+    await connectors.closeAll();
+    await store.close();
+  };
+  try {
+    const { generatedKey } = await ensureAdmin(store, config.adminKey);
+    const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
+
+    const agents = new AgentService(store);
+    const databases = new DatabaseService(store, connectors);
+    const resolvers = new Map<unknown, unknown>([
+      [AgentResolver, new AgentResolver(agents)],
+      [ApiKeyResolver, new ApiKeyResolver()],
+      [DatabaseResolver, new DatabaseResolver(databases)],
+      [NodeResolver, new NodeResolver(agents, databases)],
+    ]);
+    const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
+    const schema = protectSchema(await buildBareSchema(container));
+
+    const http = await createHttpServer({
+      schema,
+      production: config.env === 'production',
+      authenticator: new Authenticator(store.repos.apiKeys, log),
+      agents,
+      log,
+      checkStore: () => store.ping(),
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.server.once('error', reject);
+      http.server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = http.server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/graphql`,
+      port,
+      generatedAdminKey: generatedKey,
+      demoDatabaseId,
+      stop: () =>
+        (stopped ??= (async () => {
+          await http.stop();
+          await stopBeforeListening();
+        })()),
+    };
+  } catch (error) {
+    await stopBeforeListening();
+    throw error;
+  }
+}

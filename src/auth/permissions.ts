@@ -1,0 +1,38 @@
+import { allow, type IRules } from 'graphql-shield';
+import { isAdminOrSelf } from './rules/is-admin-or-self.rule.js';
+import { isAdmin } from './rules/is-admin.rule.js';
+import { isSignedIn } from './rules/is-signed-in.rule.js';
+
+/**
+ * Who may call what. Every Query, Mutation and Subscription field is named here (a test fails when one
+ * is not); anything unnamed falls to `deny`. Object types allow their fields because reaching an
+ * object already passed the rule of the root field that returned it, and services only return what
+ * the principal may see.
+ */
+export const permissions = {
+  Query: {
+    me: isSignedIn,
+    node: isSignedIn,
+    agents: isAdmin,
+    agent: isAdmin,
+    databases: isSignedIn,
+    database: isSignedIn,
+  },
+  Mutation: {
+    registerAgent: isAdmin,
+    rotateAgentKey: isAdminOrSelf('agentId'),
+    revokeAgent: isAdmin,
+  },
+  Agent: allow,
+  AgentConnection: allow,
+  AgentEdge: allow,
+  AgentKeyPayload: allow,
+  ApiKey: allow,
+  Grant: allow,
+  ColumnMask: allow,
+  Database: allow,
+  DatabaseConnection: allow,
+  DatabaseEdge: allow,
+  DatabaseStatus: allow,
+  PageInfo: allow,
+} satisfies IRules;

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WARDEN_DATA_DIR: z.string().min(1).default('.warden'),
+  WARDEN_STORE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection string')
+    .optional(),
+  WARDEN_SECRET_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes encoded as base64')
+    .optional(),
+  WARDEN_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
+  WARDEN_DEMO: booleanFlag.default(true),
+  WARDEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  WARDEN_LLM_BASE_URL: z.url({ message: 'expected a URL' }).optional(),
+  WARDEN_LLM_API_KEY: z.string().min(1).optional(),
+  WARDEN_LLM_MODEL: z.string().min(1).optional(),
+  WARDEN_AIR_GAPPED: booleanFlag.default(false),
+});
+
+export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  dataDir: string;
+  store: StoreConfig;
+  secretKey: string | undefined;
+  adminKey: string | undefined;
+  demo: boolean;
+  redisUrl: string | undefined;
+  llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
+  airGapped: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once. A bad value throws a ConfigError naming each variable at fault. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(envSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    // Never echo the offending value: it may be a secret.
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.WARDEN_DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    store: e.WARDEN_STORE_URL
+      ? { kind: 'postgres', url: e.WARDEN_STORE_URL }
+      : { kind: 'pglite', dataDir: resolve(dataDir, 'store') },
+    secretKey: e.WARDEN_SECRET_KEY,
+    adminKey: e.WARDEN_ADMIN_KEY,
+    demo: e.WARDEN_DEMO,
+    redisUrl: e.WARDEN_REDIS_URL,
+    llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
+    airGapped: e.WARDEN_AIR_GAPPED,
+  };
+}

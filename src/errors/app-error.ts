@@ -1,0 +1,54 @@
+/** Every error Warden reports on purpose carries one of these codes (DESIGN.md, "Errors"). */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  SQL_SYNTAX = 'SQL_SYNTAX',
+  SQL_NOT_ALLOWED = 'SQL_NOT_ALLOWED',
+  QUERY_TIMEOUT = 'QUERY_TIMEOUT',
+  ROW_LIMIT = 'ROW_LIMIT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+  LLM_UNAVAILABLE = 'LLM_UNAVAILABLE',
+  LLM_BAD_OUTPUT = 'LLM_BAD_OUTPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  INTERNAL = 'INTERNAL',
+}
+
+/** One denied resource in a FORBIDDEN error. */
+export interface DeniedResource {
+  resource: string;
+  needed: string;
+  reason: string;
+}
+
+/** Structured, client-safe details attached to an error's `extensions`. */
+export interface AppErrorDetails {
+  denied?: DeniedResource[];
+  retryAfterSeconds?: number;
+  position?: number;
+  field?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The only error services, drivers and the SQL gate throw. Its message and details are shown to the
+ * caller as they are, so they must never hold a secret; put the underlying error in `cause`, which is
+ * only ever logged.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: AppErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: AppErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

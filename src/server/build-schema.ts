@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { deny, shield } from 'graphql-shield';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { resolverClasses } from '../../resolvers/index.js';
+import { permissions } from '../auth/permissions.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+
+/** The schema as type-graphql builds it from schema/ and resolvers/; printing it needs no services. */
+export async function buildBareSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: resolverClasses,
+    ...(container ? { container } : {}),
+    validate: false,
+  });
+}
+
+/** The schema with graphql-shield over every field: anything without an explicit rule is denied. */
+export function protectSchema(schema: GraphQLSchema): GraphQLSchema {
+  return applyMiddleware(
+    schema,
+    shield(permissions, {
+      fallbackRule: deny,
+      fallbackError: () => new AppError(ErrorCode.FORBIDDEN, 'You may not use this field.'),
+      // AppErrors thrown by resolvers reach the client as they are; anything else is masked by formatError.
+      allowExternalErrors: true,
+      debug: false,
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { errorReportingPlugin } from '../../plugins/error-reporting.plugin.js';
+import { queryLimitRules } from '../../plugins/query-limits.js';
+import { keyFromHeaders } from '../auth/api-key.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { formatError } from '../errors/format-error.js';
+import type { Logger } from '../logger.js';
+import type { AgentService } from '../services/agent.service.js';
+import type { RequestContext } from './context.js';
+import { createLoaders } from './loaders.js';
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  production: boolean;
+  authenticator: Authenticator;
+  agents: AgentService;
+  log: Logger;
+  /** Checks the store; throws when it is not reachable. */
+  checkStore: () => Promise<void>;
+}
+
+export interface HttpServer {
+  server: Server;
+  apollo: ApolloServer<RequestContext>;
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Express 5 + Apollo Server 5 at /graphql, with /healthz. Call `server.listen` to serve. */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { log } = options;
+  const app = express();
+  const server = createServer(app);
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    validationRules: queryLimitRules(),
+    formatError,
+    logger: {
+      debug: (message) => log.debug(message),
+      info: (message) => log.info(message),
+      warn: (message) => log.warn(message),
+      error: (message) => log.error(message),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      errorReportingPlugin(),
+      options.production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: { initialState: { pollForSchemaUpdates: false } } }),
+    ],
+  });
+  await apollo.start();
+
+  app.use(requestId);
+  app.get('/healthz', async (_req, res) => {
+    const started = performance.now();
+    try {
+      await options.checkStore();
+      res.json({ status: 'ok', store: { ok: true, latencyMs: Math.round(performance.now() - started) } });
+    } catch (error) {
+      log.error({ err: error }, 'health check: store unreachable');
+      res.status(503).json({ status: 'unavailable', store: { ok: false } });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<RequestContext> => {
+        const id = res.locals.requestId as string;
+        const principal = await options.authenticator
+          .authenticate(keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }))
+          .catch((error: unknown) => {
+            if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
+              log.info({ requestId: id, remoteAddress: req.socket.remoteAddress }, 'refused an API key');
+              throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+            }
+            throw error;
+          });
+        return {
+          requestId: id,
+          principal,
+          loaders: createLoaders(options.agents),
+          log: log.child({ requestId: id, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }),
+        };
+      },
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: ErrorCode.NOT_FOUND } }] });
+  });
+  app.use(requestErrors(log));
+
+  return {
+    server,
+    apollo,
+    stop: async () => {
+      await apollo.stop();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const requestId: RequestHandler = (req, res, next) => {
+  const given = req.get('x-request-id');
+  const id = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('x-request-id', id);
+  next();
+};
+
+/** Body-parser failures and anything else thrown before GraphQL: a typed GraphQL-shaped error, never a stack. */
+function requestErrors(log: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    const requestId = res.locals.requestId as string | undefined;
+    const type = (error as { type?: unknown } | null)?.type;
+    if (type === 'entity.parse.failed') {
+      res.status(400).json(errorBody('The request body is not valid JSON.', ErrorCode.BAD_USER_INPUT, requestId));
+    } else if (type === 'entity.too.large') {
+      res.status(413).json(errorBody('The request body is larger than 1 MB.', ErrorCode.BAD_USER_INPUT, requestId));
+    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      res.status(415).json(errorBody('The request body must be UTF-8 JSON.', ErrorCode.BAD_USER_INPUT, requestId));
+    } else {
+      log.error({ err: error, requestId }, 'request failed before GraphQL');
+      res.status(500).json(errorBody('Unexpected error. Quote the request id to your administrator.', ErrorCode.INTERNAL, requestId));
+    }
+  };
+}
+
+function errorBody(message: string, code: ErrorCode, requestId: string | undefined) {
+  return { errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }] };
+}

@@ -1,0 +1,101 @@
+import type { AgentRecord, ApiKeyRecord, DatabaseRecord, GrantRecord } from '../store/repositories/index.js';
+import type { AgentRole, AgentStatus, GrantAction, GrantScope } from '../store/store-schema.js';
+
+/** What services hand out: camelCase, no secrets, independent of GraphQL and of the store's rows. */
+export interface Agent {
+  id: string;
+  name: string;
+  description: string | null;
+  role: AgentRole;
+  status: AgentStatus;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface ApiKey {
+  id: string;
+  agentId: string;
+  label: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface Database {
+  id: string;
+  name: string;
+  engine: string;
+  description: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Grant {
+  id: string;
+  agentId: string;
+  databaseId: string;
+  scope: GrantScope;
+  schemaName: string | null;
+  tableName: string | null;
+  columns: string[] | null;
+  actions: GrantAction[];
+  rowFilter: string | null;
+  columnMasks: { column: string; expression: string }[];
+  rowCap: number | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export function toAgent(r: AgentRecord): Agent {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    role: r.role,
+    status: r.status,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export function toApiKey(r: ApiKeyRecord): ApiKey {
+  return {
+    id: r.id,
+    agentId: r.agent_id,
+    label: r.label,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export function toDatabase(r: DatabaseRecord): Database {
+  return {
+    id: r.id,
+    name: r.name,
+    engine: r.engine,
+    description: r.description,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toGrant(r: GrantRecord): Grant {
+  return {
+    id: r.id,
+    agentId: r.agent_id,
+    databaseId: r.database_id,
+    scope: r.scope,
+    schemaName: r.schema_name,
+    tableName: r.table_name,
+    columns: r.columns,
+    actions: r.actions,
+    rowFilter: r.row_filter,
+    columnMasks: Object.entries(r.column_masks ?? {}).map(([column, expression]) => ({ column, expression })),
+    rowCap: r.row_cap,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+  };
+}

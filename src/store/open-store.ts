@@ -1,0 +1,91 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { StoreConfig } from '../config.js';
+import { openPGliteClient } from '../../plugins/drivers/pglite/pglite-client.js';
+import { PGliteDialect } from '../../plugins/drivers/pglite/pglite-dialect.js';
+import { migrateToLatest } from './migrate.js';
+import { createRepositories, type Repositories } from './repositories/index.js';
+import type { StoreSchema } from './store-schema.js';
+
+export type StoreDb = Kysely<StoreSchema>;
+
+interface StoreHandle {
+  readonly kind: StoreConfig['kind'];
+  readonly db: StoreDb;
+  close(): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: StoreConfig['kind'];
+  readonly db: StoreDb;
+  readonly repos: Repositories;
+  /** Round-trips to the store; throws when it cannot. */
+  ping(): Promise<void>;
+  /**
+   * Runs `work` in one transaction: all of it lands or none of it does. With `lock`, the transaction
+   * first takes a store-wide advisory lock of that name, so replicas doing the same work queue up.
+   */
+  transaction<T>(work: (repos: Repositories) => Promise<T>, options?: { lock?: string }): Promise<T>;
+  close(): Promise<void>;
+}
+
+function toStore(handle: StoreHandle): Store {
+  const { db } = handle;
+  return {
+    kind: handle.kind,
+    db,
+    repos: createRepositories(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    transaction: (work, options) =>
+      db.transaction().execute(async (trx) => {
+        if (options?.lock) await sql`select pg_advisory_xact_lock(hashtext(${options.lock}))`.execute(trx);
+        return work(createRepositories(trx));
+      }),
+    close: handle.close,
+  };
+}
+
+/** Opens the control-plane store (PGlite in a folder, or PostgreSQL) and migrates it to the newest schema. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const store = toStore(config.kind === 'postgres' ? openPostgres(config.url) : await openPGlite(config.dataDir));
+  try {
+    await migrateToLatest(store.db as Kysely<unknown>);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+function openPostgres(url: string): StoreHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'warden-store',
+  });
+  // An idle client losing its connection must not take the process down; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPGlite(dataDir: string): Promise<StoreHandle> {
+  const client = await openPGliteClient(dataDir);
+  const db = new Kysely<StoreSchema>({ dialect: new PGliteDialect(client) });
+  return {
+    kind: 'pglite',
+    db,
+    close: async () => {
+      await db.destroy();
+      if (!client.closed) await client.close();
+    },
+  };
+}

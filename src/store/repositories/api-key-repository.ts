@@ -1,0 +1,92 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { StoreDb } from '../open-store.js';
+import type { AgentRole, AgentStatus, ApiKeysTable } from '../store-schema.js';
+
+export type ApiKeyRecord = Selectable<ApiKeysTable>;
+
+/** A key together with what authentication needs to know about its agent. */
+export interface KeyWithAgent extends ApiKeyRecord {
+  agent_name: string;
+  agent_role: AgentRole;
+  agent_status: AgentStatus;
+}
+
+export class ApiKeyRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  async insert(key: Insertable<ApiKeysTable>): Promise<ApiKeyRecord> {
+    return this.db.insertInto('api_keys').values(key).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async findWithAgent(id: string): Promise<KeyWithAgent | undefined> {
+    return this.db
+      .selectFrom('api_keys')
+      .innerJoin('agents', 'agents.id', 'api_keys.agent_id')
+      .selectAll('api_keys')
+      .select(['agents.name as agent_name', 'agents.role as agent_role', 'agents.status as agent_status'])
+      .where('api_keys.id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async findById(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listForAgents(agentIds: readonly string[]): Promise<ApiKeyRecord[]> {
+    if (agentIds.length === 0) return [];
+    return this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('agent_id', 'in', agentIds)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async countActiveForAgent(agentId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('agent_id', '=', agentId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Revokes every active key of the agent, except `keepId` when given. Returns the revoked ids. */
+  async revokeForAgent(agentId: string, at: Date, keepId?: string): Promise<string[]> {
+    let query = this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('agent_id', '=', agentId)
+      .where('revoked_at', 'is', null);
+    if (keepId) query = query.where('id', '!=', keepId);
+    const rows = await query.returning('id').execute();
+    return rows.map((r) => r.id);
+  }
+
+  async revoke(id: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Replaces the secret of a key in place (used for the key given by WARDEN_ADMIN_KEY). */
+  async upsert(key: Insertable<ApiKeysTable>): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values(key)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ secret_hash: key.secret_hash, agent_id: key.agent_id, revoked_at: null }),
+      )
+      .execute();
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+}
