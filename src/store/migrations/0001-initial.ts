@@ -1,6 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 
-/** The first control-plane schema: agents, their keys, databases, grants and the audit log. */
+/**
+ * The first control-plane schema: agents, their keys, databases, grants and the audit log.
+ * created_at is kept to the millisecond, as JavaScript dates are, so a (created_at, id) cursor
+ * round-trips exactly.
+ */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('agents')
@@ -9,7 +13,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('description', 'text')
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('ADMIN', 'AGENT')`))
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ACTIVE', 'REVOKED')`))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   // A name belongs to one active agent at a time; a revoked agent's name may be registered again.
@@ -28,7 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
     .addColumn('secret_hash', 'text', (c) => c.notNull())
     .addColumn('label', 'text')
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_used_at', 'timestamptz')
     .addColumn('expires_at', 'timestamptz')
     .addColumn('revoked_at', 'timestamptz')
@@ -44,7 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('config', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('secret_ciphertext', 'text')
     .addColumn('secret_key_id', 'text')
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
@@ -65,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('row_cap', 'integer', (c) => c.check(sql`row_cap > 0`))
     .addColumn('expires_at', 'timestamptz')
     .addColumn('created_by', 'text')
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('grants_agent').on('grants').column('agent_id').execute();
