@@ -193,12 +193,14 @@ export function generateShopData(seed = 20240101): ShopData {
   }
 
   const products: Row[] = [];
-  const prices: number[] = [0];
+  const prices: number[] = [0]; // in cents, by product id
   for (let id = 1; id <= SHOP_SIZES.products; id++) {
     const categoryIndex = (id - 1) % CATEGORIES.length;
     const [, , models, low, high] = CATEGORIES[categoryIndex] as (typeof CATEGORIES)[number];
-    const price = Math.round((low + random.next() ** 2 * (high - low)) * 100) / 100 - 0.01;
-    prices.push(price);
+    // Prices end in .99 and are kept in whole cents, so totals add up exactly.
+    const priceCents = Math.round(low + random.next() ** 2 * (high - low)) * 100 - 1;
+    const price = priceCents / 100;
+    prices.push(priceCents);
     products.push({
       id,
       sku: `SKU-${String(categoryIndex + 1).padStart(2, '0')}-${String(id).padStart(5, '0')}`,
@@ -221,20 +223,20 @@ export function generateShopData(seed = 20240101): ShopData {
     const status = random.weighted([
       ['delivered', 62], ['shipped', 10], ['paid', 8], ['pending', 6], ['cancelled', 9], ['refunded', 5],
     ] as const);
-    let total = 0;
+    let totalCents = 0;
     const lines = random.weighted([[1, 40], [2, 30], [3, 18], [4, 8], [5, 4]] as const);
     for (let line = 0; line < lines; line++) {
       const productId = random.int(1, SHOP_SIZES.products);
       const quantity = random.weighted([[1, 75], [2, 17], [3, 6], [5, 2]] as const);
       const discount = random.weighted([[0, 80], [0.1, 12], [0.2, 6], [0.5, 2]] as const);
-      const unitPrice = prices[productId] as number;
-      total += Math.round(unitPrice * quantity * (1 - discount) * 100) / 100;
+      const unitCents = prices[productId] as number;
+      totalCents += Math.round(unitCents * quantity * (1 - discount));
       orderItems.push({
         id: orderItems.length + 1,
         order_id: id,
         product_id: productId,
         quantity,
-        unit_price: money(unitPrice),
+        unit_price: money(unitCents / 100),
         discount: money(discount),
       });
     }
@@ -246,7 +248,7 @@ export function generateShopData(seed = 20240101): ShopData {
       ordered_at: at(orderedAt),
       shipped_at: shipped ? at(orderedAt + random.int(1, 5) * DAY_MS) : null,
       shipping_country: random.next() < 0.95 ? (customer.country as string) : random.pick(PLACES)[0],
-      total: money(total),
+      total: money(totalCents / 100),
     });
   }
 

@@ -27,19 +27,24 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
   };
+  // Set by the server on errors raised before a request context exists; kept so the log can be searched.
+  const requestId = formatted.extensions?.requestId;
+  const trace = typeof requestId === 'string' ? { requestId } : {};
   const original = unwrapResolverError(error);
   if (original instanceof AppError) {
-    if (original.code === ErrorCode.INTERNAL) return { message: INTERNAL_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL } };
-    return { message: original.message, ...where, extensions: { ...original.details, code: original.code } };
+    if (original.code === ErrorCode.INTERNAL) {
+      return { message: INTERNAL_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL, ...trace } };
+    }
+    return { message: original.message, ...where, extensions: { ...original.details, code: original.code, ...trace } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && OUR_CODES.has(code) && code !== ErrorCode.INTERNAL) {
-    return { message: formatted.message, ...where, extensions: { code } };
+    return { message: formatted.message, ...where, extensions: { code, ...trace } };
   }
   if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
-    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code, ...trace } };
   }
-  return { message: INTERNAL_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL } };
+  return { message: INTERNAL_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL, ...trace } };
 }
 
 /** Whether an error would be masked as INTERNAL (and so must be logged in full). */

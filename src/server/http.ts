@@ -12,7 +12,7 @@ import { queryLimitRules } from '../../plugins/query-limits.js';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
-import { formatError } from '../errors/format-error.js';
+import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { RequestContext } from './context.js';
@@ -47,6 +47,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     csrfPrevention: true,
+    // main.ts owns shutdown; Apollo's own signal handlers would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
@@ -91,9 +93,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
           .catch((error: unknown) => {
             if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
               log.info({ requestId: id, remoteAddress: req.socket.remoteAddress }, 'refused an API key');
-              throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+              throw new GraphQLError(error.message, {
+                extensions: { code: error.code, requestId: id, http: { status: 401 } },
+              });
             }
-            throw error;
+            log.error({ err: error, requestId: id }, 'request failed');
+            throw new GraphQLError(INTERNAL_MESSAGE, {
+              extensions: { code: ErrorCode.INTERNAL, requestId: id, http: { status: 500 } },
+            });
           });
         return {
           requestId: id,
@@ -141,7 +148,7 @@ function requestErrors(log: Logger): ErrorRequestHandler {
       res.status(415).json(errorBody('The request body must be UTF-8 JSON.', ErrorCode.BAD_USER_INPUT, requestId));
     } else {
       log.error({ err: error, requestId }, 'request failed before GraphQL');
-      res.status(500).json(errorBody('Unexpected error. Quote the request id to your administrator.', ErrorCode.INTERNAL, requestId));
+      res.status(500).json(errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
     }
   };
 }

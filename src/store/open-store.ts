@@ -51,7 +51,7 @@ function toStore(handle: StoreHandle): Store {
 export async function openStore(config: StoreConfig): Promise<Store> {
   const store = toStore(config.kind === 'postgres' ? openPostgres(config.url) : await openPGlite(config.dataDir));
   try {
-    await migrateToLatest(store.db as Kysely<unknown>);
+    await migrateToLatest(store.db);
   } catch (error) {
     await store.close();
     throw error;

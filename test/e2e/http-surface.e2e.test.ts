@@ -145,6 +145,9 @@ describe.skipIf(!pgUp)('when the store goes away', () => {
       expect(res.text).not.toContain(db.name);
       expect(res.text).not.toContain('127.0.0.1');
       expectNoStack(res.text);
+      const logged = server.logs.map((line) => JSON.parse(line) as { msg: string; requestId?: string; err?: unknown });
+      const failure = logged.find((line) => line.msg === 'request failed' && line.requestId === error?.extensions.requestId);
+      expect(failure?.err).toBeDefined();
       const health = await fetch(server.url.replace('/graphql', '/healthz'));
       expect(health.status).toBe(503);
       expect(await health.text()).not.toContain(db.name);

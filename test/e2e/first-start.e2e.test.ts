@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PGliteDriver } from '../../plugins/drivers/pglite/pglite-driver.js';
+import { generateShopData } from '../../src/demo/shop-seed.js';
+import { postGraphQL } from '../helpers/test-server.js';
+import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
+
+const run = promisify(execFile);
+const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
+
+/** The README's shell examples that call the gateway, pointed at this test's port. */
+async function readmeCurlExamples(baseUrl: string): Promise<string[]> {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((m) => m[1] as string)
+    .filter((block) => block.includes('curl '))
+    .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl));
+}
+
+describe('npm start on a clean data directory', () => {
+  let dataDir: string;
+  let first: SpawnedGateway | undefined;
+  let adminKey: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'warden-start-'));
+    first = await spawnGateway({ WARDEN_DATA_DIR: dataDir });
+    adminKey = first.stdout().match(KEY_PATTERN)?.[0] ?? '';
+  }, 90_000);
+  afterAll(async () => {
+    await first?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints an admin key exactly once, outside the JSON log', () => {
+    expect(adminKey).not.toBe('');
+    expect(first!.stdout().match(KEY_PATTERN)).toHaveLength(1);
+    const logLines = first!.stdout().split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.some((line) => line.includes(adminKey))).toBe(false);
+  });
+
+  it('runs the README examples as written', async () => {
+    const examples = await readmeCurlExamples(first!.baseUrl);
+    expect(examples).toHaveLength(2);
+    const outputs: unknown[] = [];
+    for (const example of examples) {
+      const { stdout } = await run('bash', ['-c', example], { env: { ...process.env, WARDEN_KEY: adminKey } });
+      outputs.push(JSON.parse(stdout));
+    }
+    expect(outputs[0]).toEqual({
+      data: {
+        me: { name: 'admin', role: 'ADMIN' },
+        databases: { edges: [{ node: { id: expect.stringMatching(/^db_/), name: 'shop', engine: 'pglite', status: { state: 'AVAILABLE' } } }] },
+      },
+    });
+    expect(outputs[1]).toMatchObject({
+      data: { registerAgent: { agent: { name: 'reporting-bot', role: 'AGENT' }, key: expect.stringMatching(/^wdn_/) } },
+    });
+  });
+
+  it('answers /healthz', async () => {
+    const res = await fetch(`${first!.baseUrl}/healthz`);
+    expect(res.status).toBe(200);
+  });
+
+  it('stops cleanly on SIGTERM, and a second start keeps agents and prints no key', async () => {
+    expect(await first!.stop()).toBe(0);
+    const second = await spawnGateway({ WARDEN_DATA_DIR: dataDir });
+    try {
+      expect(second.stdout().match(KEY_PATTERN)).toBeNull();
+      const agents = await postGraphQL<{ agents: { edges: { node: { name: string } }[] } }>(
+        `${second.baseUrl}/graphql`,
+        '{ agents { edges { node { name } } } }',
+        undefined,
+        adminKey,
+      );
+      expect(agents.body.data?.agents.edges.map((e) => e.node.name)).toEqual(['admin', 'reporting-bot']);
+      const databases = await postGraphQL<{ databases: { totalCount: number } }>(
+        `${second.baseUrl}/graphql`,
+        '{ databases { totalCount } }',
+        undefined,
+        adminKey,
+      );
+      expect(databases.body.data?.databases.totalCount).toBe(1);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 90_000);
+
+  it('left the demo shop loaded with the generated rows', async () => {
+    const shop = await PGliteDriver.open({ dataDir: join(dataDir, 'shop') });
+    try {
+      const expected = generateShopData();
+      for (const table of ['customers', 'products', 'orders', 'order_items', 'reviews', 'categories'] as const) {
+        const { rows } = await shop.execute(`select count(*)::int as n from ${table}`);
+        expect(rows[0]?.n, table).toBe(expected[table].length);
+      }
+      const { rows } = await shop.execute('select sum(total)::text as revenue from orders');
+      const cents = expected.orders.reduce((sum, o) => sum + Math.round(Number(o.total) * 100), 0);
+      expect(rows[0]?.revenue).toBe((cents / 100).toFixed(2));
+    } finally {
+      await shop.close();
+    }
+  });
+});

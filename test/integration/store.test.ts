@@ -1,0 +1,136 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreConfig } from '../../src/config.js';
+import { ensureAdmin } from '../../src/services/bootstrap.service.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { openStore } from '../../src/store/open-store.js';
+import { serviceAvailable } from '../helpers/services.js';
+import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
+import { postGraphQL, startTestServer } from '../helpers/test-server.js';
+
+const pgUp = await serviceAvailable('postgres');
+
+interface StoreKind {
+  name: string;
+  available: boolean;
+  /** A fresh, empty store location, and how to throw it away. */
+  create(): Promise<{ config: StoreConfig; dataDir: string; dispose(): Promise<void> }>;
+}
+
+const kinds: StoreKind[] = [
+  {
+    name: 'pglite',
+    available: true,
+    create: async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'warden-store-'));
+      return {
+        config: { kind: 'pglite', dataDir: join(dataDir, 'store') },
+        dataDir,
+        dispose: () => rm(dataDir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    available: pgUp,
+    create: async () => {
+      const db: TempPostgres = await createTempPostgres();
+      const dataDir = await mkdtemp(join(tmpdir(), 'warden-store-'));
+      return {
+        config: { kind: 'postgres', url: db.url },
+        dataDir,
+        dispose: async () => {
+          await db.drop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+for (const kind of kinds) {
+  describe.skipIf(!kind.available)(`the ${kind.name} store`, () => {
+    let location: Awaited<ReturnType<StoreKind['create']>>;
+
+    beforeAll(async () => {
+      location = await kind.create();
+    });
+    afterAll(async () => {
+      await location?.dispose();
+    });
+
+    it('migrates once, and migrating again changes nothing', async () => {
+      const store = await openStore(location.config);
+      try {
+        const tables = await sql<{ table_name: string }>`
+          select table_name from information_schema.tables where table_schema = 'public' order by table_name
+        `.execute(store.db);
+        expect(tables.rows.map((r) => r.table_name)).toEqual(
+          expect.arrayContaining(['agents', 'api_keys', 'audit_events', 'databases', 'grants']),
+        );
+        expect(await migrateToLatest(store.db)).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      const reopened = await openStore(location.config);
+      await reopened.close();
+    });
+
+    it('generates an admin key on first start only, and honours WARDEN_ADMIN_KEY', async () => {
+      const store = await openStore(location.config);
+      try {
+        const first = await ensureAdmin(store, undefined);
+        expect(first.generatedKey).toMatch(/^wdn_/);
+        const second = await ensureAdmin(store, undefined);
+        expect(second).toEqual({ adminId: first.adminId, generatedKey: undefined });
+        const configured = await ensureAdmin(store, 'a-configured-admin-key-of-some-length');
+        expect(configured).toEqual({ adminId: first.adminId, generatedKey: undefined });
+        const stored = await store.repos.apiKeys.findById('key_configured_admin');
+        expect(stored?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(JSON.stringify(stored)).not.toContain('a-configured-admin-key');
+        await ensureAdmin(store, undefined);
+        expect((await store.repos.apiKeys.findById('key_configured_admin'))?.revoked_at).toBeInstanceOf(Date);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps agents across a gateway restart', async () => {
+      const adminKey = 'restart-admin-key-0123456789abcdef';
+      const first = await startTestServer({ store: location.config, dataDir: location.dataDir, adminKey });
+      const registered = await first.graphql<{ registerAgent: { key: string; agent: { id: string } } }>(
+        'mutation { registerAgent(input: { name: "survivor" }) { key agent { id } } }',
+        undefined,
+        adminKey,
+      );
+      const { key, agent } = registered.body.data!.registerAgent;
+      await first.stop();
+
+      const second = await startTestServer({ store: location.config, dataDir: location.dataDir, adminKey });
+      try {
+        const me = await postGraphQL<{ me: { id: string; name: string } }>(second.url, '{ me { id name } }', undefined, key);
+        expect(me.body.data?.me).toEqual({ id: agent.id, name: 'survivor' });
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+}
+
+describe.skipIf(!pgUp)('two gateways starting at once on one new PostgreSQL store', () => {
+  it('migrate and bootstrap without tripping over each other', async () => {
+    const db = await createTempPostgres();
+    try {
+      const stores = await Promise.all([openStore({ kind: 'postgres', url: db.url }), openStore({ kind: 'postgres', url: db.url })]);
+      const results = await Promise.all(stores.map((s) => ensureAdmin(s, undefined)));
+      expect(results.filter((r) => r.generatedKey !== undefined)).toHaveLength(1);
+      expect(results[0]?.adminId).toBe(results[1]?.adminId);
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await db.drop();
+    }
+  });
+});

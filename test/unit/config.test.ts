@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to port 4000, loopback, an embedded store under ./.warden and the demo on', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.store).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/\/\.warden\/store$/) });
+    expect(config.demo).toBe(true);
+    expect(config.env).toBe('development');
+  });
+
+  it('uses PostgreSQL for the store when WARDEN_STORE_URL is set', () => {
+    const config = loadConfig({ WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db.internal:5432/warden' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', WARDEN_ADMIN_KEY: '' })).toMatchObject({ port: 4000, adminKey: undefined });
+  });
+
+  it('names every bad variable and never echoes its value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', WARDEN_ADMIN_KEY: 'short-secret', WARDEN_STORE_URL: 'mysql://x', WARDEN_DEMO: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'WARDEN_ADMIN_KEY', 'WARDEN_STORE_URL', 'WARDEN_DEMO']) expect(message).toContain(name);
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('requires WARDEN_SECRET_KEY to be 32 bytes of base64', () => {
+    expect(() => loadConfig({ WARDEN_SECRET_KEY: 'abc' })).toThrow(/WARDEN_SECRET_KEY: expected 32 bytes/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ WARDEN_SECRET_KEY: key }).secretKey).toBe(key);
+  });
+});
