@@ -1,8 +1,20 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from './connection.js';
 import { DatabaseState } from './enums.js';
 import { Node } from './node.interface.js';
 import { DateTimeScalar } from './scalars.js';
+
+@ObjectType({ description: 'One address of a database, in failover order.' })
+export class EndpointStatus {
+  @Field(() => String, { description: 'host:port' })
+  address!: string;
+
+  @Field(() => Boolean)
+  healthy!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why it was last marked down.' })
+  lastError!: string | null;
+}
 
 @ObjectType({ description: 'Whether Warden can reach a database right now.' })
 export class DatabaseStatus {
@@ -14,6 +26,54 @@ export class DatabaseStatus {
 
   @Field(() => String, { nullable: true, description: 'Why it is unavailable.' })
   message!: string | null;
+
+  @Field(() => String, { nullable: true })
+  serverVersion!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Round trip of the check.' })
+  latencyMs!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The endpoint (host:port) serving now; null for embedded engines.' })
+  activeEndpoint!: string | null;
+
+  @Field(() => [EndpointStatus])
+  endpoints!: EndpointStatus[];
+}
+
+@ObjectType({ description: 'Connection pool and timeout settings of a database.' })
+export class PoolSettings {
+  @Field(() => Int)
+  maxConnections!: number;
+
+  @Field(() => Int)
+  idleTimeoutMs!: number;
+
+  @Field(() => Int)
+  acquireTimeoutMs!: number;
+
+  @Field(() => Int)
+  connectTimeoutMs!: number;
+
+  @Field(() => Int)
+  statementTimeoutMs!: number;
+}
+
+@ObjectType({ description: 'The outcome of a connection test. Nothing is saved by a test.' })
+export class ConnectionTestResult {
+  @Field(() => Boolean)
+  ok!: boolean;
+
+  @Field(() => String, { description: 'What happened, in plain words (the driver’s reason when it failed).' })
+  message!: string;
+
+  @Field(() => String, { nullable: true })
+  serverVersion!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endpoint!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  latencyMs!: number | null;
 }
 
 @ObjectType({ implements: Node, description: 'A database registered with Warden.' })
@@ -35,6 +95,12 @@ export class Database implements Node {
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
+
+  @Field(() => String, { description: 'The connection string with every credential masked. Admins only.' })
+  connection!: string;
+
+  @Field(() => PoolSettings, { description: 'Admins only.' })
+  pool!: PoolSettings;
 }
 
 @ObjectType()

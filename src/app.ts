@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { ContainerType } from 'type-graphql';
 import { AgentResolver, ApiKeyResolver, DatabaseResolver, NodeResolver } from '../resolvers/index.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -10,6 +11,9 @@ import { buildBareSchema, protectSchema } from './server/build-schema.js';
 import { createHttpServer } from './server/http.js';
 import { AgentService } from './services/agent.service.js';
 import { ensureAdmin } from './services/bootstrap.service.js';
+import { DriverRegistry } from '../plugins/drivers/registry.js';
+import { loadSecretBox } from './secrets/load-secret-key.js';
+import { CatalogService } from './services/catalog.service.js';
 import { ConnectorRegistry } from './services/connector-registry.js';
 import { DatabaseService } from './services/database.service.js';
 import { openStore } from './store/open-store.js';
@@ -21,6 +25,8 @@ export interface Warden {
   /** An admin key generated at this start (first start only), to show once. */
   generatedAdminKey: string | undefined;
   demoDatabaseId: string | undefined;
+  /** Internal counters, for tests and diagnostics. */
+  metrics: { catalogIntrospections(): number };
   stop(): Promise<void>;
 }
 
@@ -36,12 +42,21 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const { generatedKey } = await ensureAdmin(store, config.adminKey);
     const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
 
+    const { box: secrets } = await loadSecretBox({
+      secretKey: config.secretKey,
+      previousKeys: config.previousSecretKeys,
+      keyFile: join(config.dataDir, 'secret.key'),
+    });
+    const catalog = new CatalogService(connectors);
     const agents = new AgentService(store);
-    const databases = new DatabaseService(store, connectors);
+    const databases = new DatabaseService(store, connectors, new DriverRegistry(), catalog, secrets, { maxConnections: config.maxConnections }, log);
+    await databases.openAll();
+    const resealed = await databases.resealStaleSecrets();
+    if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
     const resolvers = new Map<unknown, unknown>([
       [AgentResolver, new AgentResolver(agents)],
       [ApiKeyResolver, new ApiKeyResolver()],
-      [DatabaseResolver, new DatabaseResolver(databases)],
+      [DatabaseResolver, new DatabaseResolver(databases, catalog)],
       [NodeResolver, new NodeResolver(agents, databases)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
@@ -52,6 +67,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       production: config.env === 'production',
       authenticator: new Authenticator(store.repos.apiKeys, log),
       agents,
+      catalog,
       log,
       checkStore: () => store.ping(),
     });
@@ -67,6 +83,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       port,
       generatedAdminKey: generatedKey,
       demoDatabaseId,
+      metrics: { catalogIntrospections: () => catalog.introspections },
       stop: () =>
         (stopped ??= (async () => {
           await http.stop();

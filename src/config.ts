@@ -19,7 +19,15 @@ const envSchema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes encoded as base64')
     .optional(),
+  WARDEN_SECRET_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'expected comma-separated keys, each 32 bytes encoded as base64',
+    )
+    .optional(),
   WARDEN_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
+  WARDEN_MAX_CONNECTIONS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10_000).default(200),
   WARDEN_DEMO: booleanFlag.default(true),
   WARDEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   WARDEN_LLM_BASE_URL: z.url({ message: 'expected a URL' }).optional(),
@@ -38,6 +46,9 @@ export interface Config {
   dataDir: string;
   store: StoreConfig;
   secretKey: string | undefined;
+  previousSecretKeys: string[];
+  /** Cap on connections to all registered databases together. */
+  maxConnections: number;
   adminKey: string | undefined;
   demo: boolean;
   redisUrl: string | undefined;
@@ -63,6 +74,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (e.WARDEN_STORE_URL && !e.WARDEN_SECRET_KEY) {
+    // Every replica must read the credentials the others sealed, so the key cannot be a local file.
+    throw new ConfigError(['WARDEN_SECRET_KEY: required when WARDEN_STORE_URL is set (32 bytes, base64; e.g. `openssl rand -base64 32`)']);
+  }
   const dataDir = resolve(e.WARDEN_DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -74,6 +89,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? { kind: 'postgres', url: e.WARDEN_STORE_URL }
       : { kind: 'pglite', dataDir: resolve(dataDir, 'store') },
     secretKey: e.WARDEN_SECRET_KEY,
+    previousSecretKeys: e.WARDEN_SECRET_KEY_PREVIOUS?.split(',').map((k) => k.trim()) ?? [],
+    maxConnections: e.WARDEN_MAX_CONNECTIONS,
     adminKey: e.WARDEN_ADMIN_KEY,
     demo: e.WARDEN_DEMO,
     redisUrl: e.WARDEN_REDIS_URL,

@@ -1,22 +1,120 @@
+import type { z } from 'zod';
+import type { Catalog } from './catalog.js';
+import type { RowQuery } from './row-query.js';
+
 /**
- * The contract between Warden and a database engine. Everything outside plugins/drivers works through
- * it and never through an engine's own client library.
+ * The driver SDK: the contract between Warden and a database engine. Built-in drivers (postgres,
+ * mysql, pglite, mongodb) are written against it, and so is a third-party driver: a package exporting
+ * a `DriverFactory`. Nothing outside plugins/drivers talks to an engine's client library.
+ * docs/drivers.md has a worked example.
  */
-export interface DriverQueryResult {
+
+/** Pool and timeout settings, per database. */
+export interface PoolSettings {
+  /** Most open connections to this database. */
+  maxConnections: number;
+  /** An idle connection is closed after this long. */
+  idleTimeoutMs: number;
+  /** How long a query waits for a free connection before DATABASE_UNAVAILABLE. */
+  acquireTimeoutMs: number;
+  /** How long opening a connection may take before the endpoint counts as down. */
+  connectTimeoutMs: number;
+  /** Longest a statement may run before QUERY_TIMEOUT. */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_SETTINGS: PoolSettings = {
+  maxConnections: 10,
+  idleTimeoutMs: 30_000,
+  acquireTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+};
+
+export interface ExecuteOptions {
+  /** Run inside a READ ONLY transaction. */
+  readOnly: boolean;
+  /** Overrides the pool's statementTimeoutMs (never raises it). */
+  timeoutMs?: number | undefined;
+  /** Return at most this many rows; `truncated` says whether there were more. */
+  maxRows?: number | undefined;
+}
+
+export interface ResultColumn {
+  name: string;
+  /** The engine's type name for the column, when it reports one. */
+  dataType: string | null;
+}
+
+export interface QueryResult {
+  columns: ResultColumn[];
   rows: Record<string, unknown>[];
-  /** Rows returned, or rows changed for a write. */
+  /** Rows returned, or rows changed by a write. */
   rowCount: number;
+  truncated: boolean;
 }
 
-export interface StatementRunner {
-  execute(sql: string, params?: readonly unknown[]): Promise<DriverQueryResult>;
+export interface ConnectionCheck {
+  serverVersion: string;
+  /** `host:port` of the endpoint that answered (null for embedded engines). */
+  endpoint: string | null;
+  latencyMs: number;
 }
 
-export interface DatabaseDriver extends StatementRunner {
+export interface EndpointState {
+  address: string;
+  healthy: boolean;
+  /** Why it was last marked down, in words safe to show. */
+  lastError: string | null;
+}
+
+export interface DriverStatus {
+  /** The endpoint serving now, or null when none is (or the engine is embedded). */
+  activeEndpoint: string | null;
+  endpoints: EndpointState[];
+}
+
+export interface DatabaseDriver {
   readonly engine: string;
-  /** Round-trips to the database; throws an AppError(DATABASE_UNAVAILABLE) when it cannot. */
-  testConnection(): Promise<void>;
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T>;
+  /** Opens (or reuses) a connection and asks the server its version. Throws AppError(DATABASE_UNAVAILABLE). */
+  testConnection(): Promise<ConnectionCheck>;
+  /** The whole catalog in a fixed, small number of round trips, whatever the number of tables. */
+  introspect(): Promise<Catalog>;
+  /**
+   * Runs one statement with bound parameters. SQL engines only; the statement has already been through
+   * the SQL gate. Throws AppError: DATABASE_UNAVAILABLE, QUERY_TIMEOUT, or BAD_USER_INPUT for an error
+   * the database reports about the statement.
+   */
+  execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult>;
+  /** Runs a typed row query (engines that do not speak SQL implement this instead of execute). */
+  selectRows?(query: RowQuery, options: ExecuteOptions): Promise<QueryResult>;
+  status(): DriverStatus;
+  /** Closes every connection. The driver is unusable afterwards. */
   close(): Promise<void>;
 }
+
+export interface DriverContext {
+  pool: PoolSettings;
+}
+
+export interface DriverFactory<Config extends Record<string, unknown> = Record<string, unknown>> {
+  /** The engine name stored with a database and shown in the API (`postgres`). */
+  engine: string;
+  /** One line for people choosing an engine. */
+  description: string;
+  /** The settings this driver takes, credentials included. Input is validated with it before `create`. */
+  configSchema: z.ZodType<Config>;
+  /** Names of settings that are credentials: encrypted at rest, never returned, masked in strings. */
+  secretFields: readonly string[];
+  /** The port used when a host is given without one. */
+  defaultPort?: number;
+  /** Settings from a connection string (`postgres://…`). Throws AppError(BAD_USER_INPUT). */
+  parseConnectionString?(connectionString: string): Record<string, unknown>;
+  /** A connection string for display, with every secret masked. */
+  describe(config: Config): string;
+  create(config: Config, context: DriverContext): DatabaseDriver;
+}
+
+/** A factory of any engine, as the registry holds them; `configSchema` checks settings before `create`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDriverFactory = DriverFactory<any>;

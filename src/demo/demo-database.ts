@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_POOL_SETTINGS } from '../../plugins/drivers/driver.js';
 import { PGliteDriver } from '../../plugins/drivers/pglite/pglite-driver.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -20,14 +21,15 @@ export async function ensureDemoDatabase(
 ): Promise<string | undefined> {
   const shopDir = dataDir.startsWith('memory://') ? dataDir : resolve(dataDir, DEMO_DATABASE_NAME);
   const existing = await store.repos.databases.findByName(DEMO_DATABASE_NAME);
-  if (existing && (existing.engine !== 'pglite' || existing.config.dataDir !== shopDir)) {
+  const existingDir = (existing?.config as { settings?: { dataDir?: unknown } } | undefined)?.settings?.dataDir;
+  if (existing && (existing.engine !== 'pglite' || existingDir !== shopDir)) {
     log.warn('a database named "shop" that is not the demo is registered; the demo database is not loaded');
     return undefined;
   }
   const driver = await PGliteDriver.open({ dataDir: shopDir });
   try {
     const started = performance.now();
-    if (await seedShop(driver)) {
+    if (await seedShop(await driver.trusted())) {
       log.info({ ms: Math.round(performance.now() - started) }, 'demo database "shop" loaded');
     }
     const record =
@@ -37,7 +39,7 @@ export async function ensureDemoDatabase(
         name: DEMO_DATABASE_NAME,
         engine: 'pglite',
         description: 'Demo e-commerce data: customers, products, orders, order_items, reviews, categories.',
-        config: JSON.stringify({ dataDir: shopDir }),
+        config: JSON.stringify({ settings: { dataDir: shopDir }, pool: DEFAULT_POOL_SETTINGS }),
         secret_ciphertext: null,
         secret_key_id: null,
         updated_at: new Date(),

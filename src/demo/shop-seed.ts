@@ -1,4 +1,3 @@
-import type { StatementRunner } from '../../plugins/drivers/driver.js';
 
 /**
  * The demo "shop" database: a small e-commerce schema with a few thousand rows that are the same on
@@ -274,15 +273,17 @@ const INSERT_ORDER: readonly (keyof ShopData)[] = ['categories', 'customers', 'p
 const BATCH_ROWS = 500;
 
 /** Creates the demo schema and loads its rows, in one transaction, unless it is already there. */
-export async function seedShop(db: {
-  execute: StatementRunner['execute'];
-  transaction: <T>(work: (tx: StatementRunner) => Promise<T>) => Promise<T>;
-}): Promise<boolean> {
-  const existing = await db.execute(`select to_regclass('public.reviews') is not null as present`);
+export interface SeedSession {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  transaction<T>(work: (tx: Pick<SeedSession, 'query'>) => Promise<T>): Promise<T>;
+}
+
+export async function seedShop(db: SeedSession): Promise<boolean> {
+  const existing = await db.query<{ present: boolean }>(`select to_regclass('public.reviews') is not null as present`);
   if (existing.rows[0]?.present === true) return false;
   const data = generateShopData();
   await db.transaction(async (tx) => {
-    for (const statement of SCHEMA.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await tx.execute(statement);
+    for (const statement of SCHEMA.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
     for (const table of INSERT_ORDER) {
       const rows = data[table];
       const columns = Object.keys(rows[0] as Row);
@@ -296,7 +297,7 @@ export async function seedShop(db: {
           });
           return `(${placeholders.join(', ')})`;
         });
-        await tx.execute(`insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`, params);
+        await tx.query(`insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`, params);
       }
     }
   });

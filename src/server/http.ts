@@ -15,6 +15,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
 import type { AgentService } from '../services/agent.service.js';
+import type { CatalogService } from '../services/catalog.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders } from './loaders.js';
 
@@ -23,6 +24,7 @@ export interface HttpServerOptions {
   production: boolean;
   authenticator: Authenticator;
   agents: AgentService;
+  catalog: CatalogService;
   log: Logger;
   /** Checks the store; throws when it is not reachable. */
   checkStore: () => Promise<void>;
@@ -105,7 +107,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         return {
           requestId: id,
           principal,
-          loaders: createLoaders(options.agents),
+          loaders: createLoaders(options.agents, options.catalog),
           log: log.child({ requestId: id, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }),
         };
       },

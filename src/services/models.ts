@@ -1,3 +1,4 @@
+import type { PoolSettings } from '../../plugins/drivers/driver.js';
 import type { AgentRecord, ApiKeyRecord, DatabaseRecord, GrantRecord } from '../store/repositories/index.js';
 import type { AgentRole, AgentStatus, GrantAction, GrantScope } from '../store/store-schema.js';
 
@@ -29,6 +30,9 @@ export interface Database {
   description: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** A connection string with every credential masked. */
+  connection: string;
+  pool: PoolSettings;
 }
 
 export interface Grant {
@@ -71,7 +75,7 @@ export function toApiKey(r: ApiKeyRecord): ApiKey {
   };
 }
 
-export function toDatabase(r: DatabaseRecord): Database {
+export function toDatabase(r: DatabaseRecord): Omit<Database, 'connection' | 'pool'> {
   return {
     id: r.id,
     name: r.name,

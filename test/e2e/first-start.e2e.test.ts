@@ -97,10 +97,10 @@ describe('npm start on a clean data directory', () => {
     try {
       const expected = generateShopData();
       for (const table of ['customers', 'products', 'orders', 'order_items', 'reviews', 'categories'] as const) {
-        const { rows } = await shop.execute(`select count(*)::int as n from ${table}`);
+        const { rows } = await shop.execute(`select count(*)::int as n from ${table}`, [], { readOnly: true });
         expect(rows[0]?.n, table).toBe(expected[table].length);
       }
-      const { rows } = await shop.execute('select sum(total)::text as revenue from orders');
+      const { rows } = await shop.execute('select sum(total)::text as revenue from orders', [], { readOnly: true });
       const cents = expected.orders.reduce((sum, o) => sum + Math.round(Number(o.total) * 100), 0);
       expect(rows[0]?.revenue).toBe((cents / 100).toFixed(2));
     } finally {

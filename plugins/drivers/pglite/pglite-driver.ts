@@ -1,50 +1,123 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { z } from 'zod';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
-import type { DatabaseDriver, DriverQueryResult, StatementRunner } from '../driver.js';
+import type { Catalog } from '../catalog.js';
+import type { ConnectionCheck, DatabaseDriver, DriverFactory, DriverStatus, ExecuteOptions, QueryResult } from '../driver.js';
+import { CATALOG_QUERY, toCatalog } from '../postgres/postgres-catalog.js';
+import { postgresError } from '../postgres/postgres-errors.js';
+import { postgresTypeName } from '../postgres/postgres-types.js';
 import { openPGliteClient } from './pglite-client.js';
 
-export interface PGliteDriverConfig {
-  /** A folder, or `memory://` for a database that lives only as long as the process. */
-  dataDir: string;
+export const pgliteConfigSchema = z.object({
+  /** A folder on the gateway's machine, or `memory://` for a database that lives as long as the process. */
+  dataDir: z.string().min(1).max(1024),
+});
+
+export type PGliteConfig = z.infer<typeof pgliteConfigSchema>;
+
+export const pgliteDriverFactory: DriverFactory<PGliteConfig> = {
+  engine: 'pglite',
+  description: 'Embedded PostgreSQL (PGlite) in a folder on the gateway machine.',
+  configSchema: pgliteConfigSchema,
+  secretFields: [],
+  parseConnectionString: (connectionString) => {
+    const match = /^pglite:\/\/(.+)$/.exec(connectionString.trim());
+    if (!match) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, 'The connection string is not valid: expected pglite:///path/to/folder or pglite://memory.', {
+        field: 'connectionString',
+      });
+    }
+    return { dataDir: match[1] === 'memory' ? 'memory://' : (match[1] as string) };
+  },
+  describe: (config) => (config.dataDir.startsWith('memory://') ? 'pglite://memory' : `pglite://${config.dataDir}`),
+  create: (config) => new PGliteDriver(config),
+};
+
+/** What trusted code (the demo loader) needs: plain statements and a transaction. Never for outside SQL. */
+export interface TrustedSession {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  transaction<T>(work: (tx: Pick<TrustedSession, 'query'>) => Promise<T>): Promise<T>;
 }
 
-/** The embedded Postgres: one PGlite instance in a folder of this machine. */
+/**
+ * The embedded Postgres: one PGlite instance in a folder of this machine, opened on first use.
+ * PGlite runs in this process and cannot be interrupted mid-statement, so statement timeouts are not
+ * enforced here (the SQL gate keeps out the functions that would stall it, such as pg_sleep).
+ */
 export class PGliteDriver implements DatabaseDriver {
   readonly engine = 'pglite';
+  #client: Promise<PGlite> | undefined;
+  #closed = false;
 
-  private constructor(private readonly client: PGlite) {}
+  constructor(private readonly config: PGliteConfig) {}
 
-  static async open(config: PGliteDriverConfig): Promise<PGliteDriver> {
+  /** Opens the folder now (creating the cluster if new) rather than on first use. */
+  static async open(config: PGliteConfig): Promise<PGliteDriver> {
+    const driver = new PGliteDriver(config);
+    await driver.#connect();
+    return driver;
+  }
+
+  async trusted(): Promise<TrustedSession> {
+    const client = await this.#connect();
+    return {
+      query: async <T>(sql: string, params: unknown[] = []) => client.query<T>(sql, params),
+      transaction: (work) => client.transaction((tx) => work({ query: async <T>(sql: string, params: unknown[] = []) => tx.query<T>(sql, params) })),
+    };
+  }
+
+  async testConnection(): Promise<ConnectionCheck> {
+    const started = performance.now();
+    const client = await this.#connect();
+    const result = await client.query<{ server_version: string }>('show server_version').catch((error: unknown) => {
+      throw postgresError(error, [], [], 0);
+    });
+    return { serverVersion: `${result.rows[0]?.server_version ?? 'unknown'} (PGlite)`, endpoint: null, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  async introspect(): Promise<Catalog> {
+    const client = await this.#connect();
+    const result = await client.query<{ catalog: unknown }>(CATALOG_QUERY);
+    return toCatalog(result.rows[0]?.catalog);
+  }
+
+  async execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult> {
+    const client = await this.#connect();
     try {
-      return new PGliteDriver(await openPGliteClient(config.dataDir));
-    } catch (error) {
-      throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database could not be opened.', undefined, {
-        cause: error,
+      return await client.transaction(async (tx: Transaction) => {
+        if (options.readOnly) await tx.query('set transaction read only');
+        const result = await tx.query<Record<string, unknown>>(sql, [...params]);
+        const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+        const rows = result.rows;
+        return {
+          columns: result.fields.map((f) => ({ name: f.name, dataType: postgresTypeName(f.dataTypeID) })),
+          rows: rows.length > maxRows ? rows.slice(0, maxRows) : rows,
+          rowCount: result.fields.length > 0 ? Math.min(rows.length, maxRows) : (result.affectedRows ?? 0),
+          truncated: rows.length > maxRows,
+        };
       });
+    } catch (error) {
+      throw postgresError(error, [], [], 0);
     }
   }
 
-  async testConnection(): Promise<void> {
-    await this.execute('select 1');
-  }
-
-  async execute(sql: string, params: readonly unknown[] = []): Promise<DriverQueryResult> {
-    return run(this.client, sql, params);
-  }
-
-  async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
-    return this.client.transaction((tx) => work({ execute: (sql, params = []) => run(tx, sql, params) }));
+  status(): DriverStatus {
+    return { activeEndpoint: null, endpoints: [] };
   }
 
   async close(): Promise<void> {
-    if (!this.client.closed) await this.client.close();
+    this.#closed = true;
+    const client = await this.#client?.catch(() => undefined);
+    this.#client = undefined;
+    if (client && !client.closed) await client.close();
   }
-}
 
-async function run(client: PGlite | Transaction, sql: string, params: readonly unknown[]): Promise<DriverQueryResult> {
-  if (client instanceof PGlite && client.closed) {
-    throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database is closed.');
+  #connect(): Promise<PGlite> {
+    if (this.#closed) return Promise.reject(new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database is closed.'));
+    this.#client ??= openPGliteClient(this.config.dataDir).catch((error: unknown) => {
+      this.#client = undefined;
+      throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database could not be opened.', undefined, { cause: error });
+    });
+    return this.#client;
   }
-  const result = await client.query<Record<string, unknown>>(sql, [...params]);
-  return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
 }

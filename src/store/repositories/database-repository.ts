@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { StoreDb } from '../open-store.js';
 import type { DatabasesTable } from '../store-schema.js';
 
@@ -26,5 +26,13 @@ export class DatabaseRepository {
 
   async insert(database: Insertable<DatabasesTable>): Promise<DatabaseRecord> {
     return this.db.insertInto('databases').values(database).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async update(id: string, changes: Updateable<DatabasesTable>): Promise<DatabaseRecord | undefined> {
+    return this.db.updateTable('databases').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  async delete(id: string): Promise<DatabaseRecord | undefined> {
+    return this.db.deleteFrom('databases').where('id', '=', id).returningAll().executeTakeFirst();
   }
 }

@@ -1,0 +1,49 @@
+/** What a driver reports about a database's structure. Plain data: cached, compared, sent to clients. */
+
+export type RelationKind = 'TABLE' | 'VIEW' | 'MATERIALIZED_VIEW' | 'COLLECTION';
+
+export interface CatalogColumn {
+  name: string;
+  /** 1-based position in the table. */
+  position: number;
+  /** The engine's own type name (`integer`, `varchar(255)`, `numeric(10,2)`; for MongoDB the BSON types seen, e.g. `string|null`). */
+  dataType: string;
+  nullable: boolean;
+  /** The default as the engine prints it, or null. */
+  defaultValue: string | null;
+  comment: string | null;
+}
+
+export interface CatalogForeignKey {
+  name: string;
+  columns: string[];
+  referencedSchema: string;
+  referencedTable: string;
+  referencedColumns: string[];
+}
+
+export interface CatalogIndex {
+  name: string;
+  columns: string[];
+  unique: boolean;
+  primary: boolean;
+}
+
+export interface CatalogTable {
+  /** Schema (Postgres), database (MySQL/MariaDB) or database (MongoDB). */
+  schema: string;
+  name: string;
+  kind: RelationKind;
+  comment: string | null;
+  /** The engine's estimate, not a count; null when it has none. */
+  rowEstimate: number | null;
+  columns: CatalogColumn[];
+  primaryKey: string[];
+  foreignKeys: CatalogForeignKey[];
+  indexes: CatalogIndex[];
+}
+
+export interface Catalog {
+  schemas: string[];
+  tables: CatalogTable[];
+}

@@ -1,0 +1,216 @@
+import pg from 'pg';
+import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import type { Catalog } from '../catalog.js';
+import type {
+  ConnectionCheck,
+  DatabaseDriver,
+  DriverContext,
+  DriverFactory,
+  DriverStatus,
+  ExecuteOptions,
+  PoolSettings,
+  QueryResult,
+} from '../driver.js';
+import { networkReason } from '../driver-errors.js';
+import { EndpointPools, type Endpoint } from '../endpoints.js';
+import {
+  describeNetworkConfig,
+  networkConfigSchema,
+  parseNetworkConnectionString,
+  type NetworkConfig,
+} from '../network-config.js';
+import { CATALOG_QUERY, toCatalog } from './postgres-catalog.js';
+import { postgresConnectReason, postgresError } from './postgres-errors.js';
+import { postgresTypeName } from './postgres-types.js';
+
+export type PostgresConfig = NetworkConfig;
+
+export const postgresDriverFactory: DriverFactory<PostgresConfig> = {
+  engine: 'postgres',
+  description: 'PostgreSQL 12 or newer, and wire-compatible servers.',
+  configSchema: networkConfigSchema,
+  secretFields: ['password'],
+  defaultPort: 5432,
+  parseConnectionString: (connectionString) => parseNetworkConnectionString(connectionString, ['postgres', 'postgresql'], 5432),
+  describe: (config) => describeNetworkConfig('postgres', config),
+  create: (config, context) => new PostgresDriver(config, context),
+};
+
+interface Lease {
+  client: pg.PoolClient;
+  address: string;
+}
+
+/** PostgreSQL through a `pg` pool per endpoint, with failover between endpoints at connect time. */
+export class PostgresDriver implements DatabaseDriver {
+  readonly engine = 'postgres';
+  readonly #pools: EndpointPools<pg.Pool>;
+  readonly #settings: PoolSettings;
+  readonly #secrets: string[];
+  readonly #hosts: string[];
+
+  constructor(
+    private readonly config: PostgresConfig,
+    context: DriverContext,
+  ) {
+    this.#settings = context.pool;
+    this.#secrets = config.password ? [config.password] : [];
+    this.#hosts = config.endpoints.map((e) => e.host);
+    this.#pools = new EndpointPools(
+      config.endpoints,
+      (endpoint) => this.#openPool(endpoint),
+      (pool) => pool.end(),
+    );
+  }
+
+  async testConnection(): Promise<ConnectionCheck> {
+    const started = performance.now();
+    const lease = await this.#acquire();
+    try {
+      const result = await lease.client.query<{ server_version: string }>('show server_version');
+      return {
+        serverVersion: result.rows[0]?.server_version ?? 'unknown',
+        endpoint: lease.address,
+        latencyMs: Math.round(performance.now() - started),
+      };
+    } catch (error) {
+      throw this.#error(error, lease);
+    } finally {
+      lease.client.release();
+    }
+  }
+
+  async introspect(): Promise<Catalog> {
+    const lease = await this.#acquire();
+    try {
+      const result = await lease.client.query<{ catalog: unknown }>(CATALOG_QUERY);
+      return toCatalog(result.rows[0]?.catalog);
+    } catch (error) {
+      throw this.#error(error, lease);
+    } finally {
+      lease.client.release();
+    }
+  }
+
+  async execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult> {
+    try {
+      return await this.#executeOnce(sql, params, options);
+    } catch (error) {
+      // A read that lost its connection is safe to run again, on whichever endpoint is now active.
+      if (options.readOnly && error instanceof BrokenConnection) return this.#executeOnce(sql, params, options);
+      throw error instanceof BrokenConnection ? error.appError : error;
+    }
+  }
+
+  status(): DriverStatus {
+    return this.#pools.status();
+  }
+
+  async close(): Promise<void> {
+    await this.#pools.closeAll();
+  }
+
+  async #executeOnce(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult> {
+    const timeoutMs = Math.min(options.timeoutMs ?? this.#settings.statementTimeoutMs, this.#settings.statementTimeoutMs);
+    const lease = await this.#acquire();
+    let broken: unknown;
+    try {
+      await lease.client.query(options.readOnly ? 'begin transaction read only' : 'begin');
+      await lease.client.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      // The extended protocol: one statement, parameters bound by the server, never spliced into text.
+      const result = await lease.client.query({ text: sql, values: [...params], queryMode: 'extended' } as pg.QueryConfig);
+      await lease.client.query('commit');
+      const rows = result.rows as Record<string, unknown>[];
+      const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+      return {
+        columns: (result.fields ?? []).map((f) => ({ name: f.name, dataType: postgresTypeName(f.dataTypeID) })),
+        rows: rows.length > maxRows ? rows.slice(0, maxRows) : rows,
+        rowCount: result.command === 'SELECT' || result.fields?.length ? Math.min(rows.length, maxRows) : (result.rowCount ?? 0),
+        truncated: rows.length > maxRows,
+      };
+    } catch (error) {
+      if (networkReason(error) !== undefined || postgresConnectReason(error) !== undefined) {
+        broken = error;
+        const why = networkReason(error) ?? postgresConnectReason(error) ?? 'the connection was lost';
+        this.#pools.reportBroken(lease.address, why);
+        throw new BrokenConnection(new AppError(ErrorCode.DATABASE_UNAVAILABLE, `The database is unavailable: ${why}.`, undefined, { cause: error }));
+      }
+      await lease.client.query('rollback').catch((rollbackError: unknown) => {
+        broken = rollbackError;
+      });
+      throw this.#error(error, lease, timeoutMs);
+    } finally {
+      // A connection in an unknown state is destroyed, not returned to the pool.
+      lease.client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+    }
+  }
+
+  async #acquire(): Promise<Lease> {
+    try {
+      const { connection, address } = await this.#pools.connect(
+        (pool) => this.#checkout(pool),
+        (error) => networkReason(error) ?? postgresConnectReason(error),
+      );
+      return { client: connection, address };
+    } catch (error) {
+      throw postgresError(error, this.#secrets, this.#hosts, this.#settings.statementTimeoutMs);
+    }
+  }
+
+  async #checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+    // A full pool is "busy", not "down": say so instead of failing over.
+    const saturated = pool.totalCount >= this.#settings.maxConnections && pool.idleCount === 0;
+    if (!saturated) return pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const pending = pool.connect();
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AppError(ErrorCode.DATABASE_UNAVAILABLE, `All ${this.#settings.maxConnections} connections to the database are busy; try again shortly.`)),
+        this.#settings.acquireTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } catch (error) {
+      pending.then((client) => client.release(), () => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #openPool(endpoint: Endpoint): pg.Pool {
+    const pool = new pg.Pool({
+      host: endpoint.host,
+      port: endpoint.port,
+      database: this.config.database,
+      user: this.config.user,
+      ...(this.config.password === undefined ? {} : { password: this.config.password }),
+      ...(this.config.ssl === undefined || this.config.ssl === false
+        ? {}
+        : { ssl: { rejectUnauthorized: this.config.ssl === true } }),
+      max: this.#settings.maxConnections,
+      idleTimeoutMillis: this.#settings.idleTimeoutMs,
+      connectionTimeoutMillis: Math.max(this.#settings.connectTimeoutMs, this.#settings.acquireTimeoutMs),
+      application_name: 'warden',
+      // Dates and big numbers as the server prints them would be friendlier to clients, but pg's defaults
+      // (Date for timestamps, strings for int8/numeric) are kept: no precision is ever lost.
+    });
+    // An idle client dying (server restart, proxy gone) must not crash the process.
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  #error(error: unknown, lease: Lease, timeoutMs = this.#settings.statementTimeoutMs): AppError {
+    const reason = networkReason(error);
+    if (reason) this.#pools.reportBroken(lease.address, reason);
+    return postgresError(error, this.#secrets, this.#hosts, timeoutMs);
+  }
+}
+
+/** A statement failed because its connection broke; carries the error to report if it is not retried. */
+class BrokenConnection extends Error {
+  constructor(readonly appError: AppError) {
+    super(appError.message);
+  }
+}
