@@ -233,6 +233,23 @@ describe.skipIf(!pgUp)('a database that dies or hangs', () => {
     expect((await fetch(server.url.replace('/graphql', '/healthz'))).status).toBe(200);
   });
 
+  it('holds every database to the global connection cap', async () => {
+    const capped = await startTestServer({ store: { kind: 'postgres', url: store.url }, adminKey: server.adminKey, env: { WARDEN_MAX_CONNECTIONS: '15' } });
+    try {
+      const input = (name: string, maxConnections: number) => ({
+        input: { name, engine: 'postgres', host: '127.0.0.1', port: 5432, database: store.name, user: 'postgres', pool: { maxConnections } },
+      });
+      // "ha" from the test before holds 10 of the 15.
+      const over = await capped.graphql(CONNECT, input('cap-a', 6), capped.adminKey);
+      expect(errorCode(over)).toBe('CONFLICT');
+      expect(over.body.errors?.[0]?.message).toMatch(/cap of 15 \(WARDEN_MAX_CONNECTIONS\)/);
+      const fits = await capped.graphql(CONNECT, input('cap-b', 5), capped.adminKey);
+      expect(fits.body.errors).toBeUndefined();
+    } finally {
+      await capped.stop();
+    }
+  });
+
   it('gives DATABASE_UNAVAILABLE within the connect timeout when a server hangs, never a hang', async () => {
     const hole = await blackholePort();
     try {
@@ -325,5 +342,48 @@ describe.skipIf(!pgUp || !mariaUp)('credentials the server checks (MariaDB)', ()
   it('never shows the password in a response, an error or the log', () => {
     for (const text of responses) expect(text).not.toContain(password);
     expect(server.logs.join('')).not.toContain(password);
+  });
+});
+
+describe.skipIf(!pgUp)('rotating WARDEN_SECRET_KEY', () => {
+  it('opens credentials sealed with the previous key and seals them again with the new one', async () => {
+    const store = await createTempPostgres();
+    const keyA = randomBytes(32).toString('base64');
+    const keyB = randomBytes(32).toString('base64');
+    const adminKey = `rotation-admin-${randomBytes(12).toString('hex')}`;
+    const keyIdOfStored = async () =>
+      (await asAdmin('select secret_key_id from databases', store.name)).rows[0]?.secret_key_id as string;
+    try {
+      const first = await startTestServer({ store: { kind: 'postgres', url: store.url }, adminKey, env: { WARDEN_SECRET_KEY: keyA } });
+      const connected = await first.graphql<{ connectDatabase: { id: string } }>(CONNECT, {
+        input: { name: 'sealed', engine: 'postgres', host: '127.0.0.1', port: 5432, database: store.name, user: 'postgres', password: 'rotate-me-please' },
+      }, adminKey);
+      const id = connected.body.data!.connectDatabase.id;
+      const sealedWithA = await keyIdOfStored();
+      await first.stop();
+
+      const second = await startTestServer({
+        store: { kind: 'postgres', url: store.url },
+        adminKey,
+        env: { WARDEN_SECRET_KEY: keyB, WARDEN_SECRET_KEY_PREVIOUS: keyA },
+      });
+      const status = await second.graphql<{ database: { connection: string; status: { state: string } } }>(
+        'query($id: ID!) { database(id: $id) { connection status { state } } }',
+        { id },
+        adminKey,
+      );
+      expect(status.body.data?.database.status.state).toBe('AVAILABLE');
+      expect(status.body.data?.database.connection).toContain(':****@');
+      const sealedWithB = await keyIdOfStored();
+      expect(sealedWithB).not.toBe(sealedWithA);
+      await second.stop();
+
+      const third = await startTestServer({ store: { kind: 'postgres', url: store.url }, adminKey, env: { WARDEN_SECRET_KEY: keyB } });
+      const again = await third.graphql<{ database: { status: { state: string } } }>('query($id: ID!) { database(id: $id) { status { state } } }', { id }, adminKey);
+      expect(again.body.data?.database.status.state).toBe('AVAILABLE');
+      await third.stop();
+    } finally {
+      await store.drop();
+    }
   });
 });

@@ -16,6 +16,8 @@ interface Dialect {
   available: boolean;
   /** Placeholder for the n-th parameter (1-based). */
   param(n: number): string;
+  /** A statement that sleeps for two seconds, where the engine can stop one mid-flight. */
+  sleep?: string;
   setup(): Promise<{ engine: string; settings: Record<string, unknown>; teardown(): Promise<void> }>;
 }
 
@@ -26,6 +28,7 @@ const dialects: Dialect[] = [
     name: 'postgres',
     available: pgUp,
     param: (n) => `$${n}`,
+    sleep: 'select pg_sleep(2)',
     setup: async () => {
       const db = await createTempPostgres();
       return {
@@ -39,6 +42,7 @@ const dialects: Dialect[] = [
     name: 'mariadb',
     available: mariaUp,
     param: () => '?',
+    sleep: 'select sleep(2)',
     setup: async () => {
       const name = `warden_test_${randomBytes(6).toString('hex')}`;
       const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
@@ -166,6 +170,14 @@ for (const dialect of dialects) {
     it('reports a statement the database rejects as BAD_USER_INPUT', async () => {
       await expect(driver.execute('select nope from customers', [], { readOnly: true })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
       // ...and the connection it used is still good.
+      const result = await driver.execute('select count(*) as n from customers', [], { readOnly: true });
+      expect(Number(result.rows[0]?.n)).toBe(3);
+    });
+
+    it.skipIf(!dialect.sleep)('stops a statement that runs past its timeout, and the pool keeps working', async () => {
+      const started = performance.now();
+      await expect(driver.execute(dialect.sleep!, [], { readOnly: true, timeoutMs: 200 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+      expect(performance.now() - started).toBeLessThan(1_500);
       const result = await driver.execute('select count(*) as n from customers', [], { readOnly: true });
       expect(Number(result.rows[0]?.n)).toBe(3);
     });
