@@ -171,7 +171,7 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
       a.key,
     );
     expect(own.body.data?.node).toEqual({ id: a.agent.id, keys: [{ id: a.apiKey.id, active: true }] });
-    expect(own.text).not.toContain(a.key.split('_').at(-1));
+    expect(own.text).not.toContain(a.key.slice('wdn_'.length + 13));
     const foreign = await server.graphql<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', { id: b.agent.id }, a.key);
     expect(foreign.body.data?.node).toBeNull();
   });
@@ -183,7 +183,7 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
     const logText = server.logs.join('');
     expect(logText).toContain('refused an API key');
     expect(logText).not.toContain(key);
-    expect(logText).not.toContain(key.split('_').at(-1));
+    expect(logText).not.toContain(key.slice('wdn_'.length + 13));
     expect(logText).not.toContain(server.adminKey);
   });
 });
