@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serviceAvailable } from '../helpers/services.js';
-import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
-import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
+import { errorCode } from '../helpers/test-server.js';
 
 const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterAgentInput!) {
@@ -17,20 +17,10 @@ interface Registered {
 const pgUp = await serviceAvailable('postgres');
 
 describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
-  let db: TempPostgres;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTempPostgres();
-    server = await startTestServer({ store: { kind: 'postgres', url: db.url } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const fixture = useServerWithPostgresStore();
 
   async function register(name: string, role = 'AGENT') {
-    const res = await server.graphql<Registered>(REGISTER, { input: { name, role } }, server.adminKey);
+    const res = await fixture.server.graphql<Registered>(REGISTER, { input: { name, role } }, fixture.server.adminKey);
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.registerAgent;
   }
@@ -40,17 +30,17 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
     expect(key).toMatch(/^wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
     expect(agent).toMatchObject({ name: 'reporting-bot', role: 'AGENT', status: 'ACTIVE' });
 
-    const me = await server.graphql<{ me: { id: string } }>(ME, undefined, key);
+    const me = await fixture.server.graphql<{ me: { id: string } }>(ME, undefined, key);
     expect(me.body.data?.me.id).toBe(agent.id);
 
-    const revoked = await server.graphql<{ revokeAgent: { status: string } }>(
+    const revoked = await fixture.server.graphql<{ revokeAgent: { status: string } }>(
       'mutation($id: ID!) { revokeAgent(id: $id) { status revokedAt } }',
       { id: agent.id },
-      server.adminKey,
+      fixture.server.adminKey,
     );
     expect(revoked.body.data?.revokeAgent.status).toBe('REVOKED');
 
-    const after = await server.graphql(ME, undefined, key);
+    const after = await fixture.server.graphql(ME, undefined, key);
     expect(after.status).toBe(401);
     expect(errorCode(after)).toBe('UNAUTHENTICATED');
     expect(after.body.data).toBeUndefined();
@@ -58,7 +48,7 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
 
   it('accepts the key in X-API-Key as well as Authorization: Bearer', async () => {
     const { key, agent } = await register('header-bot');
-    const res = await fetch(server.url, {
+    const res = await fetch(fixture.server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key },
       body: JSON.stringify({ query: ME }),
@@ -69,66 +59,66 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
 
   it('rotates a key: the new key works and the old one stops at once', async () => {
     const { key: oldKey, agent } = await register('rotating-bot');
-    const rotated = await server.graphql<{ rotateAgentKey: { key: string } }>(
+    const rotated = await fixture.server.graphql<{ rotateAgentKey: { key: string } }>(
       'mutation($id: ID!) { rotateAgentKey(agentId: $id) { key } }',
       { id: agent.id },
-      server.adminKey,
+      fixture.server.adminKey,
     );
     const newKey = rotated.body.data!.rotateAgentKey.key;
     expect(newKey).not.toBe(oldKey);
-    expect(errorCode(await server.graphql(ME, undefined, oldKey))).toBe('UNAUTHENTICATED');
-    expect((await server.graphql<{ me: { id: string } }>(ME, undefined, newKey)).body.data?.me.id).toBe(agent.id);
+    expect(errorCode(await fixture.server.graphql(ME, undefined, oldKey))).toBe('UNAUTHENTICATED');
+    expect((await fixture.server.graphql<{ me: { id: string } }>(ME, undefined, newKey)).body.data?.me.id).toBe(agent.id);
   });
 
   it('lets an agent rotate its own key, keeping the old one when asked, but not another agent’s', async () => {
     const self = await register('self-rotating-bot');
     const other = await register('other-bot');
-    const own = await server.graphql<{ rotateAgentKey: { key: string } }>(
+    const own = await fixture.server.graphql<{ rotateAgentKey: { key: string } }>(
       'mutation($id: ID!) { rotateAgentKey(agentId: $id, revokePrevious: false) { key } }',
       { id: self.agent.id },
       self.key,
     );
     expect(own.body.errors).toBeUndefined();
-    expect(errorCode(await server.graphql(ME, undefined, self.key))).toBeUndefined();
-    expect(errorCode(await server.graphql(ME, undefined, own.body.data!.rotateAgentKey.key))).toBeUndefined();
+    expect(errorCode(await fixture.server.graphql(ME, undefined, self.key))).toBeUndefined();
+    expect(errorCode(await fixture.server.graphql(ME, undefined, own.body.data!.rotateAgentKey.key))).toBeUndefined();
 
-    const foreign = await server.graphql(
+    const foreign = await fixture.server.graphql(
       'mutation($id: ID!) { rotateAgentKey(agentId: $id) { key } }',
       { id: other.agent.id },
       self.key,
     );
     expect(errorCode(foreign)).toBe('FORBIDDEN');
-    expect(errorCode(await server.graphql(ME, undefined, other.key))).toBeUndefined();
+    expect(errorCode(await fixture.server.graphql(ME, undefined, other.key))).toBeUndefined();
   });
 
   it('gives a non-admin FORBIDDEN on admin fields, naming the field, and runs nothing', async () => {
     const { key } = await register('curious-bot');
-    const list = await server.graphql('{ agents { totalCount } }', undefined, key);
+    const list = await fixture.server.graphql('{ agents { totalCount } }', undefined, key);
     expect(errorCode(list)).toBe('FORBIDDEN');
     expect(list.body.errors?.[0]?.extensions.denied).toEqual([
       { resource: 'Query.agents', needed: 'ADMIN', reason: 'only admins may do this' },
     ]);
-    const created = await server.graphql(REGISTER, { input: { name: 'sneaky-bot' } }, key);
+    const created = await fixture.server.graphql(REGISTER, { input: { name: 'sneaky-bot' } }, key);
     expect(errorCode(created)).toBe('FORBIDDEN');
-    const check = await server.graphql<{ agents: { totalCount: number } }>(
+    const check = await fixture.server.graphql<{ agents: { totalCount: number } }>(
       '{ agents(filter: { nameContains: "sneaky" }) { totalCount } }',
       undefined,
-      server.adminKey,
+      fixture.server.adminKey,
     );
     expect(check.body.data?.agents.totalCount).toBe(0);
   });
 
   it('asks for a key (UNAUTHENTICATED) when none is sent', async () => {
-    const res = await server.graphql(ME);
+    const res = await fixture.server.graphql(ME);
     expect(errorCode(res)).toBe('UNAUTHENTICATED');
     expect(res.body.data).toBeNull();
   });
 
   it('refuses a second active agent with the same name, and a malformed name', async () => {
     await register('unique-bot');
-    const dup = await server.graphql(REGISTER, { input: { name: 'unique-bot' } }, server.adminKey);
+    const dup = await fixture.server.graphql(REGISTER, { input: { name: 'unique-bot' } }, fixture.server.adminKey);
     expect(errorCode(dup)).toBe('CONFLICT');
-    const bad = await server.graphql(REGISTER, { input: { name: '  ; drop table agents' } }, server.adminKey);
+    const bad = await fixture.server.graphql(REGISTER, { input: { name: '  ; drop table agents' } }, fixture.server.adminKey);
     expect(errorCode(bad)).toBe('BAD_USER_INPUT');
     expect(bad.body.errors?.[0]?.extensions.field).toBe('name');
   });
@@ -138,11 +128,11 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: Awaited<ReturnType<typeof server.graphql<{ agents: { edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number } }>>> =
-        await server.graphql(
+      const page: Awaited<ReturnType<typeof fixture.server.graphql<{ agents: { edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number } }>>> =
+        await fixture.server.graphql(
           'query($after: String) { agents(first: 2, after: $after, filter: { nameContains: "pager-" }) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }',
           { after },
-          server.adminKey,
+          fixture.server.adminKey,
         );
       const agents = page.body.data!.agents;
       expect(agents.totalCount).toBe(5);
@@ -151,39 +141,39 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
       after = agents.pageInfo.endCursor;
     }
     expect(seen).toEqual(['pager-0', 'pager-1', 'pager-2', 'pager-3', 'pager-4']);
-    const broken = await server.graphql('{ agents(after: "not-a-cursor") { totalCount } }', undefined, server.adminKey);
+    const broken = await fixture.server.graphql('{ agents(after: "not-a-cursor") { totalCount } }', undefined, fixture.server.adminKey);
     expect(errorCode(broken)).toBe('BAD_USER_INPUT');
   });
 
   it('will not revoke the last admin', async () => {
-    const me = await server.graphql<{ me: { id: string } }>(ME, undefined, server.adminKey);
-    const res = await server.graphql('mutation($id: ID!) { revokeAgent(id: $id) { id } }', { id: me.body.data!.me.id }, server.adminKey);
+    const me = await fixture.server.graphql<{ me: { id: string } }>(ME, undefined, fixture.server.adminKey);
+    const res = await fixture.server.graphql('mutation($id: ID!) { revokeAgent(id: $id) { id } }', { id: me.body.data!.me.id }, fixture.server.adminKey);
     expect(errorCode(res)).toBe('CONFLICT');
-    expect(errorCode(await server.graphql(ME, undefined, server.adminKey))).toBeUndefined();
+    expect(errorCode(await fixture.server.graphql(ME, undefined, fixture.server.adminKey))).toBeUndefined();
   });
 
   it('shows an agent only itself through node(id), and keys without their secrets', async () => {
     const a = await register('node-a');
     const b = await register('node-b');
-    const own = await server.graphql<{ node: { id: string; keys: { id: string; active: boolean }[] } | null }>(
+    const own = await fixture.server.graphql<{ node: { id: string; keys: { id: string; active: boolean }[] } | null }>(
       'query($id: ID!) { node(id: $id) { id ... on Agent { keys { id active } } } }',
       { id: a.agent.id },
       a.key,
     );
     expect(own.body.data?.node).toEqual({ id: a.agent.id, keys: [{ id: a.apiKey.id, active: true }] });
     expect(own.text).not.toContain(a.key.slice('wdn_'.length + 13));
-    const foreign = await server.graphql<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', { id: b.agent.id }, a.key);
+    const foreign = await fixture.server.graphql<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', { id: b.agent.id }, a.key);
     expect(foreign.body.data?.node).toBeNull();
   });
 
   it('never writes a key or its secret to the log', async () => {
     const { key } = await register('quiet-bot');
-    await server.graphql(ME, undefined, key);
-    await server.graphql(ME, undefined, `${key}x`);
-    const logText = server.logs.join('');
+    await fixture.server.graphql(ME, undefined, key);
+    await fixture.server.graphql(ME, undefined, `${key}x`);
+    const logText = fixture.server.logs.join('');
     expect(logText).toContain('refused an API key');
     expect(logText).not.toContain(key);
     expect(logText).not.toContain(key.slice('wdn_'.length + 13));
-    expect(logText).not.toContain(server.adminKey);
+    expect(logText).not.toContain(fixture.server.adminKey);
   });
 });

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serviceAvailable } from '../helpers/services.js';
-import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
-import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
+import { createTempPostgres } from '../helpers/temp-postgres.js';
+import { errorCode, startTestServer } from '../helpers/test-server.js';
 
 /** Nothing a client receives may look like a stack trace or carry one. */
 function expectNoStack(text: string) {
@@ -19,20 +20,10 @@ async function post(url: string, body: string, headers: Record<string, string> =
 const pgUp = await serviceAvailable('postgres');
 
 describe.skipIf(!pgUp)('the HTTP surface', () => {
-  let db: TempPostgres;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTempPostgres();
-    server = await startTestServer({ store: { kind: 'postgres', url: db.url } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const fixture = useServerWithPostgresStore();
 
   it('answers malformed JSON with a typed 400, no stack', async () => {
-    const res = await post(server.url, '{"query": "{ me { id } }"', { authorization: `Bearer ${server.adminKey}` });
+    const res = await post(fixture.server.url, '{"query": "{ me { id } }"', { authorization: `Bearer ${fixture.server.adminKey}` });
     expect(res.status).toBe(400);
     expect(res.json.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(res.json.errors?.[0]?.message).toMatch(/not valid JSON/);
@@ -40,7 +31,7 @@ describe.skipIf(!pgUp)('the HTTP surface', () => {
   });
 
   it('answers GraphQL that does not parse with a typed error and the position', async () => {
-    const res = await server.graphql('{ me { id }', undefined, server.adminKey);
+    const res = await fixture.server.graphql('{ me { id }', undefined, fixture.server.adminKey);
     expect(res.status).toBe(400);
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0]?.extensions.reason).toBe('GRAPHQL_PARSE_FAILED');
@@ -48,15 +39,15 @@ describe.skipIf(!pgUp)('the HTTP surface', () => {
   });
 
   it('answers an unknown field with a typed error that suggests the right one', async () => {
-    const res = await server.graphql('{ me { nmae } }', undefined, server.adminKey);
+    const res = await fixture.server.graphql('{ me { nmae } }', undefined, fixture.server.adminKey);
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0]?.message).toMatch(/Did you mean "name"/);
     expectNoStack(res.text);
   });
 
   it('answers a wrong key with 401 UNAUTHENTICATED, the same for unknown and malformed keys', async () => {
-    const unknown = await server.graphql('{ me { id } }', undefined, 'wdn_aaaaaaaaaaaa_' + 'A'.repeat(43));
-    const malformed = await server.graphql('{ me { id } }', undefined, 'hunter2');
+    const unknown = await fixture.server.graphql('{ me { id } }', undefined, 'wdn_aaaaaaaaaaaa_' + 'A'.repeat(43));
+    const malformed = await fixture.server.graphql('{ me { id } }', undefined, 'hunter2');
     for (const res of [unknown, malformed]) {
       expect(res.status).toBe(401);
       expect(errorCode(res)).toBe('UNAUTHENTICATED');
@@ -66,47 +57,47 @@ describe.skipIf(!pgUp)('the HTTP surface', () => {
   });
 
   it('refuses batched requests', async () => {
-    const res = await post(server.url, JSON.stringify([{ query: '{ me { id } }' }, { query: '{ me { id } }' }]), {
-      authorization: `Bearer ${server.adminKey}`,
+    const res = await post(fixture.server.url, JSON.stringify([{ query: '{ me { id } }' }, { query: '{ me { id } }' }]), {
+      authorization: `Bearer ${fixture.server.adminKey}`,
     });
     expect(res.status).toBe(400);
     expect(res.json.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('blocks a simple cross-site GET (CSRF prevention)', async () => {
-    const res = await fetch(`${server.url}?query=${encodeURIComponent('{ me { id } }')}`);
+    const res = await fetch(`${fixture.server.url}?query=${encodeURIComponent('{ me { id } }')}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { message: string }[] }).errors[0]?.message).toMatch(/Cross-Site Request Forgery/);
   });
 
   it('serves the GraphQL explorer to a browser', async () => {
-    const res = await fetch(server.url, { headers: { accept: 'text/html' } });
+    const res = await fetch(fixture.server.url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(await res.text()).toMatch(/<!DOCTYPE html>/i);
   });
 
   it('allows introspection outside production', async () => {
-    const res = await server.graphql<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }');
+    const res = await fixture.server.graphql<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }');
     expect(res.body.data?.__schema.queryType.name).toBe('Query');
   });
 
   it('refuses queries nested too deep or with too many aliases, before running them', async () => {
     let nested = 'id';
     for (let i = 0; i < 14; i++) nested = `me { ${nested} }`;
-    const tooDeep = await server.graphql(`{ ${nested} }`, undefined, server.adminKey);
+    const tooDeep = await fixture.server.graphql(`{ ${nested} }`, undefined, fixture.server.adminKey);
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.body.errors?.map((e) => e.message)).toContain('The query is 15 levels deep; the limit is 12.');
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(' ');
-    const tooMany = await server.graphql(`{ ${aliases} }`, undefined, server.adminKey);
+    const tooMany = await fixture.server.graphql(`{ ${aliases} }`, undefined, fixture.server.adminKey);
     expect(errorCode(tooMany)).toBe('BAD_USER_INPUT');
     expect(tooMany.body.errors?.[0]?.message).toBe('The query uses 31 aliases; the limit is 30.');
     const fine = Array.from({ length: 30 }, (_, i) => `a${i}: me { id }`).join(' ');
-    expect(errorCode(await server.graphql(`{ ${fine} }`, undefined, server.adminKey))).toBeUndefined();
+    expect(errorCode(await fixture.server.graphql(`{ ${fine} }`, undefined, fixture.server.adminKey))).toBeUndefined();
   });
 
   it('stamps a request id on responses and errors, honouring a sane one from the client', async () => {
-    const res = await fetch(server.url, {
+    const res = await fetch(fixture.server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' },
       body: JSON.stringify({ query: '{ agents { totalCount } }' }),
@@ -114,18 +105,18 @@ describe.skipIf(!pgUp)('the HTTP surface', () => {
     expect(res.headers.get('x-request-id')).toBe('trace-123');
     const body = (await res.json()) as { errors: { extensions: { requestId: string } }[] };
     expect(body.errors[0]?.extensions.requestId).toBe('trace-123');
-    const hostile = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'a b;c' }, body: '{}' });
+    const hostile = await fetch(fixture.server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'a b;c' }, body: '{}' });
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('reports health with a store round trip', async () => {
-    const res = await fetch(server.url.replace('/graphql', '/healthz'));
+    const res = await fetch(fixture.server.url.replace('/graphql', '/healthz'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', store: { ok: true } });
   });
 
   it('answers unknown paths with a typed 404', async () => {
-    const res = await fetch(server.url.replace('/graphql', '/admin'));
+    const res = await fetch(fixture.server.url.replace('/graphql', '/admin'));
     expect(res.status).toBe(404);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('NOT_FOUND');
   });
@@ -159,26 +150,16 @@ describe.skipIf(!pgUp)('when the store goes away', () => {
 });
 
 describe.skipIf(!pgUp)('in production', () => {
-  let db: TempPostgres;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTempPostgres();
-    server = await startTestServer({ store: { kind: 'postgres', url: db.url }, env: { NODE_ENV: 'production' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const fixture = useServerWithPostgresStore({ env: { NODE_ENV: 'production' } });
 
   it('turns introspection off', async () => {
-    const res = await server.graphql('{ __schema { queryType { name } } }', undefined, server.adminKey);
+    const res = await fixture.server.graphql('{ __schema { queryType { name } } }', undefined, fixture.server.adminKey);
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
   });
 
   it('serves no explorer page', async () => {
-    const res = await fetch(server.url, { headers: { accept: 'text/html' } });
+    const res = await fetch(fixture.server.url, { headers: { accept: 'text/html' } });
     expect(res.headers.get('content-type')).not.toMatch(/text\/html/);
     expect(await res.text()).not.toMatch(/sandbox|<html/i);
   });

@@ -6,6 +6,7 @@ import { DEFAULT_POOL_SETTINGS, type DatabaseDriver, type PoolSettings } from '.
 import { mysqlDriverFactory, type MysqlConfig } from '../../../plugins/drivers/mysql/mysql-driver.js';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
 import { SERVICES, serviceAvailable } from '../../helpers/services.js';
+import { deadPort } from '../../helpers/tcp-proxy.js';
 
 const up = await serviceAvailable('mariadb');
 
@@ -14,14 +15,6 @@ const LIVE = `${host}:${port}`;
 const hex = () => randomBytes(6).toString('hex');
 
 /** A port on this machine that nothing listens on (it was free a moment ago). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * A TCP proxy to the real server that can go silent: once a client sends bytes containing the stall

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POOL_SETTINGS, type DatabaseDriver } from '../../../plugins/drivers/driver.js';
@@ -6,6 +5,7 @@ import { mongodbDriverFactory } from '../../../plugins/drivers/mongodb/mongodb-d
 import { toAppError } from '../../../plugins/drivers/mongodb/mongodb-errors.js';
 import type { RowQuery } from '../../../plugins/drivers/row-query.js';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import { deadPort } from '../../helpers/tcp-proxy.js';
 
 const factory = mongodbDriverFactory;
 const PASSWORD = 's3cr3t:p@ss/word';
@@ -30,14 +30,6 @@ async function rejection(work: () => Promise<unknown>): Promise<AppError> {
 }
 
 /** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('mongodb config', () => {
   it('defaults the port to 27017 and needs no user', () => {
@@ -166,7 +158,7 @@ describe('MongodbDriver without a server', () => {
   });
 
   it('reports a server nobody answers on as DATABASE_UNAVAILABLE, without password or host, and marks it down', async () => {
-    const port = await closedPort();
+    const port = await deadPort();
     const driver = factory.create(config({ endpoints: [{ host: 'localhost', port }] }), {
       pool: { ...DEFAULT_POOL_SETTINGS, connectTimeoutMs: 400 },
     });
