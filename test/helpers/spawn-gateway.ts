@@ -13,9 +13,12 @@ export interface SpawnedGateway {
   stop(): Promise<number | null>;
 }
 
-/** Runs the gateway the way `npm start` does (tsx src/main.ts), in its own process. */
+/**
+ * Runs the gateway the way `npm start` does (`node --import tsx src/main.ts`: tsx as a loader only, so
+ * signals reach the gateway itself), in its own process.
+ */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, [`${REPO_ROOT}node_modules/tsx/dist/cli.mjs`, 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
