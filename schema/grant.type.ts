@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ConnectionType } from './connection.js';
 import { GrantAction, GrantScope } from './enums.js';
 import { Node } from './node.interface.js';
 import { DateTimeScalar } from './scalars.js';
@@ -53,3 +54,6 @@ export class Grant implements Node {
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 }
+
+@ObjectType()
+export class GrantConnection extends ConnectionType('Grant', Grant) {}

@@ -1,1 +1,5 @@
-export { DateTimeResolver as DateTimeScalar, JSONObjectResolver as JSONObjectScalar } from 'graphql-scalars';
+export {
+  DateTimeResolver as DateTimeScalar,
+  JSONObjectResolver as JSONObjectScalar,
+  JSONResolver as JSONScalar,
+} from 'graphql-scalars';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerType } from 'type-graphql';
-import { AgentResolver, ApiKeyResolver, DatabaseResolver, NodeResolver } from '../resolvers/index.js';
+import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver } from '../resolvers/index.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
@@ -10,7 +10,11 @@ import type { Logger } from './logger.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
 import { createHttpServer } from './server/http.js';
 import { AgentService } from './services/agent.service.js';
+import { AuditWriter } from './events/audit-writer.js';
+import { AuditService } from './services/audit.service.js';
 import { ensureAdmin } from './services/bootstrap.service.js';
+import { GrantService } from './services/grant.service.js';
+import { SqlGateService } from './services/sql-gate.service.js';
 import { DriverRegistry } from '../plugins/drivers/registry.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { CatalogService } from './services/catalog.service.js';
@@ -42,6 +46,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const { generatedKey } = await ensureAdmin(store, config.adminKey);
     const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
 
+    const sqlGate = new SqlGateService();
     const { box: secrets } = await loadSecretBox({
       secretKey: config.secretKey,
       previousKeys: config.previousSecretKeys,
@@ -51,12 +56,17 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const agents = new AgentService(store);
     const databases = new DatabaseService(store, connectors, new DriverRegistry(), catalog, secrets, { maxConnections: config.maxConnections }, log);
     await databases.openAll();
+    const audit = new AuditWriter(store.repos.audit, log);
+    audit.start();
+    const grants = new GrantService(store, catalog, sqlGate);
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
     const resolvers = new Map<unknown, unknown>([
       [AgentResolver, new AgentResolver(agents)],
       [ApiKeyResolver, new ApiKeyResolver()],
       [DatabaseResolver, new DatabaseResolver(databases, catalog)],
+      [GrantResolver, new GrantResolver(grants)],
+      [AuditResolver, new AuditResolver(new AuditService(store))],
       [NodeResolver, new NodeResolver(agents, databases)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
@@ -87,6 +97,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       stop: () =>
         (stopped ??= (async () => {
           await http.stop();
+          await audit.stop();
           await stopBeforeListening();
         })()),
     };

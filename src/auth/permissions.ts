@@ -17,6 +17,9 @@ export const permissions = {
     agent: isAdmin,
     databases: isSignedIn,
     database: isSignedIn,
+    grants: isAdmin,
+    auditEvents: isAdmin,
+    accessPreview: isAdminOrSelf('agentId'),
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -27,6 +30,8 @@ export const permissions = {
     updateDatabase: isAdmin,
     removeDatabase: isAdmin,
     refreshCatalog: isAdmin,
+    grant: isAdmin,
+    revokeGrant: isAdmin,
   },
   Agent: allow,
   AgentConnection: allow,
@@ -34,6 +39,10 @@ export const permissions = {
   AgentKeyPayload: allow,
   ApiKey: allow,
   Grant: allow,
+  GrantConnection: allow,
+  GrantEdge: allow,
+  TableAccess: allow,
+  ColumnAccess: allow,
   ColumnMask: allow,
   // Where a database lives and how it is pooled is for admins; agents see its name and tables.
   Database: { '*': allow, connection: isAdmin, pool: isAdmin },
@@ -48,4 +57,7 @@ export const permissions = {
   DatabaseEdge: allow,
   DatabaseStatus: allow,
   PageInfo: allow,
+  AuditEvent: allow,
+  AuditEventConnection: allow,
+  AuditEventEdge: allow,
 } satisfies IRules;

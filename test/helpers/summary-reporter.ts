@@ -8,13 +8,15 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of modules) {
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      // A file whose setup failed has no failed test, yet it failed: count it.
+      failed += module.state() === 'failed' ? Math.max(failedHere, 1) : failedHere;
     }
     const line = `\n${passed} passed, ${failed} failed, ${skipped} skipped\n`;
     // Written as the process exits, so it is the run's last line, after every other reporter's.

@@ -1,6 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { StoreDb } from '../open-store.js';
 import type { GrantsTable } from '../store-schema.js';
+import type { KeysetPosition, Page } from './keyset.js';
 
 export type GrantRecord = Selectable<GrantsTable>;
 
@@ -30,4 +31,56 @@ export class GrantRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
+
+  async insert(grant: Insertable<GrantsTable>): Promise<GrantRecord> {
+    return this.db.insertInto('grants').values(grant).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async findById(id: string): Promise<GrantRecord | undefined> {
+    return this.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async revoke(id: string, at: Date): Promise<GrantRecord | undefined> {
+    return this.db
+      .updateTable('grants')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Grants in force, optionally for one agent and/or database, oldest first. */
+  async list(filter: GrantFilter, now: Date, limit: number, after?: KeysetPosition): Promise<Page<GrantRecord>> {
+    let query = this.inForce(filter, now).selectAll();
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+      );
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  async count(filter: GrantFilter, now: Date): Promise<number> {
+    const row = await this.inForce(filter, now)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private inForce(filter: GrantFilter, now: Date) {
+    let query = this.db
+      .selectFrom('grants')
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+    if (filter.agentId) query = query.where('agent_id', '=', filter.agentId);
+    if (filter.databaseId) query = query.where('database_id', '=', filter.databaseId);
+    return query;
+  }
+}
+
+export interface GrantFilter {
+  agentId?: string | undefined;
+  databaseId?: string | undefined;
 }

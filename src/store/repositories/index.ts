@@ -1,17 +1,20 @@
 import type { StoreDb } from '../open-store.js';
 import { AgentRepository } from './agent-repository.js';
+import { AuditRepository } from './audit-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { DatabaseRepository } from './database-repository.js';
 import { GrantRepository } from './grant-repository.js';
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
+export type { AuditFilter, AuditRecord } from './audit-repository.js';
 export type { DatabaseRecord } from './database-repository.js';
 export type { GrantRecord } from './grant-repository.js';
 export type { KeysetPosition, Page } from './keyset.js';
 
 export interface Repositories {
   agents: AgentRepository;
+  audit: AuditRepository;
   apiKeys: ApiKeyRepository;
   databases: DatabaseRepository;
   grants: GrantRepository;
@@ -20,6 +23,7 @@ export interface Repositories {
 export function createRepositories(db: StoreDb): Repositories {
   return {
     agents: new AgentRepository(db),
+    audit: new AuditRepository(db),
     apiKeys: new ApiKeyRepository(db),
     databases: new DatabaseRepository(db),
     grants: new GrantRepository(db),

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { AuditRepository } from '../store/repositories/audit-repository.js';
+
+/** One decision or query, as the audit log keeps it. Never holds parameters' values or secrets. */
+export interface AuditEvent {
+  occurredAt: Date;
+  requestId: string | null;
+  principalId: string | null;
+  principalKind: 'agent' | 'admin' | 'anonymous';
+  /** What was attempted: runQuery, explainQuery, rows, grant, revokeAgent… */
+  action: string;
+  databaseId: string | null;
+  decision: 'ALLOWED' | 'DENIED' | 'FAILED';
+  reasons: { code: string; message: string; denied?: { resource: string; needed: string; reason: string }[] }[] | null;
+  statementFingerprint: string | null;
+  tables: string[] | null;
+  durationMs: number | null;
+  rowCount: number | null;
+  details: Record<string, unknown> | null;
+}
+
+/** Time-ordered ids: `evt_<ms, base36><random>`. */
+function eventId(at: Date): string {
+  return `evt_${at.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Collects audit events and writes them in batches, off the request path: a request only pushes to a
+ * buffer. Flushed every `intervalMs`, when `batchSize` events wait, and on stop. A failed write is
+ * retried with the next batch (the buffer is bounded: past `maxBuffered` the oldest are dropped and
+ * the loss is logged, so a dead store cannot exhaust memory).
+ */
+export class AuditWriter {
+  #buffer: (AuditEvent & { id: string })[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  readonly #listeners: ((event: AuditEvent & { id: string }) => void)[] = [];
+
+  constructor(
+    private readonly repo: AuditRepository,
+    private readonly log: Logger,
+    private readonly options: { intervalMs: number; batchSize: number; maxBuffered: number } = { intervalMs: 200, batchSize: 200, maxBuffered: 50_000 },
+  ) {}
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.options.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Called with every event as it is recorded (live subscriptions, alert rules). */
+  onEvent(listener: (event: AuditEvent & { id: string }) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  record(event: AuditEvent): void {
+    const stored = { ...event, id: eventId(event.occurredAt) };
+    this.#buffer.push(stored);
+    if (this.#buffer.length > this.options.maxBuffered) {
+      const dropped = this.#buffer.splice(0, this.#buffer.length - this.options.maxBuffered);
+      this.log.error({ dropped: dropped.length }, 'audit buffer full: oldest events dropped');
+    }
+    for (const listener of this.#listeners) listener(stored);
+    if (this.#buffer.length >= this.options.batchSize) void this.flush();
+  }
+
+  /** Writes everything buffered so far. Safe to call at any time; concurrent calls share one write. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#write().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+    if (this.#buffer.length > 0) await this.flush();
+  }
+
+  async #write(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.slice(0, this.options.batchSize);
+      try {
+        await this.repo.append(
+          batch.map((e) => ({
+            id: e.id,
+            occurred_at: e.occurredAt,
+            request_id: e.requestId,
+            principal_id: e.principalId,
+            principal_kind: e.principalKind,
+            action: e.action,
+            database_id: e.databaseId,
+            decision: e.decision,
+            reasons: JSON.stringify(e.reasons),
+            statement_fingerprint: e.statementFingerprint,
+            tables: JSON.stringify(e.tables),
+            duration_ms: e.durationMs,
+            row_count: e.rowCount,
+            details: JSON.stringify(e.details),
+          })),
+        );
+        this.#buffer.splice(0, batch.length);
+      } catch (error) {
+        this.log.error({ err: error, waiting: this.#buffer.length }, 'could not write audit events; will retry');
+        return;
+      }
+    }
+  }
+}

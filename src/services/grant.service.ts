@@ -1,0 +1,164 @@
+import type { CatalogTable } from '../../plugins/drivers/catalog.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { newId } from '../ids.js';
+import { previewAccess, type TableAccess } from '../policy/access-preview.js';
+import type { GrantRule } from '../policy/grant-rules.js';
+import type { Store } from '../store/open-store.js';
+import type { GrantRecord } from '../store/repositories/index.js';
+import type { GrantAction, GrantScope } from '../store/store-schema.js';
+import type { CatalogService } from './catalog.service.js';
+import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
+import { toGrant, type Grant } from './models.js';
+
+export interface GrantInput {
+  agentId: string;
+  databaseId: string;
+  scope: GrantScope;
+  schema?: string | null | undefined;
+  table?: string | null | undefined;
+  columns?: string[] | null | undefined;
+  actions: GrantAction[];
+  rowFilter?: string | null | undefined;
+  columnMasks?: { column: string; expression: string }[] | null | undefined;
+  rowCap?: number | null | undefined;
+  expiresAt?: Date | null | undefined;
+}
+
+/** Checks the SQL an admin writes into a grant (row filters, masks) with the database's own SQL gate. */
+export interface ConditionChecker {
+  checkRowFilter(engine: string, predicate: string, table: { schema: string; name: string; columns: string[] }): Promise<void>;
+  checkMask(engine: string, expression: string, table: { schema: string; name: string; columns: string[] }): Promise<void>;
+}
+
+export class GrantService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: CatalogService,
+    private readonly conditions: ConditionChecker,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async grant(input: GrantInput, grantedBy: string): Promise<Grant> {
+    const agent = await this.store.repos.agents.findById(input.agentId);
+    if (!agent) throw new AppError(ErrorCode.NOT_FOUND, `No agent has the id "${input.agentId}".`, { field: 'agentId' });
+    if (agent.status !== 'ACTIVE') throw new AppError(ErrorCode.CONFLICT, 'This agent is revoked; it cannot be granted anything.', { field: 'agentId' });
+    const database = await this.store.repos.databases.findById(input.databaseId);
+    if (!database) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${input.databaseId}".`, { field: 'databaseId' });
+
+    const actions = [...new Set(input.actions)];
+    if (actions.length === 0) throw bad('Name at least one action (READ, INSERT, UPDATE, DELETE or ALL).', 'actions');
+    if (input.rowCap !== undefined && input.rowCap !== null && (!Number.isInteger(input.rowCap) || input.rowCap < 1)) {
+      throw bad('rowCap must be a whole number of rows, 1 or more.', 'rowCap');
+    }
+    if (input.expiresAt && input.expiresAt <= this.now()) throw bad('expiresAt must be in the future.', 'expiresAt');
+
+    const target = await this.#target(input);
+    const masks = input.columnMasks ?? [];
+    const needsTable = Boolean(input.rowFilter) || masks.length > 0;
+    if (needsTable && !target.table) throw bad('Row filters and column masks belong to one table: use scope TABLE or COLUMNS.', 'scope');
+    if (target.table) {
+      const table = { schema: target.table.schema, name: target.table.name, columns: target.table.columns.map((c) => c.name) };
+      if (input.rowFilter) await this.conditions.checkRowFilter(database.engine, input.rowFilter, table);
+      for (const mask of masks) {
+        if (!table.columns.includes(mask.column)) throw bad(`The table has no column "${mask.column}" to mask.`, 'columnMasks');
+        await this.conditions.checkMask(database.engine, mask.expression, table);
+      }
+    }
+    const record = await this.store.repos.grants.insert({
+      id: newId('Grant'),
+      agent_id: agent.id,
+      database_id: database.id,
+      scope: input.scope,
+      schema_name: target.schema,
+      table_name: target.table?.name ?? null,
+      columns: JSON.stringify(input.scope === 'COLUMNS' ? target.columns : null),
+      actions: JSON.stringify(actions),
+      row_filter: input.rowFilter?.trim() || null,
+      column_masks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
+      row_cap: input.rowCap ?? null,
+      expires_at: input.expiresAt ?? null,
+      created_by: grantedBy,
+      revoked_at: null,
+    });
+    return toGrant(record);
+  }
+
+  async revoke(id: string): Promise<Grant> {
+    const revoked = await this.store.repos.grants.revoke(id, this.now());
+    if (revoked) return toGrant(revoked);
+    const existing = await this.store.repos.grants.findById(id);
+    if (!existing) throw new AppError(ErrorCode.NOT_FOUND, `No grant has the id "${id}".`);
+    return toGrant(existing);
+  }
+
+  async list(filter: { agentId?: string | undefined; databaseId?: string | undefined }, first?: number | null, after?: string | null): Promise<Connection<Grant>> {
+    const limit = pageSize(first);
+    const position = after ? decodeCursor(after) : undefined;
+    const [page, total] = await Promise.all([
+      this.store.repos.grants.list(filter, this.now(), limit, position),
+      this.store.repos.grants.count(filter, this.now()),
+    ]);
+    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.created_at, id: r.id }), toGrant);
+  }
+
+  /** The grants in force for one agent on one database, as the decision function takes them. */
+  async rulesFor(agentId: string, databaseId: string): Promise<GrantRule[]> {
+    const rows = await this.store.repos.grants.listActiveForAgents([agentId], this.now());
+    return rows.filter((r) => r.database_id === databaseId).map(toRule);
+  }
+
+  /** Every table of the database as this agent would find it (the same decision function as the gate). */
+  async preview(agentId: string, databaseId: string): Promise<TableAccess[]> {
+    if (!(await this.store.repos.agents.findById(agentId))) throw new AppError(ErrorCode.NOT_FOUND, `No agent has the id "${agentId}".`);
+    if (!(await this.store.repos.databases.findById(databaseId))) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${databaseId}".`);
+    const [rules, catalog] = await Promise.all([this.rulesFor(agentId, databaseId), this.catalog.get(databaseId)]);
+    return previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+  }
+
+  async #target(input: GrantInput): Promise<{ schema: string | null; table: CatalogTable | null; columns: string[] }> {
+    if (input.scope === 'DATABASE') {
+      if (input.schema || input.table || input.columns?.length) throw bad('A DATABASE grant names no schema, table or columns.', 'scope');
+      return { schema: null, table: null, columns: [] };
+    }
+    const catalog = await this.catalog.get(input.databaseId);
+    if (input.scope === 'SCHEMA') {
+      if (!input.schema) throw bad('A SCHEMA grant needs schema.', 'schema');
+      if (!catalog.schemas.includes(input.schema)) throw bad(`The database has no schema "${input.schema}".`, 'schema');
+      if (input.table || input.columns?.length) throw bad('A SCHEMA grant names no table or columns.', 'scope');
+      return { schema: input.schema, table: null, columns: [] };
+    }
+    if (!input.table) throw bad(`A ${input.scope} grant needs table.`, 'table');
+    const matches = catalog.tables.filter((t) => t.name === input.table && (!input.schema || t.schema === input.schema));
+    if (matches.length === 0) throw bad(`The database has no table "${input.schema ? `${input.schema}.` : ''}${input.table}" (refreshCatalog if it is new).`, 'table');
+    if (matches.length > 1) throw bad(`"${input.table}" is in several schemas (${matches.map((t) => t.schema).join(', ')}); give schema.`, 'schema');
+    const table = matches[0] as CatalogTable;
+    const columns = [...new Set(input.columns ?? [])];
+    if (input.scope === 'COLUMNS') {
+      if (columns.length === 0) throw bad('A COLUMNS grant needs columns.', 'columns');
+      const unknown = columns.filter((c) => !table.columns.some((col) => col.name === c));
+      if (unknown.length > 0) throw bad(`The table has no column ${unknown.map((c) => `"${c}"`).join(', ')}.`, 'columns');
+    } else if (columns.length > 0) {
+      throw bad('A TABLE grant covers every column; use scope COLUMNS to name some.', 'columns');
+    }
+    return { schema: table.schema, table, columns };
+  }
+}
+
+export function toRule(r: GrantRecord): GrantRule {
+  return {
+    id: r.id,
+    scope: r.scope,
+    schema: r.schema_name,
+    table: r.table_name,
+    columns: r.columns,
+    actions: r.actions,
+    rowFilter: r.row_filter,
+    masks: r.column_masks ?? {},
+    rowCap: r.row_cap,
+    expiresAt: r.expires_at,
+  };
+}
+
+function bad(message: string, field: string): AppError {
+  return new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+}
