@@ -5,6 +5,7 @@ import type { RequestContext } from '../src/server/context.js';
 import type { CatalogService } from '../src/services/catalog.service.js';
 import { connectionFromArray } from '../src/services/connection.js';
 import type { DatabaseService } from '../src/services/database.service.js';
+import type { GrantService } from '../src/services/grant.service.js';
 import type { Database as DatabaseModel } from '../src/services/models.js';
 import { Table } from '../schema/catalog.type.js';
 import { ConnectDatabaseInput, ConnectionInput, UpdateDatabaseInput } from '../schema/database.input.js';
@@ -16,6 +17,7 @@ export class DatabaseResolver {
   constructor(
     private readonly databaseService: DatabaseService,
     private readonly catalogService: CatalogService,
+    private readonly grantService: GrantService,
   ) {}
 
   @Query(() => DatabaseConnection, {
@@ -80,7 +82,8 @@ export class DatabaseResolver {
     @Arg('schema', () => String, { nullable: true }) schema?: string | null,
   ): Promise<CatalogTable[]> {
     const catalog = await ctx.loaders.catalogByDatabase.load(database.id);
-    return schema ? catalog.tables.filter((t) => t.schema === schema) : catalog.tables;
+    const tables = schema ? catalog.tables.filter((t) => t.schema === schema) : catalog.tables;
+    return this.grantService.visibleTables(ctx.principal, database.id, tables);
   }
 
   @FieldResolver(() => Table, { nullable: true, description: 'One table by name (and schema, when the name is in several).' })
@@ -91,7 +94,8 @@ export class DatabaseResolver {
     @Arg('schema', () => String, { nullable: true }) schema?: string | null,
   ): Promise<CatalogTable | null> {
     const catalog = await ctx.loaders.catalogByDatabase.load(database.id);
-    const matches = catalog.tables.filter((t) => t.name === name && (!schema || t.schema === schema));
+    const visible = await this.grantService.visibleTables(ctx.principal, database.id, catalog.tables);
+    const matches = visible.filter((t) => t.name === name && (!schema || t.schema === schema));
     if (matches.length > 1) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, `"${name}" is in several schemas (${matches.map((t) => t.schema).join(', ')}); give the schema.`, {
         field: 'schema',

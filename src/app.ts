@@ -64,7 +64,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const resolvers = new Map<unknown, unknown>([
       [AgentResolver, new AgentResolver(agents)],
       [ApiKeyResolver, new ApiKeyResolver()],
-      [DatabaseResolver, new DatabaseResolver(databases, catalog)],
+      [DatabaseResolver, new DatabaseResolver(databases, catalog, grants)],
       [GrantResolver, new GrantResolver(grants)],
       [AuditResolver, new AuditResolver(new AuditService(store))],
       [NodeResolver, new NodeResolver(agents, databases)],

@@ -1,4 +1,5 @@
 import type { CatalogTable } from '../../plugins/drivers/catalog.js';
+import { isAdmin, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { newId } from '../ids.js';
 import { previewAccess, type TableAccess } from '../policy/access-preview.js';
@@ -113,6 +114,23 @@ export class GrantService {
     if (!(await this.store.repos.databases.findById(databaseId))) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${databaseId}".`);
     const [rules, catalog] = await Promise.all([this.rulesFor(agentId, databaseId), this.catalog.get(databaseId)]);
     return previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+  }
+
+  /**
+   * The catalog as this agent may see it: tables it can reach at all, and in each only the columns
+   * it can touch. Admins see everything.
+   */
+  async visibleTables(principal: Principal, databaseId: string, tables: readonly CatalogTable[]): Promise<CatalogTable[]> {
+    if (isAdmin(principal)) return [...tables];
+    if (principal.kind !== 'agent') return [];
+    const rules = await this.rulesFor(principal.agentId, databaseId);
+    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+    return tables.flatMap((table, i) => {
+      const seen = access[i];
+      if (!seen || seen.actions.length === 0) return [];
+      const columns = new Set(seen.columns.filter((c) => c.actions.length > 0).map((c) => c.column));
+      return [{ ...table, columns: table.columns.filter((c) => columns.has(c.name)) }];
+    });
   }
 
   async #target(input: GrantInput): Promise<{ schema: string | null; table: CatalogTable | null; columns: string[] }> {
