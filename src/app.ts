@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerType } from 'type-graphql';
-import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver } from '../resolvers/index.js';
+import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver, QueryResolver } from '../resolvers/index.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
@@ -14,6 +14,7 @@ import { AuditWriter } from './events/audit-writer.js';
 import { AuditService } from './services/audit.service.js';
 import { ensureAdmin } from './services/bootstrap.service.js';
 import { GrantService } from './services/grant.service.js';
+import { QueryService } from './services/query.service.js';
 import { SqlGateService } from './services/sql-gate.service.js';
 import { DriverRegistry } from '../plugins/drivers/registry.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
@@ -66,6 +67,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       [ApiKeyResolver, new ApiKeyResolver()],
       [DatabaseResolver, new DatabaseResolver(databases, catalog, grants)],
       [GrantResolver, new GrantResolver(grants)],
+      [QueryResolver, new QueryResolver(new QueryService(store, connectors, catalog, grants, sqlGate, audit))],
       [AuditResolver, new AuditResolver(new AuditService(store))],
       [NodeResolver, new NodeResolver(agents, databases)],
     ]);

@@ -19,6 +19,8 @@ export const permissions = {
     database: isSignedIn,
     grants: isAdmin,
     auditEvents: isAdmin,
+    // Anyone with a key may ask; the grants decide (in the service) what they may read or change.
+    rows: isSignedIn,
     accessPreview: isAdminOrSelf('agentId'),
   },
   Mutation: {
@@ -32,6 +34,8 @@ export const permissions = {
     refreshCatalog: isAdmin,
     grant: isAdmin,
     revokeGrant: isAdmin,
+    runQuery: isSignedIn,
+    explainQuery: isSignedIn,
   },
   Agent: allow,
   AgentConnection: allow,
@@ -58,6 +62,9 @@ export const permissions = {
   DatabaseStatus: allow,
   PageInfo: allow,
   AuditEvent: allow,
+  QueryResult: allow,
+  QueryPlan: allow,
+  ResultColumn: allow,
   AuditEventConnection: allow,
   AuditEventEdge: allow,
 } satisfies IRules;

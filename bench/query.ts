@@ -1,0 +1,101 @@
+/**
+ * Query throughput, side by side: the same point lookup and 100-row page on the demo shop schema,
+ * loaded into the local PostgreSQL, through
+ *   (a) runQuery over HTTP (gate → grants → rewrite → pg),
+ *   (b) the typed rows query over HTTP,
+ *   (c) the raw `pg` driver, from this process.
+ * The gateway runs in its own process (as `npm start` does); load comes from this one.
+ * Goal: (a) ≥ 40% of (c) on the point lookup, p99 under 10 ms, at 32 concurrent clients.
+ *
+ *   npm run bench:query            BENCH_SECONDS=10 BENCH_CONCURRENCY=32 to change the defaults
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { SERVICES } from '../test/helpers/services.js';
+import { loadShop } from '../test/helpers/shop-fixture.js';
+import { spawnGateway } from '../test/helpers/spawn-gateway.js';
+import { createTempPostgres } from '../test/helpers/temp-postgres.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(name: string, once: (i: number) => Promise<void>): Promise<Figures> {
+  // Warm up, then measure.
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => once(i)));
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      let i = worker;
+      while (performance.now() < until) {
+        const started = performance.now();
+        try {
+          await once(i);
+          latencies.push(performance.now() - started);
+        } catch {
+          errors += 1;
+        }
+        i += CONCURRENCY;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const figures = { rps: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99), errors };
+  console.log(`${name.padEnd(44)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${figures.p50.toFixed(2).padStart(6)} ms   p99 ${figures.p99.toFixed(2).padStart(6)} ms${errors ? `   errors ${errors}` : ''}`);
+  return figures;
+}
+
+const target = await createTempPostgres('warden_bench');
+const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-'));
+const adminKey = `bench-admin-${Date.now()}-0123456789abcdef`;
+const gateway = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_DEMO: 'false', WARDEN_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn' });
+const raw = new pg.Pool({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`), max: CONCURRENCY });
+try {
+  await loadShop('postgres', target.name);
+  const url = `${gateway.baseUrl}/graphql`;
+  const gql = async (query: string, variables: Record<string, unknown>, key: string) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
+    if (body.errors) throw new Error(body.errors[0]?.message);
+    return body.data as Record<string, { id?: string; key?: string; agent?: { id: string } }>;
+  };
+  const db = await gql('mutation($i: ConnectDatabaseInput!) { connectDatabase(input: $i) { id } }', {
+    i: { name: 'shop', engine: 'postgres', host: '127.0.0.1', port: 5432, database: target.name, user: 'postgres', pool: { maxConnections: CONCURRENCY } },
+  }, adminKey);
+  const databaseId = db.connectDatabase!.id as string;
+  const agent = await gql('mutation { registerAgent(input: { name: "bench" }) { key agent { id } } }', {}, adminKey);
+  const key = agent.registerAgent!.key as string;
+  await gql('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.registerAgent!.agent!.id, databaseId, scope: 'DATABASE', actions: ['READ'] } }, adminKey);
+
+  const RUN = 'mutation($d: ID!, $sql: String!, $p: [JSON!]) { runQuery(databaseId: $d, sql: $sql, params: $p) { rowCount } }';
+  const ROWS = 'query($d: ID!, $w: JSONObject, $l: Int) { rows(databaseId: $d, table: "orders", columns: ["id","customer_id","status","total"], where: $w, limit: $l) { rowCount } }';
+  const id = (i: number) => (i % 300) + 1;
+
+  console.log(`\n${CONCURRENCY} concurrent clients, ${SECONDS} s each, PostgreSQL ${target.name}\n`);
+  console.log('point lookup: select id, customer_id, status, total from orders where id = $1');
+  const a1 = await load('  (a) runQuery via gateway', (i) => gql(RUN, { d: databaseId, sql: 'select id, customer_id, status, total from orders where id = $1', p: [id(i)] }, key).then(() => undefined));
+  const b1 = await load('  (b) rows via gateway', (i) => gql(ROWS, { d: databaseId, w: { id: { _eq: id(i) } }, l: 1 }, key).then(() => undefined));
+  const c1 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders where id = $1', [id(i)]).then(() => undefined));
+  console.log('100-row page: … order by id limit 100 offset $1');
+  const a2 = await load('  (a) runQuery via gateway', (i) => gql(RUN, { d: databaseId, sql: 'select id, customer_id, status, total from orders order by id limit 100 offset $1', p: [i % 200] }, key).then(() => undefined));
+  await load('  (b) rows via gateway', () => gql(ROWS, { d: databaseId, l: 100 }, key).then(() => undefined));
+  const c2 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders order by id limit 100 offset $1', [i % 200]).then(() => undefined));
+  console.log(`\nratio (a)/(c): point lookup ${((a1.rps / c1.rps) * 100).toFixed(0)}% (goal ≥ 40%), page ${((a2.rps / c2.rps) * 100).toFixed(0)}%`);
+  console.log(`(a) point lookup p99 ${a1.p99.toFixed(2)} ms (goal < 10 ms); (b)/(c) ${((b1.rps / c1.rps) * 100).toFixed(0)}%`);
+} finally {
+  await raw.end();
+  await gateway.stop();
+  await target.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,242 @@
+import type { Catalog } from '../../plugins/drivers/catalog.js';
+import type { DatabaseDriver, QueryResult } from '../../plugins/drivers/driver.js';
+import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
+import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
+import type { Principal } from '../auth/principal.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
+import { authorize } from '../policy/authorize.js';
+import type { GateCatalog, StatementAnalysis } from '../sql/analysis.js';
+import type { Store } from '../store/open-store.js';
+import type { CatalogService } from './catalog.service.js';
+import type { ConnectorRegistry } from './connector-registry.js';
+import type { GrantService } from './grant.service.js';
+import type { SqlGateService } from './sql-gate.service.js';
+
+export interface Caller {
+  principal: Principal;
+  requestId: string | null;
+}
+
+export interface QueryOutcome extends QueryResult {
+  durationMs: number;
+  statementType: string;
+  /** Tables the statement touched, `schema.table`. */
+  tables: string[];
+}
+
+export interface RowsInput {
+  table: string;
+  schema?: string | null | undefined;
+  columns?: string[] | null | undefined;
+  where?: BoolExp | null | undefined;
+  orderBy?: OrderBy[] | null | undefined;
+  limit?: number | null | undefined;
+  offset?: number | null | undefined;
+}
+
+export interface QueryLimits {
+  /** Rows returned when neither the caller nor a grant says otherwise. */
+  defaultMaxRows: number;
+  /** Rows never exceeded, whatever the caller or grants say. */
+  hardMaxRows: number;
+}
+
+const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
+
+/**
+ * runQuery, explainQuery and rows: every statement from outside goes gate → authorize → rewrite →
+ * execute, and every decision, allowed or not, becomes an audit event.
+ */
+export class QueryService {
+  constructor(
+    private readonly store: Store,
+    private readonly connectors: ConnectorRegistry,
+    private readonly catalog: CatalogService,
+    private readonly grants: GrantService,
+    private readonly gate: SqlGateService,
+    private readonly audit: AuditWriter,
+    private readonly limits: QueryLimits = { defaultMaxRows: 1_000, hardMaxRows: 10_000 },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async runQuery(caller: Caller, databaseId: string, sql: string, params: readonly unknown[], maxRows?: number | null): Promise<QueryOutcome> {
+    return this.#governed(caller, 'runQuery', databaseId, async (target) => {
+      const analysis = await this.#analyse(target, sql);
+      return this.#authorizeAndRun(caller, target, analysis, sql, params, maxRows);
+    });
+  }
+
+  async explainQuery(caller: Caller, databaseId: string, sql: string, params: readonly unknown[]): Promise<{ plan: unknown; statementType: string; tables: string[] }> {
+    const outcome = await this.#governed(caller, 'explainQuery', databaseId, async (target) => {
+      const analysis = await this.#analyse(target, sql);
+      if (analysis.kind !== 'READ') {
+        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'explainQuery plans reads only.', { construct: analysis.statementType });
+      }
+      const explain = target.dialect === 'postgres' ? 'explain (format json) ' : 'explain format=json ';
+      return this.#authorizeAndRun(caller, target, analysis, sql, params, undefined, explain);
+    });
+    const first = outcome.rows[0] ?? {};
+    const raw = Object.values(first)[0];
+    return { plan: typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw, statementType: outcome.statementType, tables: outcome.tables };
+  }
+
+  /** The typed row query: compiled by Kysely, then the same gate, grants and row filters as runQuery. */
+  async rows(caller: Caller, databaseId: string, input: RowsInput): Promise<QueryOutcome> {
+    return this.#governed(caller, 'rows', databaseId, async (target) => {
+      const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
+      const known = new Set(table.columns);
+      const columns = input.columns?.length ? input.columns : table.columns;
+      for (const column of [...columns, ...columnsOf(input.where ?? undefined), ...(input.orderBy ?? []).map((o) => o.column)]) {
+        if (!known.has(column)) {
+          throw new AppError(ErrorCode.BAD_USER_INPUT, `${table.schema}.${table.name} has no column "${column}".`, { field: 'columns' });
+        }
+      }
+      const limit = Math.min(input.limit ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
+      if (limit < 1) throw new AppError(ErrorCode.BAD_USER_INPUT, 'limit must be at least 1.', { field: 'limit' });
+      if (input.offset !== undefined && input.offset !== null && input.offset < 0) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, 'offset cannot be negative.', { field: 'offset' });
+      }
+      const compiled = compileRowQuery(target.dialect, {
+        schema: table.schema,
+        table: table.name,
+        columns,
+        where: input.where ?? undefined,
+        orderBy: input.orderBy ?? undefined,
+        limit,
+        offset: input.offset ?? undefined,
+      });
+      const analysis = await this.gate.analyse(target.engine, compiled.sql, target.gateCatalog);
+      return this.#authorizeAndRun(caller, target, analysis, compiled.sql, compiled.parameters, limit);
+    });
+  }
+
+  async #authorizeAndRun(
+    caller: Caller,
+    target: Target,
+    analysis: StatementAnalysis,
+    sql: string,
+    params: readonly unknown[],
+    maxRows: number | null | undefined,
+    prefix = '',
+  ): Promise<QueryOutcome> {
+    const agentId = caller.principal.kind === 'agent' ? caller.principal.agentId : '';
+    const decision = authorize(await this.grants.rulesFor(agentId, target.databaseId), analysis, this.now());
+    target.analysis = analysis;
+    if (!decision.allowed) {
+      const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
+      throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
+        denied: decision.denied,
+      });
+    }
+    const cap = Math.min(maxRows ?? this.limits.defaultMaxRows, decision.rowCap ?? this.limits.hardMaxRows, this.limits.hardMaxRows);
+    const rewritten = await this.gate.rewrite(target.engine, sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined);
+    const started = performance.now();
+    const result = await target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap });
+    return {
+      ...result,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      statementType: analysis.statementType,
+      tables: analysis.tables.map((t) => `${t.schema}.${t.table}`),
+    };
+  }
+
+  async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
+    if (sql.length > 100_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The statement is longer than 100,000 characters.', { field: 'sql' });
+    return this.gate.analyse(target.engine, sql, target.gateCatalog);
+  }
+
+  /** Resolves the database, runs `work`, and records the decision whatever happens. */
+  async #governed<T extends { rowCount?: number; tables: string[] }>(
+    caller: Caller,
+    action: string,
+    databaseId: string,
+    work: (target: Target) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    let target: Target | undefined;
+    try {
+      if (caller.principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
+      target = await this.#target(caller.principal, databaseId);
+      const outcome = await work(target);
+      this.#record(caller, action, databaseId, 'ALLOWED', target, started, outcome.rowCount ?? null, null);
+      return outcome;
+    } catch (error) {
+      const app = error instanceof AppError ? error : undefined;
+      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX].includes(app.code);
+      this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
+        code: app?.code ?? ErrorCode.INTERNAL,
+        message: app?.message ?? 'unexpected error',
+        ...(app?.details?.denied ? { denied: app.details.denied } : {}),
+      });
+      throw error;
+    }
+  }
+
+  #record(
+    caller: Caller,
+    action: string,
+    databaseId: string,
+    decision: AuditEvent['decision'],
+    target: Target | undefined,
+    started: number,
+    rowCount: number | null,
+    reason: NonNullable<AuditEvent['reasons']>[number] | null,
+  ): void {
+    const principal = caller.principal;
+    this.audit.record({
+      occurredAt: this.now(),
+      requestId: caller.requestId,
+      principalId: principal.kind === 'agent' ? principal.agentId : null,
+      principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
+      action,
+      databaseId,
+      decision,
+      reasons: reason ? [reason] : null,
+      statementFingerprint: target?.analysis?.fingerprint ?? null,
+      tables: target?.analysis ? target.analysis.tables.map((t) => `${t.schema}.${t.table}`) : null,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      rowCount,
+      details: target?.analysis ? { statementType: target.analysis.statementType, kind: target.analysis.kind } : null,
+    });
+  }
+
+  async #target(principal: Principal & { kind: 'agent' }, databaseId: string): Promise<Target> {
+    const record = await this.store.repos.databases.findById(databaseId);
+    const rules = record ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
+    // Without a grant on it, a database does not exist for an agent (admins know it does).
+    if (!record || (rules.length === 0 && principal.role !== 'ADMIN')) {
+      throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
+    }
+    const dialect = SQL_ENGINES[record.engine];
+    if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${record.engine} databases are queried with rows, not SQL.`);
+    const driver = this.connectors.get(databaseId);
+    if (!driver) throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'No connection is open to this database.');
+    const catalog = await this.catalog.get(databaseId);
+    return { databaseId, engine: record.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), analysis: undefined };
+  }
+}
+
+interface Target {
+  databaseId: string;
+  engine: string;
+  dialect: 'postgres' | 'mysql';
+  driver: DatabaseDriver;
+  catalog: Catalog;
+  gateCatalog: GateCatalog;
+  /** Set once the statement is analysed, for the audit record. */
+  analysis: StatementAnalysis | undefined;
+}
+
+export function toGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
+  const searchPath = dialect === 'postgres' ? (catalog.schemas.includes('public') ? ['public'] : []) : catalog.schemas.slice(0, 1);
+  return { searchPath, tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })) };
+}
+
+function resolveTable(catalog: GateCatalog, name: string, schema: string | undefined): { schema: string; name: string; columns: string[] } {
+  const matches = catalog.tables.filter((t) => t.name === name && (schema ? t.schema === schema : true));
+  const preferred = schema ? matches : matches.filter((t) => catalog.searchPath.includes(t.schema));
+  const found = (preferred.length > 0 ? preferred : matches)[0];
+  if (!found) throw new AppError(ErrorCode.NOT_FOUND, `No table "${schema ? `${schema}.` : ''}${name}" in this database.`, { field: 'table' });
+  return found;
+}

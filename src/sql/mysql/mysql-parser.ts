@@ -1,0 +1,107 @@
+import pkg from 'node-sql-parser';
+import type { AST } from 'node-sql-parser';
+import { AppError, ErrorCode } from '../../errors/app-error.js';
+
+/**
+ * node-sql-parser behind one small door. The package is CommonJS: under ESM only its default export
+ * exists (`import pkg from 'node-sql-parser'; pkg.Parser`).
+ *
+ * Two grammars are tried: MariaDB first, then MySQL when MariaDB's fails. Both come from the same
+ * grammar family and give the same AST shapes, and each misses things the other has (MariaDB's
+ * lacks GROUP_CONCAT(… ORDER BY … SEPARATOR …), `->`/`->>`, named WINDOW clauses, ORDER BY/LIMIT on
+ * UPDATE and DELETE, STRAIGHT_JOIN; MySQL's lacks RETURNING, DEFAULT in VALUES). The fallback is
+ * safe because every AST is judged by the same allow-list resolver, and the text the parser sees has
+ * already been lexed by the gate (no comments left, one statement).
+ */
+
+const { Parser } = pkg;
+const parser = new Parser();
+
+export type MysqlGrammar = 'MariaDB' | 'MySQL';
+
+/** An AST node as the parser builds it: plain JSON-like objects. */
+export type AstNode = Record<string, unknown>;
+
+export interface ParsedMysql {
+  ast: AstNode;
+  grammar: MysqlGrammar;
+}
+
+interface PegLocation {
+  start?: { offset?: number; line?: number; column?: number };
+}
+
+function locationOf(error: unknown): PegLocation['start'] | undefined {
+  if (typeof error === 'object' && error !== null && 'location' in error) {
+    const location = (error as { location?: PegLocation }).location;
+    return location?.start;
+  }
+  return undefined;
+}
+
+/** The parser's own words, shortened: what it expected (a few keywords and symbols) and what it found. */
+function parserWords(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const { expected, found } = error as { expected?: unknown; found?: unknown };
+  const wanted: string[] = [];
+  if (Array.isArray(expected)) {
+    for (const item of expected) {
+      const text = (item as { type?: unknown; text?: unknown }).type === 'literal' ? (item as { text?: unknown }).text : undefined;
+      if (typeof text !== 'string' || ['#', '--', '/*'].includes(text) || wanted.includes(text)) continue;
+      wanted.push(text);
+    }
+  }
+  const shown = wanted.slice(0, 8).map((text) => `"${text}"`);
+  const expectedPart = shown.length === 0 ? '' : `expected ${shown.join(', ')}${wanted.length > shown.length ? ', …' : ''} but `;
+  const foundPart = typeof found === 'string' ? `found "${found}"` : 'found the end of the statement';
+  return `${expectedPart}${foundPart}`;
+}
+
+function astifyWith(code: string, grammar: MysqlGrammar): AST | AST[] {
+  return parser.astify(code, { database: grammar });
+}
+
+/** Parses one statement (already lexed: `code` has no comments). Throws SQL_SYNTAX with a position when neither grammar accepts it. */
+export function parseMysql(code: string, original: string = code): ParsedMysql {
+  let firstError: unknown;
+  for (const grammar of ['MariaDB', 'MySQL'] as const) {
+    try {
+      const result = astifyWith(code, grammar);
+      const statements = Array.isArray(result) ? result : [result];
+      if (statements.length !== 1 || typeof statements[0] !== 'object' || statements[0] === null) {
+        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'Only one statement can be run at a time.', {
+          construct: 'multiple statements',
+        });
+      }
+      return { ast: statements[0] as unknown as AstNode, grammar };
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      firstError ??= error;
+    }
+  }
+  const start = locationOf(firstError);
+  const offset = start?.offset;
+  if (offset === undefined) {
+    throw new AppError(
+      ErrorCode.SQL_SYNTAX,
+      'The statement could not be parsed as MySQL/MariaDB SQL.',
+      undefined,
+      { cause: firstError },
+    );
+  }
+  const near = original.slice(offset, offset + 24).replace(/\s+/g, ' ').trim();
+  throw new AppError(
+    ErrorCode.SQL_SYNTAX,
+    `Syntax error at line ${start?.line ?? 1}, column ${start?.column ?? offset + 1}` +
+      (near ? ` near "${near}"` : ' at the end of the statement') +
+      `: ${parserWords(firstError)}.` +
+      ' If this is valid MySQL/MariaDB, the gate\'s parser does not support the construct: rewrite it with plainer syntax.',
+    { position: offset },
+    { cause: firstError },
+  );
+}
+
+/** Prints an AST back to SQL with the grammar that parsed it (identifiers in backticks). */
+export function sqlifyMysql(ast: AstNode, grammar: MysqlGrammar): string {
+  return parser.sqlify(ast as unknown as AST, { database: grammar });
+}

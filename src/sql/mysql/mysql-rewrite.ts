@@ -1,0 +1,321 @@
+import { AppError, ErrorCode } from '../../errors/app-error.js';
+import type { GateCatalog, StatementAnalysis, TablePolicy } from '../analysis.js';
+import { lexMysql } from './mysql-lexer.js';
+import { parseMysql, sqlifyMysql, type AstNode, type MysqlGrammar } from './mysql-parser.js';
+import { MysqlResolver, type CatalogTable, type Relation } from './mysql-resolver.js';
+import { prepareMysql } from './mysql-statement.js';
+
+/**
+ * Applies table policies (row filters, column masks) and the row cap to a MySQL/MariaDB statement
+ * the gate has analysed (DESIGN.md, "The SQL gate", step 5). Works on the AST and prints it back with
+ * node-sql-parser's sqlify (identifiers in backticks), so nothing is spliced into the user's text.
+ *
+ * - Every reference, in any scope, to a table with a policy that is *read* (SELECT FROMs, joins,
+ *   sub-queries, INSERT … SELECT sources, non-target tables of multi-table UPDATE/DELETE) becomes
+ *   `(SELECT <each column, masked ones as (<mask>) AS col> FROM db.table WHERE (<filter>)) AS <alias
+ *   or table name>`, so the rest of the statement is unchanged.
+ * - UPDATE and DELETE targets cannot be derived tables: their row filter is ANDed into the WHERE,
+ *   with its columns qualified by the target's alias. A write that reads a masked column of its
+ *   target (in WHERE, SET, ORDER BY, RETURNING) is refused: the mask cannot apply there and the real
+ *   value would leak through which rows are touched.
+ * - INSERT targets are untouched, but INSERT … ON DUPLICATE KEY UPDATE and REPLACE on a table with a
+ *   row filter are refused: they update or delete an existing row the filter may hide, and MySQL has
+ *   no WHERE to put the filter in.
+ * - Row cap on a READ: the top-level LIMIT becomes min(existing, rowCap + 1) (the extra row tells the
+ *   executor the result was cut). When the LIMIT is a ? placeholder or the last member of a UNION is
+ *   parenthesised, the statement is wrapped: `SELECT * FROM (<statement>) AS warden_capped LIMIT n`
+ *   (MariaDB needs the alias; a select list with two columns of the same name cannot be wrapped and
+ *   will be refused by the server). EXPLAIN is rewritten the same way, so it shows the plan that
+ *   would run.
+ */
+
+const CAPPED_ALIAS = 'warden_capped';
+
+function notAllowed(message: string, construct: string, extra?: Record<string, unknown>): never {
+  throw new AppError(ErrorCode.SQL_NOT_ALLOWED, message, { construct, ...extra });
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function quote(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** The parser keeps identifiers with their backticks doubled; so must we when building nodes. */
+function raw(name: string): string {
+  return name.replace(/`/g, '``');
+}
+
+function tableName(table: { schema: string; name: string }): string {
+  return `${quote(table.schema)}.${quote(table.name)}`;
+}
+
+function relationFor(table: CatalogTable, node: AstNode): Relation {
+  return { alias: table.name, aliased: false, base: table, columns: table.columns, node, role: 'read', readColumns: new Set() };
+}
+
+/**
+ * Parses `SELECT <expression> FROM db.table` or `SELECT 1 FROM db.table WHERE (<predicate>)` and
+ * checks the expression: only the table's own columns, allowed functions, no sub-queries.
+ */
+function parseOverTable(
+  table: CatalogTable,
+  text: string,
+  part: 'where' | 'column',
+  what: string,
+): { expression: AstNode; grammar: MysqlGrammar } {
+  try {
+    const statement =
+      part === 'where' ? `SELECT 1 FROM ${tableName(table)} WHERE (${text})` : `SELECT (${text}) FROM ${tableName(table)}`;
+    const { ast, grammar } = parseMysql(lexMysql(statement).code);
+    const from = Array.isArray(ast.from) ? ast.from : [];
+    const columns = Array.isArray(ast.columns) ? ast.columns : [];
+    const extra = ['with', '_next', 'groupby', 'having', 'orderby', 'limit', 'locking_read', 'window', 'options', 'distinct'].filter(
+      (key) => ast[key] !== null && ast[key] !== undefined && !(isNode(ast[key]) && Object.keys(ast[key] as AstNode).length === 0),
+    );
+    const into = isNode(ast.into) ? ast.into.position : ast.into;
+    if (ast.type !== 'select' || extra.length > 0 || from.length !== 1 || columns.length !== 1 || (into !== null && into !== undefined)) {
+      notAllowed(`The ${what} must be a single expression.`, what);
+    }
+    const first = columns[0] as AstNode;
+    const expression = part === 'where' ? ast.where : first.expr;
+    if (!isNode(expression)) notAllowed(`The ${what} must be a single expression.`, what);
+    const table0 = from[0] as AstNode;
+    new MysqlResolver({ searchPath: [table.schema], tables: [table] }).checkExpressionOverTable(expression, relationFor(table, table0));
+    return { expression, grammar };
+  } catch (error) {
+    if (error instanceof AppError) {
+      throw new AppError(
+        ErrorCode.SQL_NOT_ALLOWED,
+        `The ${what} for ${tableName(table)} is not allowed: ${error.message}`,
+        { ...error.details, construct: what, reason: error.code },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks a row-filter predicate for one table: it may reference only that table's columns and
+ * allowed functions, with no sub-queries. Throws SQL_NOT_ALLOWED otherwise (also when it does not parse).
+ */
+export function checkRowFilterMysql(predicate: string, table: { schema: string; name: string; columns: string[] }): void {
+  parseOverTable(table, predicate, 'where', 'row filter');
+}
+
+function checkMask(expression: string, table: CatalogTable): void {
+  parseOverTable(table, expression, 'column', 'column mask');
+}
+
+function maskedColumns(policy: TablePolicy, table: CatalogTable): Map<string, string> {
+  const masks = new Map<string, string>();
+  for (const [column, expression] of Object.entries(policy.masks ?? {})) {
+    const actual = table.columns.find((name) => name.toLowerCase() === column.toLowerCase());
+    if (actual === undefined) {
+      notAllowed(`The column mask names \`${column}\`, which ${tableName(table)} does not have.`, 'column mask');
+    }
+    masks.set(actual, expression);
+  }
+  return masks;
+}
+
+function hasEffect(policy: TablePolicy | undefined): policy is TablePolicy {
+  return policy !== undefined && ((policy.rowFilter ?? '').trim() !== '' || Object.keys(policy.masks ?? {}).length > 0);
+}
+
+function derivedTable(table: CatalogTable, policy: TablePolicy): AstNode {
+  const masks = maskedColumns(policy, table);
+  for (const expression of masks.values()) checkMask(expression, table);
+  const filter = (policy.rowFilter ?? '').trim();
+  if (filter !== '') checkRowFilterMysql(filter, table);
+  const columns = table.columns.map((column) => {
+    const mask = masks.get(column);
+    return mask === undefined ? quote(column) : `(${mask}) AS ${quote(column)}`;
+  });
+  const text = `SELECT ${columns.join(', ')} FROM ${tableName(table)}${filter === '' ? '' : ` WHERE (${filter})`}`;
+  return parseMysql(lexMysql(text).code).ast;
+}
+
+function qualifyColumns(value: unknown, alias: string): void {
+  if (Array.isArray(value)) {
+    for (const item of value) qualifyColumns(item, alias);
+    return;
+  }
+  if (!isNode(value)) return;
+  if (value.type === 'column_ref') {
+    value.table = raw(alias);
+    value.db = null;
+    return;
+  }
+  for (const child of Object.values(value)) qualifyColumns(child, alias);
+}
+
+function checkMasksNotRead(policy: TablePolicy | undefined, relation: Relation, statement: string): void {
+  if (!policy || !relation.base) return;
+  const masks = maskedColumns(policy, relation.base);
+  for (const column of relation.readColumns) {
+    if (masks.has(column)) {
+      notAllowed(
+        `This ${statement} reads the masked column \`${relation.base.name}\`.\`${column}\` of the table it writes; masks cannot apply there.`,
+        'masked column in write',
+        { column: `${relation.base.schema}.${relation.base.name}.${column}` },
+      );
+    }
+  }
+}
+
+function andWhere(statement: AstNode, relation: Relation, filter: string): void {
+  const table = relation.base as CatalogTable;
+  const { expression } = parseOverTable(table, filter, 'where', 'row filter');
+  qualifyColumns(expression, relation.alias);
+  expression.parentheses = true;
+  const existing = statement.where;
+  if (isNode(existing)) {
+    existing.parentheses = true;
+    statement.where = { type: 'binary_expr', operator: 'AND', left: existing, right: expression };
+  } else {
+    statement.where = expression;
+  }
+}
+
+/** sqlify prints an INSERT column list as it is stored, without quotes; a column named like a keyword would then break. */
+function quoteInsertColumns(root: AstNode): void {
+  if ((root.type === 'insert' || root.type === 'replace') && Array.isArray(root.columns)) {
+    root.columns = root.columns.map((column) => (typeof column === 'string' && !column.startsWith('`') ? `\`${column}\`` : column));
+  }
+}
+
+/** Applies the row cap to a READ's top-level query; returns the (possibly new) root. */
+function capRows(root: AstNode, cap: number): AstNode {
+  const max = cap + 1;
+  const top = root.type === 'explain' && isNode(root.expr) ? root.expr : root;
+  if (top.type !== 'select') return root;
+  let last: AstNode = top;
+  while (isNode(last._next)) last = last._next;
+  const target = last === top || last.parentheses_symbol !== true ? last : undefined;
+  if (target) {
+    const limit = target.limit;
+    if (!isNode(limit) || !Array.isArray(limit.value) || limit.value.length === 0) {
+      target.limit = { seperator: '', value: [{ type: 'number', value: max }] };
+      return root;
+    }
+    const index = limit.seperator === ',' ? 1 : 0;
+    const count = limit.value[index];
+    if (isNode(count) && (count.type === 'number' || count.type === 'bigint')) {
+      limit.value[index] = { type: 'number', value: Number(count.value) < max ? Number(count.value) : max };
+      return root;
+    }
+  }
+  const wrapper = parseMysql(`SELECT * FROM (SELECT 1) AS ${quote(CAPPED_ALIAS)} LIMIT ${max}`).ast;
+  const from = (wrapper.from as AstNode[])[0] as AstNode;
+  (from.expr as AstNode).ast = top;
+  if (top !== root) {
+    root.expr = wrapper;
+    return root;
+  }
+  return wrapper;
+}
+
+/**
+ * Rewrites a statement for the asking agent's policies and row cap. `analysis` must be the gate's
+ * analysis of this same statement (checked by fingerprint). Synchronous; throws AppError.
+ */
+export function rewriteMysql(
+  sql: string,
+  analysis: StatementAnalysis,
+  catalog: GateCatalog,
+  policies: readonly TablePolicy[],
+  rowCap?: number,
+): string {
+  if (rowCap !== undefined && !(Number.isSafeInteger(rowCap) && rowCap >= 0)) {
+    throw new AppError(ErrorCode.INTERNAL, 'The row cap must be a whole number of rows.');
+  }
+  const prepared = prepareMysql(sql, catalog);
+  if (prepared.analysis.fingerprint !== analysis.fingerprint || prepared.analysis.kind !== analysis.kind) {
+    throw new AppError(ErrorCode.INTERNAL, 'The analysis given to the rewriter is for a different statement.');
+  }
+  const { bindings, grammar } = prepared;
+  let ast = prepared.ast;
+  const policyFor = (table: CatalogTable | undefined): TablePolicy | undefined =>
+    table === undefined ? undefined : policies.find((policy) => policy.schema === table.schema && policy.table === table.name);
+
+  const wrapped = new Set<Relation>();
+  for (const [node, relation] of bindings.reads) {
+    const policy = policyFor(relation.base);
+    if (!relation.base || !hasEffect(policy)) continue;
+    const derived = derivedTable(relation.base, policy);
+    delete node.db;
+    delete node.table;
+    delete node.addition;
+    node.expr = { ast: derived, parentheses: true };
+    node.as = raw(relation.alias);
+    wrapped.add(relation);
+  }
+  for (const { node, relation } of bindings.dbQualifiedRefs) {
+    if (wrapped.has(relation)) node.db = null;
+  }
+
+  for (const relation of bindings.targets) {
+    const policy = policyFor(relation.base);
+    if (!hasEffect(policy)) continue;
+    checkMasksNotRead(policy, relation, prepared.analysis.statementType);
+    const filter = (policy.rowFilter ?? '').trim();
+    if (filter !== '') andWhere(ast, relation, filter);
+  }
+
+  const insert = bindings.insertTarget;
+  if (insert) {
+    const policy = policyFor(insert.relation.base);
+    if (hasEffect(policy)) {
+      if ((policy.rowFilter ?? '').trim() !== '' && (insert.onDuplicateUpdate || insert.replace)) {
+        notAllowed(
+          `${insert.replace ? 'REPLACE' : 'INSERT … ON DUPLICATE KEY UPDATE'} is not allowed on ${tableName(insert.relation.base as CatalogTable)}: ` +
+            'it can change or delete an existing row that your row filter hides.',
+          insert.replace ? 'REPLACE with row filter' : 'ON DUPLICATE KEY UPDATE with row filter',
+        );
+      }
+      checkMasksNotRead(policy, insert.relation, prepared.analysis.statementType);
+    }
+  }
+
+  if (rowCap !== undefined && prepared.analysis.kind === 'READ') ast = capRows(ast, rowCap);
+  quoteInsertColumns(ast);
+  for (const node of bindings.defaultKeywords) {
+    for (const key of Object.keys(node)) delete node[key];
+    Object.assign(node, { type: 'origin', value: 'DEFAULT' });
+  }
+  const output = sqlifyMysql(ast, grammar);
+  verifyRewrite(output, prepared.analysis, catalog);
+  return output;
+}
+
+/**
+ * The printed statement goes through the gate again: it must pass, keep its kind and statement type,
+ * and touch no table the original did not. Guards against the printer dropping or mangling anything.
+ */
+function verifyRewrite(output: string, original: StatementAnalysis, catalog: GateCatalog): void {
+  let again: StatementAnalysis;
+  try {
+    again = prepareMysql(output, catalog).analysis;
+  } catch (error) {
+    throw new AppError(
+      ErrorCode.SQL_NOT_ALLOWED,
+      'The gate could not apply your access policies to this statement safely; try writing it more simply.',
+      { construct: 'rewrite' },
+      { cause: error },
+    );
+  }
+  const known = new Set(original.tables.map((table) => `${table.schema}.${table.table}`));
+  const same =
+    again.kind === original.kind &&
+    again.statementType === original.statementType &&
+    again.tables.every((table) => known.has(`${table.schema}.${table.table}`));
+  if (!same) {
+    throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'The gate could not apply your access policies to this statement safely; try writing it more simply.', {
+      construct: 'rewrite',
+    });
+  }
+}
