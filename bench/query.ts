@@ -59,7 +59,7 @@ async function load(name: string, once: (i: number) => Promise<void>): Promise<F
 const target = await createTempPostgres('warden_bench');
 const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-'));
 const adminKey = `bench-admin-${Date.now()}-0123456789abcdef`;
-const gateway = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_DEMO: 'false', WARDEN_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn' });
+const gateway = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_DEMO: 'false', WARDEN_ADMIN_KEY: adminKey });
 const raw = new pg.Pool({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`), max: CONCURRENCY });
 try {
   await loadShop('postgres', target.name);
