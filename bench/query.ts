@@ -59,7 +59,20 @@ async function load(name: string, once: (i: number) => Promise<void>): Promise<F
 const target = await createTempPostgres('warden_bench');
 const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-'));
 const adminKey = `bench-admin-${Date.now()}-0123456789abcdef`;
-const gateway = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_DEMO: 'false', WARDEN_ADMIN_KEY: adminKey });
+// BENCH_PROFILE=dir writes a CPU profile of the gateway there.
+const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+// BENCH_STORE=postgres keeps the control plane in PostgreSQL (as in production) instead of PGlite.
+const storeDb = process.env.BENCH_STORE === 'postgres' ? await createTempPostgres('warden_bench_store') : undefined;
+const gateway = await spawnGateway(
+  {
+    WARDEN_DATA_DIR: dataDir,
+    WARDEN_DEMO: 'false',
+    WARDEN_ADMIN_KEY: adminKey,
+    ...(storeDb ? { WARDEN_STORE_URL: storeDb.url, WARDEN_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } : {}),
+  },
+  60_000,
+  profile,
+);
 const raw = new pg.Pool({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`), max: CONCURRENCY });
 try {
   await loadShop('postgres', target.name);
@@ -82,7 +95,7 @@ try {
   const ROWS = 'query($d: ID!, $w: JSONObject, $l: Int) { rows(databaseId: $d, table: "orders", columns: ["id","customer_id","status","total"], where: $w, limit: $l) { rowCount } }';
   const id = (i: number) => (i % 300) + 1;
 
-  console.log(`\n${CONCURRENCY} concurrent clients, ${SECONDS} s each, PostgreSQL ${target.name}\n`);
+  console.log(`\n${CONCURRENCY} concurrent clients, ${SECONDS} s each; target PostgreSQL; gateway store ${storeDb ? 'PostgreSQL' : 'PGlite'}\n`);
   console.log('point lookup: select id, customer_id, status, total from orders where id = $1');
   const a1 = await load('  (a) runQuery via gateway', (i) => gql(RUN, { d: databaseId, sql: 'select id, customer_id, status, total from orders where id = $1', p: [id(i)] }, key).then(() => undefined));
   const b1 = await load('  (b) rows via gateway', (i) => gql(ROWS, { d: databaseId, w: { id: { _eq: id(i) } }, l: 1 }, key).then(() => undefined));
@@ -97,5 +110,6 @@ try {
   await raw.end();
   await gateway.stop();
   await target.drop();
+  await storeDb?.drop();
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -74,10 +74,16 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     const schema = protectSchema(await buildBareSchema(container));
 
+    const authenticator = new Authenticator(store.repos.apiKeys, log);
+    // A revocation takes effect at once in this process (other replicas: within the caches' 10 s).
+    agents.onRevoked((agentId) => {
+      authenticator.forgetAgent(agentId);
+      grants.forget(agentId);
+    });
     const http = await createHttpServer({
       schema,
       production: config.env === 'production',
-      authenticator: new Authenticator(store.repos.apiKeys, log),
+      authenticator,
       agents,
       catalog,
       log,

@@ -1,7 +1,8 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyRepository } from '../store/repositories/api-key-repository.js';
-import { parseKey, secretMatches } from './api-key.js';
+import { TtlCache } from '../services/ttl-cache.js';
+import { hashSecret, parseKey, secretMatches } from './api-key.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 
 /** How often, at most, a key's last-used time is written back to the store. */
@@ -13,6 +14,8 @@ export const INVALID_KEY_MESSAGE =
 /** Turns a presented API key into a Principal, or refuses it. */
 export class Authenticator {
   readonly #lastTouched = new Map<string, number>();
+  /** Keys that checked out recently, by the SHA-256 of the whole key (never the key itself). */
+  readonly #recent = new TtlCache<string, { principal: Principal & { kind: 'agent' }; expiresAt: Date | null }>(10_000);
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -20,9 +23,20 @@ export class Authenticator {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Forgets what it knew of an agent's keys: call on every revocation, so it takes effect at once. */
+  forgetAgent(agentId: string): void {
+    this.#recent.invalidate((_, entry) => entry.principal.agentId === agentId);
+  }
+
   /** No key → anonymous. A key that does not check out → UNAUTHENTICATED, whatever the reason. */
   async authenticate(presented: string | undefined): Promise<Principal> {
     if (presented === undefined) return ANONYMOUS;
+    const digest = hashSecret(presented);
+    const known = this.#recent.get(digest);
+    if (known && (known.expiresAt === null || known.expiresAt > this.now())) {
+      this.touch(known.principal.keyId, this.now());
+      return known.principal;
+    }
     const { id, secret } = parseKey(presented);
     const key = await this.keys.findWithAgent(id);
     const now = this.now();
@@ -35,7 +49,9 @@ export class Authenticator {
       key.agent_status === 'ACTIVE';
     if (!valid) throw new AppError(ErrorCode.UNAUTHENTICATED, INVALID_KEY_MESSAGE);
     this.touch(key.id, now);
-    return { kind: 'agent', agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
+    const principal = { kind: 'agent' as const, agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
+    this.#recent.set(digest, { principal, expiresAt: key.expires_at });
+    return principal;
   }
 
   private touch(keyId: string, now: Date): void {

@@ -101,7 +101,7 @@ export class AgentService {
       async (repos) => {
         const existing = await repos.agents.findById(agentId);
         if (!existing) throw notFound(agentId);
-        if (existing.status === 'REVOKED') return { agent: existing, keyIds: [] as string[] };
+        if (existing.status === 'REVOKED') return { agent: existing, keyIds: null };
         if (existing.role === 'ADMIN' && (await repos.agents.countActiveAdmins()) <= 1) {
           throw new AppError(ErrorCode.CONFLICT, 'This is the last active admin; register another admin before revoking it.');
         }
@@ -113,7 +113,7 @@ export class AgentService {
       },
       { lock: 'warden:agent-names' },
     );
-    if (keyIds.length > 0) this.emitRevoked(agentId, keyIds);
+    if (keyIds !== null) this.emitRevoked(agentId, keyIds);
     return toAgent(agent);
   }
 

@@ -10,6 +10,7 @@ import type { GrantAction, GrantScope } from '../store/store-schema.js';
 import type { CatalogService } from './catalog.service.js';
 import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
 import { toGrant, type Grant } from './models.js';
+import { TtlCache } from './ttl-cache.js';
 
 export interface GrantInput {
   agentId: string;
@@ -32,6 +33,9 @@ export interface ConditionChecker {
 }
 
 export class GrantService {
+  /** Rules by `agentId/databaseId`; dropped whenever a grant of that agent changes. */
+  readonly #rules = new TtlCache<string, GrantRule[]>(10_000);
+
   constructor(
     private readonly store: Store,
     private readonly catalog: CatalogService,
@@ -81,12 +85,16 @@ export class GrantService {
       created_by: grantedBy,
       revoked_at: null,
     });
+    this.forget(record.agent_id);
     return toGrant(record);
   }
 
   async revoke(id: string): Promise<Grant> {
     const revoked = await this.store.repos.grants.revoke(id, this.now());
-    if (revoked) return toGrant(revoked);
+    if (revoked) {
+      this.forget(revoked.agent_id);
+      return toGrant(revoked);
+    }
     const existing = await this.store.repos.grants.findById(id);
     if (!existing) throw new AppError(ErrorCode.NOT_FOUND, `No grant has the id "${id}".`);
     return toGrant(existing);
@@ -102,10 +110,20 @@ export class GrantService {
     return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.created_at, id: r.id }), toGrant);
   }
 
-  /** The grants in force for one agent on one database, as the decision function takes them. */
+  /** The grants of one agent on one database, as the decision function takes them (expiry is checked there). */
   async rulesFor(agentId: string, databaseId: string): Promise<GrantRule[]> {
+    const cacheKey = `${agentId}/${databaseId}`;
+    const cached = this.#rules.get(cacheKey);
+    if (cached) return cached;
     const rows = await this.store.repos.grants.listActiveForAgents([agentId], this.now());
-    return rows.filter((r) => r.database_id === databaseId).map(toRule);
+    const rules = rows.filter((r) => r.database_id === databaseId).map(toRule);
+    this.#rules.set(cacheKey, rules);
+    return rules;
+  }
+
+  /** Forgets cached rules of an agent (all agents without one): after any change to its grants. */
+  forget(agentId?: string): void {
+    this.#rules.invalidate(agentId ? (key) => key.startsWith(`${agentId}/`) : undefined);
   }
 
   /** Every table of the database as this agent would find it (the same decision function as the gate). */

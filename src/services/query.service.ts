@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
+import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis } from '../sql/analysis.js';
 import type { Store } from '../store/open-store.js';
 import type { CatalogService } from './catalog.service.js';
@@ -120,8 +121,7 @@ export class QueryService {
     maxRows: number | null | undefined,
     prefix = '',
   ): Promise<QueryOutcome> {
-    const agentId = caller.principal.kind === 'agent' ? caller.principal.agentId : '';
-    const decision = authorize(await this.grants.rulesFor(agentId, target.databaseId), analysis, this.now());
+    const decision = authorize(target.rules, analysis, this.now());
     target.analysis = analysis;
     if (!decision.allowed) {
       const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
@@ -213,7 +213,7 @@ export class QueryService {
     const driver = this.connectors.get(databaseId);
     if (!driver) throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'No connection is open to this database.');
     const catalog = await this.catalog.get(databaseId);
-    return { databaseId, engine: record.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), analysis: undefined };
+    return { databaseId, engine: record.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
   }
 }
 
@@ -224,11 +224,23 @@ interface Target {
   driver: DatabaseDriver;
   catalog: Catalog;
   gateCatalog: GateCatalog;
+  rules: GrantRule[];
   /** Set once the statement is analysed, for the audit record. */
   analysis: StatementAnalysis | undefined;
 }
 
+const gateCatalogs = new WeakMap<Catalog, GateCatalog>();
+
+/** What the gate needs of a catalog; computed once per catalog read. */
 export function toGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
+  const known = gateCatalogs.get(catalog);
+  if (known) return known;
+  const made = makeGateCatalog(dialect, catalog);
+  gateCatalogs.set(catalog, made);
+  return made;
+}
+
+function makeGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
   const searchPath = dialect === 'postgres' ? (catalog.schemas.includes('public') ? ['public'] : []) : catalog.schemas.slice(0, 1);
   return { searchPath, tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })) };
 }
