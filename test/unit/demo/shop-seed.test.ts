@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateShopData, SHOP_SIZES } from '../../../src/demo/shop-seed.js';
+import { SHOP_COLUMNS } from '../../fixtures/shop-catalog.js';
 
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -36,6 +37,12 @@ describe('the demo shop data', () => {
     }
     const wrong = data.orders.filter((o) => Math.round(Number(o.total) * 100) !== sums.get(o.id));
     expect(wrong).toEqual([]);
+  });
+
+  it('has the columns the gate tests assume, in order', () => {
+    for (const [table, columns] of Object.entries(SHOP_COLUMNS)) {
+      expect(Object.keys(data[table as keyof typeof data][0] ?? {}), table).toEqual(columns);
+    }
   });
 
   it('looks like a shop: unique emails, plausible statuses, orders after sign-up', () => {
