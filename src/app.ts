@@ -67,7 +67,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       [ApiKeyResolver, new ApiKeyResolver()],
       [DatabaseResolver, new DatabaseResolver(databases, catalog, grants)],
       [GrantResolver, new GrantResolver(grants)],
-      [QueryResolver, new QueryResolver(new QueryService(store, connectors, catalog, grants, sqlGate, audit))],
+      [QueryResolver, new QueryResolver(new QueryService(connectors, catalog, grants, sqlGate, audit))],
       [AuditResolver, new AuditResolver(new AuditService(store))],
       [NodeResolver, new NodeResolver(agents, databases)],
     ]);

@@ -8,7 +8,6 @@ import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis } from '../sql/analysis.js';
-import type { Store } from '../store/open-store.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { GrantService } from './grant.service.js';
@@ -51,7 +50,6 @@ const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres'
  */
 export class QueryService {
   constructor(
-    private readonly store: Store,
     private readonly connectors: ConnectorRegistry,
     private readonly catalog: CatalogService,
     private readonly grants: GrantService,
@@ -202,18 +200,16 @@ export class QueryService {
   }
 
   async #target(principal: Principal & { kind: 'agent' }, databaseId: string): Promise<Target> {
-    const record = await this.store.repos.databases.findById(databaseId);
-    const rules = record ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
+    const driver = this.connectors.get(databaseId);
+    const rules = driver ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
     // Without a grant on it, a database does not exist for an agent (admins know it does).
-    if (!record || (rules.length === 0 && principal.role !== 'ADMIN')) {
+    if (!driver || (rules.length === 0 && principal.role !== 'ADMIN')) {
       throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
     }
-    const dialect = SQL_ENGINES[record.engine];
-    if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${record.engine} databases are queried with rows, not SQL.`);
-    const driver = this.connectors.get(databaseId);
-    if (!driver) throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'No connection is open to this database.');
+    const dialect = SQL_ENGINES[driver.engine];
+    if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
     const catalog = await this.catalog.get(databaseId);
-    return { databaseId, engine: record.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
+    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
   }
 }
 

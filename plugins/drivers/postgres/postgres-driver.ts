@@ -112,14 +112,21 @@ export class PostgresDriver implements DatabaseDriver {
 
   async #executeOnce(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult> {
     const timeoutMs = Math.min(options.timeoutMs ?? this.#settings.statementTimeoutMs, this.#settings.statementTimeoutMs);
+    // Every session starts read-only with the pool's statement timeout (see #openPool), so a read at that
+    // timeout is one round trip: the server itself refuses any write in it and stops it when time is up.
+    // Anything else opens its own transaction and says what it may do.
+    const explicit = !options.readOnly || timeoutMs !== this.#settings.statementTimeoutMs;
     const lease = await this.#acquire();
     let broken: unknown;
     try {
-      await lease.client.query(options.readOnly ? 'begin transaction read only' : 'begin');
-      await lease.client.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      if (explicit) {
+        await lease.client.query(
+          `${options.readOnly ? 'begin transaction read only' : 'begin transaction read write'}; set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`,
+        );
+      }
       // The extended protocol: one statement, parameters bound by the server, never spliced into text.
       const result = await lease.client.query({ text: sql, values: [...params], queryMode: 'extended' } as pg.QueryConfig);
-      await lease.client.query('commit');
+      if (explicit) await lease.client.query('commit');
       const rows = result.rows as Record<string, unknown>[];
       const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
       return {
@@ -135,9 +142,11 @@ export class PostgresDriver implements DatabaseDriver {
         this.#pools.reportBroken(lease.address, why);
         throw new BrokenConnection(new AppError(ErrorCode.DATABASE_UNAVAILABLE, `The database is unavailable: ${why}.`, undefined, { cause: error }));
       }
-      await lease.client.query('rollback').catch((rollbackError: unknown) => {
-        broken = rollbackError;
-      });
+      if (explicit) {
+        await lease.client.query('rollback').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+      }
       throw this.#error(error, lease, timeoutMs);
     } finally {
       // A connection in an unknown state is destroyed, not returned to the pool.
@@ -193,6 +202,8 @@ export class PostgresDriver implements DatabaseDriver {
       idleTimeoutMillis: this.#settings.idleTimeoutMs,
       connectionTimeoutMillis: Math.max(this.#settings.connectTimeoutMs, this.#settings.acquireTimeoutMs),
       application_name: 'warden',
+      // Sessions are read-only by default and time-limited; writes ask for READ WRITE explicitly.
+      options: `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.floor(this.#settings.statementTimeoutMs))}`,
       // Dates and big numbers as the server prints them would be friendlier to clients, but pg's defaults
       // (Date for timestamps, strings for int8/numeric) are kept: no precision is ever lost.
     });
