@@ -7,7 +7,8 @@
  * The gateway runs in its own process (as `npm start` does); load comes from this one.
  * Goal: (a) ≥ 40% of (c) on the point lookup, p99 under 10 ms, at 32 concurrent clients.
  *
- *   npm run bench:query            BENCH_SECONDS=10 BENCH_CONCURRENCY=32 to change the defaults
+ *   npm run bench:query     BENCH_SECONDS (8), BENCH_WARMUP (5), BENCH_CONCURRENCY (32), BENCH_STORE=postgres,
+ *                           BENCH_PROFILE=<dir> (CPU profile of the gateway)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { createTempPostgres } from '../test/helpers/temp-postgres.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 5);
 
 interface Figures {
   rps: number;
@@ -29,8 +31,13 @@ interface Figures {
 }
 
 async function load(name: string, once: (i: number) => Promise<void>): Promise<Figures> {
-  // Warm up, then measure.
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => once(i)));
+  // Warm up (JIT, pools, caches: the gateway needs a few seconds to reach its stride), then measure.
+  const warm = performance.now() + WARMUP_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, i) => {
+      while (performance.now() < warm) await once(i).catch(() => undefined);
+    }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + SECONDS * 1000;

@@ -12,13 +12,22 @@ type Table = { schema: string; name: string; columns: string[] };
  * (MongoDB) take none.
  */
 export class SqlGateService implements ConditionChecker {
+  /**
+   * Decisions are pure functions of (statement, catalog, policies), so they are remembered per catalog
+   * (a refreshed catalog is a new object, and starts afresh): an agent repeating a statement with new
+   * parameters skips parsing. Only successes are kept; a refusal is worked out again each time.
+   */
+  readonly #memo = new WeakMap<GateCatalog, BoundedMap<string, Promise<StatementAnalysis | string>>>();
+
   async analyse(engine: string, sql: string, catalog: GateCatalog): Promise<StatementAnalysis> {
-    switch (dialectOf(engine)) {
-      case 'postgres':
-        return analysePostgres(sql, catalog);
-      case 'mysql':
-        return analyseMysql(sql, catalog);
-    }
+    return this.#remember(catalog, `a\u0000${engine}\u0000${sql}`, () => {
+      switch (dialectOf(engine)) {
+        case 'postgres':
+          return analysePostgres(sql, catalog);
+        case 'mysql':
+          return Promise.resolve().then(() => analyseMysql(sql, catalog));
+      }
+    }) as Promise<StatementAnalysis>;
   }
 
   async rewrite(
@@ -30,12 +39,26 @@ export class SqlGateService implements ConditionChecker {
     rowCap: number | undefined,
   ): Promise<string> {
     if (policies.length === 0 && rowCap === undefined) return sql;
-    switch (dialectOf(engine)) {
-      case 'postgres':
-        return rewritePostgres(sql, analysis, catalog, policies, rowCap);
-      case 'mysql':
-        return rewriteMysql(sql, analysis, catalog, policies, rowCap);
-    }
+    const key = `r\u0000${engine}\u0000${sql}\u0000${JSON.stringify(policies)}\u0000${rowCap ?? ''}`;
+    return this.#remember(catalog, key, () => {
+      switch (dialectOf(engine)) {
+        case 'postgres':
+          return rewritePostgres(sql, analysis, catalog, policies, rowCap);
+        case 'mysql':
+          return Promise.resolve().then(() => rewriteMysql(sql, analysis, catalog, policies, rowCap));
+      }
+    }) as Promise<string>;
+  }
+
+  #remember<T extends StatementAnalysis | string>(catalog: GateCatalog, key: string, work: () => Promise<T>): Promise<T> {
+    let memo = this.#memo.get(catalog);
+    if (!memo) this.#memo.set(catalog, (memo = new BoundedMap(2_000)));
+    const known = memo.get(key);
+    if (known) return known as Promise<T>;
+    const pending = work();
+    memo.set(key, pending);
+    pending.catch(() => memo.delete(key));
+    return pending;
   }
 
   async checkRowFilter(engine: string, predicate: string, table: Table): Promise<void> {
@@ -79,4 +102,30 @@ function balanced(text: string): boolean {
     else if (ch === ';') return false;
   }
   return depth === 0 && quote === undefined;
+}
+
+/** A Map that forgets its least recently used entry past `limit`. */
+class BoundedMap<K, V> {
+  readonly #entries = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.limit) this.#entries.delete(this.#entries.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
 }
