@@ -86,6 +86,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       authenticator,
       agents,
       catalog,
+      audit,
       log,
       checkStore: () => store.ping(),
     });

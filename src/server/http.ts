@@ -8,9 +8,11 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { errorReportingPlugin } from '../../plugins/error-reporting.plugin.js';
+import { mutationAuditPlugin } from '../../plugins/mutation-audit.plugin.js';
 import { queryLimitRules } from '../../plugins/query-limits.js';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +28,8 @@ export interface HttpServerOptions {
   agents: AgentService;
   catalog: CatalogService;
   log: Logger;
+  /** Every mutation is recorded here. */
+  audit: AuditWriter;
   /** Checks the store; throws when it is not reachable. */
   checkStore: () => Promise<void>;
 }
@@ -65,6 +69,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       errorReportingPlugin(),
+      mutationAuditPlugin(options.audit),
       options.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: { initialState: { pollForSchemaUpdates: false } } }),

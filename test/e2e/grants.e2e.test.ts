@@ -109,6 +109,19 @@ describe.skipIf(!pgUp)('grants and the access preview', () => {
     expect(preview.body.data?.accessPreview.every((t) => t.actions.length === 0)).toBe(true);
   });
 
+  it('audits administrative mutations, allowed and refused, without their arguments', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const events = await admin<{ auditEvents: { edges: { node: { action: string; decision: string; principalId: string; reasons: { code: string }[] } }[] } }>(
+      '{ auditEvents(first: 200) { edges { node { action decision principalId reasons } } } }',
+    );
+    const nodes = events.body.data!.auditEvents.edges.map((e) => e.node);
+    expect(nodes.some((n) => n.action === 'grant' && n.decision === 'ALLOWED')).toBe(true);
+    expect(nodes.some((n) => n.action === 'grant' && n.decision === 'DENIED' && n.principalId === agent.id)).toBe(true);
+    expect(nodes.some((n) => n.action === 'connectDatabase' && n.decision === 'ALLOWED')).toBe(true);
+    expect(nodes.some((n) => n.action === 'revokeGrant' && n.decision === 'ALLOWED')).toBe(true);
+    expect(JSON.stringify(nodes)).not.toContain(agent.key);
+  });
+
   it('ends an agent’s grants when the agent is revoked', async () => {
     await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: other.id, databaseId, scope: 'DATABASE', actions: ['READ'] } });
     await admin('mutation($id: ID!) { revokeAgent(id: $id) { id } }', { id: other.id });
