@@ -16,7 +16,7 @@ import { ensureAdmin } from './services/bootstrap.service.js';
 import { GrantService } from './services/grant.service.js';
 import { QueryService } from './services/query.service.js';
 import { SqlGateService } from './services/sql-gate.service.js';
-import { DriverRegistry } from '../plugins/drivers/registry.js';
+import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { CatalogService } from './services/catalog.service.js';
 import { ConnectorRegistry } from './services/connector-registry.js';
@@ -55,7 +55,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     });
     const catalog = new CatalogService(connectors);
     const agents = new AgentService(store);
-    const databases = new DatabaseService(store, connectors, new DriverRegistry(), catalog, secrets, { maxConnections: config.maxConnections }, log);
+    const databases = new DatabaseService(store, connectors, new DriverRegistry(gatewayDrivers(config.dataDir)), catalog, secrets, { maxConnections: config.maxConnections }, log);
     await databases.openAll();
     const audit = new AuditWriter(store.repos.audit, log);
     audit.start();

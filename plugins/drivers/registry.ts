@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from '../../src/errors/app-error.js';
 import type { AnyDriverFactory } from './driver.js';
 import { mongodbDriverFactory } from './mongodb/mongodb-driver.js';
 import { mysqlDriverFactory } from './mysql/mysql-driver.js';
-import { pgliteDriverFactory } from './pglite/pglite-driver.js';
+import { pgliteDriverFactory, pgliteDriverFactoryWithin } from './pglite/pglite-driver.js';
 import { postgresDriverFactory } from './postgres/postgres-driver.js';
 
 /** Connection-string schemes each built-in engine answers to. */
@@ -65,3 +65,8 @@ export const BUILT_IN_DRIVERS: readonly AnyDriverFactory[] = [
   pgliteDriverFactory,
   mongodbDriverFactory,
 ];
+
+/** The built-in drivers as a gateway runs them: PGlite confined to the data folder. */
+export function gatewayDrivers(dataDir: string): AnyDriverFactory[] {
+  return BUILT_IN_DRIVERS.map((factory) => (factory === pgliteDriverFactory ? pgliteDriverFactoryWithin(dataDir) : factory));
+}

@@ -170,6 +170,19 @@ describe.skipIf(!pgUp)('connecting databases over GraphQL', () => {
     expect(sessions.rows[0].n).toBe(0);
   });
 
+  it('keeps embedded databases inside the data folder', async () => {
+    const outside = await gql(CONNECT, { input: { name: 'escape', engine: 'pglite', dataDir: '../../etc/warden-was-here' } });
+    expect(errorCode(outside)).toBe('BAD_USER_INPUT');
+    expect(outside.body.errors?.[0]?.message).toMatch(/dataDir: must be a folder inside Warden's data folder/);
+    const absolute = await gql(CONNECT, { input: { name: 'escape2', connectionString: 'pglite:///tmp/warden-elsewhere' } });
+    expect(errorCode(absolute)).toBe('BAD_USER_INPUT');
+    const inside = await gql<{ connectDatabase: { connection: string; status: { state: string } } }>(CONNECT, {
+      input: { name: 'scratch', engine: 'pglite', dataDir: 'scratch' },
+    });
+    expect(inside.body.data?.connectDatabase.status.state).toBe('AVAILABLE');
+    expect(inside.body.data?.connectDatabase.connection).toMatch(/^pglite:\/\/.*\/scratch$/);
+  }, 30_000);
+
   it('never shows the password in a response, an error or the log', () => {
     expect(responses.length).toBeGreaterThan(5);
     for (const text of responses) expect(text).not.toContain(password);

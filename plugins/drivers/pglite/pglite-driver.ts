@@ -1,3 +1,4 @@
+import { resolve, sep } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
@@ -15,6 +16,26 @@ export const pgliteConfigSchema = z.object({
 
 export type PGliteConfig = z.infer<typeof pgliteConfigSchema>;
 
+/**
+ * The PGlite driver, confined to folders below `root` (Warden's data folder): a relative dataDir is
+ * taken from there, and one that resolves outside it is refused, so registering a database cannot
+ * create or open files anywhere else on the gateway's machine.
+ */
+export function pgliteDriverFactoryWithin(root: string): DriverFactory<PGliteConfig> {
+  const base = resolve(root);
+  const confined = pgliteConfigSchema.transform((config, ctx) => {
+    if (config.dataDir.startsWith('memory://')) return config;
+    const dataDir = resolve(base, config.dataDir);
+    if (dataDir !== base && !dataDir.startsWith(`${base}${sep}`)) {
+      ctx.addIssue({ code: 'custom', path: ['dataDir'], message: "must be a folder inside Warden's data folder (WARDEN_DATA_DIR)" });
+      return z.NEVER;
+    }
+    return { dataDir };
+  });
+  return { ...pgliteDriverFactory, configSchema: confined as unknown as z.ZodType<PGliteConfig> };
+}
+
+/** The PGlite driver without confinement: for tests and trusted callers that choose the folder themselves. */
 export const pgliteDriverFactory: DriverFactory<PGliteConfig> = {
   engine: 'pglite',
   description: 'Embedded PostgreSQL (PGlite) in a folder on the gateway machine.',
