@@ -1,10 +1,13 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
-import { analyseMysql, checkRowFilterMysql, rewriteMysql } from '../sql/mysql/mysql-gate.js';
 import { analysePostgres, checkColumnMaskPostgres, checkRowFilterPostgres, rewritePostgres } from '../sql/postgres/postgres-gate.js';
 import type { ConditionChecker } from './grant.service.js';
 
 type Table = { schema: string; name: string; columns: string[] };
+
+/** The MySQL gate pulls in node-sql-parser (half a second to load): loaded when first needed, not at start. */
+let mysqlGate: Promise<typeof import('../sql/mysql/mysql-gate.js')> | undefined;
+const loadMysqlGate = () => (mysqlGate ??= import('../sql/mysql/mysql-gate.js'));
 
 /**
  * The SQL gate per engine: parse, classify, resolve, check, rewrite. Postgres and PGlite share
@@ -25,7 +28,7 @@ export class SqlGateService implements ConditionChecker {
         case 'postgres':
           return analysePostgres(sql, catalog);
         case 'mysql':
-          return Promise.resolve().then(() => analyseMysql(sql, catalog));
+          return loadMysqlGate().then((gate) => gate.analyseMysql(sql, catalog));
       }
     }) as Promise<StatementAnalysis>;
   }
@@ -45,7 +48,7 @@ export class SqlGateService implements ConditionChecker {
         case 'postgres':
           return rewritePostgres(sql, analysis, catalog, policies, rowCap);
         case 'mysql':
-          return Promise.resolve().then(() => rewriteMysql(sql, analysis, catalog, policies, rowCap));
+          return loadMysqlGate().then((gate) => gate.rewriteMysql(sql, analysis, catalog, policies, rowCap));
       }
     }) as Promise<string>;
   }
@@ -66,7 +69,7 @@ export class SqlGateService implements ConditionChecker {
       case 'postgres':
         return checkRowFilterPostgres(predicate, table);
       case 'mysql':
-        return checkRowFilterMysql(predicate, table);
+        return (await loadMysqlGate()).checkRowFilterMysql(predicate, table);
     }
   }
 
