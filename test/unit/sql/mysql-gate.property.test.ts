@@ -2,21 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
 import type { GateCatalog, TablePolicy } from '../../../src/sql/analysis.js';
+import { shopGateCatalog } from '../../fixtures/shop-catalog.js';
 import { MYSQL_ALLOWED_FUNCTIONS } from '../../../src/sql/mysql/mysql-functions.js';
 import { analyseMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
 
 /** The demo shop schema (src/demo/shop-seed.ts) as a MariaDB database named `shop`. */
-const catalog: GateCatalog = {
-  searchPath: ['shop'],
-  tables: [
-    { schema: 'shop', name: 'categories', columns: ['id', 'name', 'description'] },
-    { schema: 'shop', name: 'customers', columns: ['id', 'email', 'full_name', 'country', 'city', 'segment', 'marketing_opt_in', 'created_at'] },
-    { schema: 'shop', name: 'products', columns: ['id', 'sku', 'name', 'category_id', 'price', 'cost', 'stock', 'active', 'created_at'] },
-    { schema: 'shop', name: 'orders', columns: ['id', 'customer_id', 'status', 'ordered_at', 'shipped_at', 'shipping_country', 'total'] },
-    { schema: 'shop', name: 'order_items', columns: ['id', 'order_id', 'product_id', 'quantity', 'unit_price', 'discount'] },
-    { schema: 'shop', name: 'reviews', columns: ['id', 'product_id', 'customer_id', 'rating', 'title', 'created_at'] },
-  ],
-};
+const catalog: GateCatalog = shopGateCatalog('shop');
 type Table = GateCatalog['tables'][number];
 
 /** child table, its foreign key, parent table. */

@@ -2,20 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
 import type { GateCatalog, TablePolicy } from '../../../src/sql/analysis.js';
+import { shopGateCatalog } from '../../fixtures/shop-catalog.js';
 import { analysePostgres, rewritePostgres } from '../../../src/sql/postgres/postgres-gate.js';
 
 /** The demo shop (src/demo/shop-seed.ts). */
-const SHOP: GateCatalog = {
-  searchPath: ['public'],
-  tables: [
-    { schema: 'public', name: 'categories', columns: ['id', 'name', 'description'] },
-    { schema: 'public', name: 'customers', columns: ['id', 'email', 'full_name', 'country', 'city', 'segment', 'marketing_opt_in', 'created_at'] },
-    { schema: 'public', name: 'products', columns: ['id', 'sku', 'name', 'category_id', 'price', 'cost', 'stock', 'active', 'created_at'] },
-    { schema: 'public', name: 'orders', columns: ['id', 'customer_id', 'status', 'ordered_at', 'shipped_at', 'shipping_country', 'total'] },
-    { schema: 'public', name: 'order_items', columns: ['id', 'order_id', 'product_id', 'quantity', 'unit_price', 'discount'] },
-    { schema: 'public', name: 'reviews', columns: ['id', 'product_id', 'customer_id', 'rating', 'title', 'created_at'] },
-  ],
-};
+const SHOP: GateCatalog = shopGateCatalog('public');
 
 const TABLES = SHOP.tables.map((table) => table.name);
 const COLUMNS = new Map(SHOP.tables.map((table) => [table.name, table.columns]));
