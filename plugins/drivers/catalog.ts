@@ -45,5 +45,7 @@ export interface CatalogTable {
 
 export interface Catalog {
   schemas: string[];
+  /** Schemas an unqualified table name is looked up in, in order, as the connection sees them (SQL engines). */
+  searchPath?: string[];
   tables: CatalogTable[];
 }

@@ -237,7 +237,11 @@ export function toGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): 
 }
 
 function makeGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
-  const searchPath = dialect === 'postgres' ? (catalog.schemas.includes('public') ? ['public'] : []) : catalog.schemas.slice(0, 1);
+  // Postgres: the connection's own search_path, as introspection read it; MySQL: the connection's database.
+  const searchPath =
+    dialect === 'postgres'
+      ? (catalog.searchPath ?? (catalog.schemas.includes('public') ? ['public'] : []))
+      : catalog.schemas.slice(0, 1);
   return { searchPath, tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })) };
 }
 

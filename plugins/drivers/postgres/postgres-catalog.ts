@@ -17,6 +17,7 @@ with rels as (
     and not c.relispartition
 )
 select json_build_object(
+  'searchPath', to_json(current_schemas(false)),
   'schemas', (select coalesce(json_agg(nspname order by nspname), '[]'::json) from pg_namespace
               where nspname not in ('pg_catalog', 'information_schema')
                 and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%'),
@@ -56,6 +57,7 @@ select json_build_object(
 `;
 
 interface RawCatalog {
+  searchPath?: string[];
   schemas: string[];
   relations: { oid: number; schema: string; name: string; kind: string; comment: string | null; reltuples: number }[];
   columns: { oid: number; name: string; position: number; type: string; notnull: boolean; default: string | null; comment: string | null }[];
@@ -129,5 +131,5 @@ export function toCatalog(raw: unknown): Catalog {
     table.foreignKeys.sort((a, b) => a.name.localeCompare(b.name));
     table.indexes.sort((a, b) => a.name.localeCompare(b.name));
   }
-  return { schemas: data.schemas, tables: sorted };
+  return { schemas: data.schemas, searchPath: data.searchPath ?? [], tables: sorted };
 }

@@ -130,6 +130,7 @@ for (const dialect of dialects) {
       expect(byName.get('big_orders')?.kind).toBe('VIEW');
       expect(byName.get('big_orders')?.columns.map((c) => c.name)).toEqual(['id', 'total']);
       expect(catalog.schemas).toContain(customers.schema);
+      if (dialect.name !== 'mariadb') expect(catalog.searchPath).toEqual(['public']);
     });
 
     it('runs a parameterised read and reports columns, rows and the row count', async () => {
