@@ -10,6 +10,7 @@
  *   npm run bench:query     BENCH_SECONDS (8), BENCH_WARMUP (5), BENCH_CONCURRENCY (32), BENCH_STORE=postgres,
  *                           BENCH_PROFILE=<dir> (CPU profile of the gateway)
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,20 @@ interface Figures {
   errors: number;
 }
 
-async function load(name: string, once: (i: number) => Promise<void>): Promise<Figures> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+let gatewayPid: number | undefined;
+
+async function load(name: string, once: (i: number) => Promise<void>, measureGateway = true): Promise<Figures> {
   // Warm up (JIT, pools, caches: the gateway needs a few seconds to reach its stride), then measure.
   const warm = performance.now() + WARMUP_SECONDS * 1000;
   await Promise.all(
@@ -40,6 +54,7 @@ async function load(name: string, once: (i: number) => Promise<void>): Promise<F
   );
   const latencies: number[] = [];
   let errors = 0;
+  const cpuBefore = cpuSecondsOf(gatewayPid);
   const until = performance.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -56,10 +71,12 @@ async function load(name: string, once: (i: number) => Promise<void>): Promise<F
       }
     }),
   );
+  const cpuPerRequestMs = ((cpuSecondsOf(gatewayPid) - cpuBefore) * 1000) / Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   const figures = { rps: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99), errors };
-  console.log(`${name.padEnd(44)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${figures.p50.toFixed(2).padStart(6)} ms   p99 ${figures.p99.toFixed(2).padStart(6)} ms${errors ? `   errors ${errors}` : ''}`);
+  const cpu = measureGateway ? `   gateway CPU ${cpuPerRequestMs.toFixed(2)} ms/req` : '';
+  console.log(`${name.padEnd(30)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${figures.p50.toFixed(2).padStart(6)} ms   p99 ${figures.p99.toFixed(2).padStart(6)} ms${cpu}${errors ? `   errors ${errors}` : ''}`);
   return figures;
 }
 
@@ -80,6 +97,7 @@ const gateway = await spawnGateway(
   60_000,
   profile,
 );
+gatewayPid = gateway.process.pid;
 const raw = new pg.Pool({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`), max: CONCURRENCY });
 try {
   await loadShop('postgres', target.name);
@@ -106,13 +124,14 @@ try {
   console.log('point lookup: select id, customer_id, status, total from orders where id = $1');
   const a1 = await load('  (a) runQuery via gateway', (i) => gql(RUN, { d: databaseId, sql: 'select id, customer_id, status, total from orders where id = $1', p: [id(i)] }, key).then(() => undefined));
   const b1 = await load('  (b) rows via gateway', (i) => gql(ROWS, { d: databaseId, w: { id: { _eq: id(i) } }, l: 1 }, key).then(() => undefined));
-  const c1 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders where id = $1', [id(i)]).then(() => undefined));
+  const c1 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders where id = $1', [id(i)]).then(() => undefined), false);
   console.log('100-row page: … order by id limit 100 offset $1');
   const a2 = await load('  (a) runQuery via gateway', (i) => gql(RUN, { d: databaseId, sql: 'select id, customer_id, status, total from orders order by id limit 100 offset $1', p: [i % 200] }, key).then(() => undefined));
   await load('  (b) rows via gateway', () => gql(ROWS, { d: databaseId, l: 100 }, key).then(() => undefined));
-  const c2 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders order by id limit 100 offset $1', [i % 200]).then(() => undefined));
+  const c2 = await load('  (c) raw pg', (i) => raw.query('select id, customer_id, status, total from orders order by id limit 100 offset $1', [i % 200]).then(() => undefined), false);
   console.log(`\nratio (a)/(c): point lookup ${((a1.rps / c1.rps) * 100).toFixed(0)}% (goal ≥ 40%), page ${((a2.rps / c2.rps) * 100).toFixed(0)}%`);
   console.log(`(a) point lookup p99 ${a1.p99.toFixed(2)} ms (goal < 10 ms); (b)/(c) ${((b1.rps / c1.rps) * 100).toFixed(0)}%`);
+  console.log('gateway CPU per request is the figure that does not depend on what else shares the cores.');
 } finally {
   await raw.end();
   await gateway.stop();
