@@ -288,13 +288,18 @@ export class DatabaseService {
     return { ...DEFAULT_POOL_SETTINGS, ...((record.config as unknown as Partial<StoredConfig>).pool ?? {}) };
   }
 
+  /**
+   * What the API shows. Credentials are never decrypted for it: a sealed secret only tells the driver's
+   * `describe` that there is one to mask.
+   */
   #toModel(record: DatabaseRecord): Database {
     let connection = `${record.engine}://…`;
     try {
-      const { resolved } = this.#load(record);
-      connection = resolved.factory.describe(resolved.settings);
+      const factory = this.drivers.get(record.engine);
+      const sealed = record.secret_ciphertext ? Object.fromEntries(factory.secretFields.map((field) => [field, '****'])) : {};
+      connection = factory.describe({ ...((record.config as unknown as Partial<StoredConfig>).settings ?? {}), ...sealed });
     } catch {
-      // Shown as the bare engine when the settings cannot be read (e.g. a missing key).
+      // Shown as the bare engine when the driver is not known here.
     }
     return { ...toDatabase(record), connection, pool: this.#poolOf(record) };
   }
