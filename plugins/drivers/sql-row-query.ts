@@ -54,6 +54,16 @@ export function columnsOf(where: BoolExp | undefined): string[] {
 
 const MAX_DEPTH = 16;
 
+/** The comparisons that are one SQL operator between the column and a bound value. */
+const BINARY_OPERATORS: Partial<Record<string, '=' | '<>' | '>' | '>=' | '<' | '<='>> = {
+  _eq: '=',
+  _neq: '<>',
+  _gt: '>',
+  _gte: '>=',
+  _lt: '<',
+  _lte: '<=',
+};
+
 const builders = {
   postgres: new Kysely({
     dialect: {
@@ -109,25 +119,12 @@ function comparisons(eb: Eb, column: string, comparison: ColumnComparison, diale
     if (op !== '_is_null' && (value === null || (typeof value === 'object' && !Array.isArray(value)))) {
       throw bad(`"${column}" ${op} needs a plain value${op === '_eq' ? ' (use _is_null for null)' : ''}.`, 'where');
     }
+    const binary = BINARY_OPERATORS[op];
+    if (binary) {
+      out.push(eb(ref, binary, value));
+      continue;
+    }
     switch (op) {
-      case '_eq':
-        out.push(eb(ref, '=', value));
-        break;
-      case '_neq':
-        out.push(eb(ref, '<>', value));
-        break;
-      case '_gt':
-        out.push(eb(ref, '>', value));
-        break;
-      case '_gte':
-        out.push(eb(ref, '>=', value));
-        break;
-      case '_lt':
-        out.push(eb(ref, '<', value));
-        break;
-      case '_lte':
-        out.push(eb(ref, '<=', value));
-        break;
       case '_in':
       case '_nin': {
         if (!Array.isArray(value)) throw bad(`"${column}" ${op} takes a list.`, 'where');
