@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { StoreDb } from '../open-store.js';
 import type { AgentRole, AgentStatus, AgentsTable } from '../store-schema.js';
-import type { KeysetPosition, Page } from './keyset.js';
+import { afterPosition, type KeysetPosition, type Page } from './keyset.js';
 
 export type AgentRecord = Selectable<AgentsTable>;
 
@@ -57,14 +57,7 @@ export class AgentRepository {
 
   async list(filter: AgentListFilter, limit: number, after?: KeysetPosition): Promise<Page<AgentRecord>> {
     let query = this.filtered(filter).selectAll();
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
+    if (after) query = query.where(afterPosition(after));
     const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }

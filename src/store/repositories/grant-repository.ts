@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { StoreDb } from '../open-store.js';
 import type { GrantsTable } from '../store-schema.js';
-import type { KeysetPosition, Page } from './keyset.js';
+import { afterPosition, type KeysetPosition, type Page } from './keyset.js';
 
 export type GrantRecord = Selectable<GrantsTable>;
 
@@ -53,11 +53,7 @@ export class GrantRepository {
   /** Grants in force, optionally for one agent and/or database, oldest first. */
   async list(filter: GrantFilter, now: Date, limit: number, after?: KeysetPosition): Promise<Page<GrantRecord>> {
     let query = this.inForce(filter, now).selectAll();
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
-      );
-    }
+    if (after) query = query.where(afterPosition(after));
     const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
