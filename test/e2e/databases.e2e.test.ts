@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.js';
 import { blackholePort, deadPort, startTcpProxy } from '../helpers/tcp-proxy.js';
+import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -191,39 +192,29 @@ describe.skipIf(!pgUp)('connecting databases over GraphQL', () => {
 });
 
 describe.skipIf(!pgUp)('a database that dies or hangs', () => {
-  let store: TempPostgres;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    store = await createTempPostgres();
-    server = await startTestServer({ store: { kind: 'postgres', url: store.url } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const fixture = useServerWithPostgresStore();
 
   it('fails over to the next endpoint when the active one stops, and says which is active', async () => {
     const primary = await startTcpProxy(5432);
     const secondary = await startTcpProxy(5432);
-    const res = await server.graphql<{ connectDatabase: { id: string; status: { activeEndpoint: string } } }>(CONNECT, {
+    const res = await fixture.server.graphql<{ connectDatabase: { id: string; status: { activeEndpoint: string } } }>(CONNECT, {
       input: {
         name: 'ha',
         engine: 'postgres',
         endpoints: [{ host: '127.0.0.1', port: primary.port }, { host: '127.0.0.1', port: secondary.port }],
-        database: store.name,
+        database: fixture.store.name,
         user: 'postgres',
       },
-    }, server.adminKey);
+    }, fixture.server.adminKey);
     const { id, status } = res.body.data!.connectDatabase;
     expect(status.activeEndpoint).toBe(`127.0.0.1:${primary.port}`);
 
     await primary.kill();
     const started = performance.now();
-    const after = await server.graphql<{ database: { status: { state: string; activeEndpoint: string; endpoints: { address: string; healthy: boolean }[] }; tables: unknown[] } }>(
+    const after = await fixture.server.graphql<{ database: { status: { state: string; activeEndpoint: string; endpoints: { address: string; healthy: boolean }[] }; tables: unknown[] } }>(
       'query($id: ID!) { database(id: $id) { status { state activeEndpoint endpoints { address healthy } } } }',
       { id },
-      server.adminKey,
+      fixture.server.adminKey,
     );
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(after.body.data?.database.status).toEqual({
@@ -235,22 +226,22 @@ describe.skipIf(!pgUp)('a database that dies or hangs', () => {
       ],
     });
     await secondary.kill();
-    const none = await server.graphql<{ database: { status: { state: string; message: string } } }>(
+    const none = await fixture.server.graphql<{ database: { status: { state: string; message: string } } }>(
       'query($id: ID!) { database(id: $id) { status { state message } } }',
       { id },
-      server.adminKey,
+      fixture.server.adminKey,
     );
     expect(none.body.data?.database.status.state).toBe('UNAVAILABLE');
     expect(none.body.data?.database.status.message).toMatch(/unavailable/);
     // The gateway itself is fine.
-    expect((await fetch(server.url.replace('/graphql', '/healthz'))).status).toBe(200);
+    expect((await fetch(fixture.server.url.replace('/graphql', '/healthz'))).status).toBe(200);
   });
 
   it('holds every database to the global connection cap', async () => {
-    const capped = await startTestServer({ store: { kind: 'postgres', url: store.url }, adminKey: server.adminKey, env: { WARDEN_MAX_CONNECTIONS: '15' } });
+    const capped = await startTestServer({ store: { kind: 'postgres', url: fixture.store.url }, adminKey: fixture.server.adminKey, env: { WARDEN_MAX_CONNECTIONS: '15' } });
     try {
       const input = (name: string, maxConnections: number) => ({
-        input: { name, engine: 'postgres', host: '127.0.0.1', port: 5432, database: store.name, user: 'postgres', pool: { maxConnections } },
+        input: { name, engine: 'postgres', host: '127.0.0.1', port: 5432, database: fixture.store.name, user: 'postgres', pool: { maxConnections } },
       });
       // "ha" from the test before holds 10 of the 15.
       const over = await capped.graphql(CONNECT, input('cap-a', 6), capped.adminKey);
@@ -267,9 +258,9 @@ describe.skipIf(!pgUp)('a database that dies or hangs', () => {
     const hole = await blackholePort();
     try {
       const started = performance.now();
-      const res = await server.graphql(CONNECT, {
+      const res = await fixture.server.graphql(CONNECT, {
         input: { name: 'hung', engine: 'postgres', host: '127.0.0.1', port: hole.port, database: 'x', user: 'x', pool: { connectTimeoutMs: 500, acquireTimeoutMs: 500 } },
-      }, server.adminKey);
+      }, fixture.server.adminKey);
       const elapsed = performance.now() - started;
       expect(errorCode(res)).toBe('DATABASE_UNAVAILABLE');
       expect(elapsed).toBeLessThan(3_000);
