@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { AuditRepository } from '../store/repositories/audit-repository.js';
 
@@ -20,9 +20,19 @@ export interface AuditEvent {
   details: Record<string, unknown> | null;
 }
 
+/** Random bytes drawn 6 at a time from a pool refilled in blocks: one call into the CSPRNG per 512 ids. */
+const RANDOM_POOL = Buffer.alloc(6 * 512);
+let poolOffset = RANDOM_POOL.length;
+
 /** Time-ordered ids: `evt_<ms, base36><random>`. */
 function eventId(at: Date): string {
-  return `evt_${at.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+  if (poolOffset === RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    poolOffset = 0;
+  }
+  const random = RANDOM_POOL.toString('hex', poolOffset, poolOffset + 6);
+  poolOffset += 6;
+  return `evt_${at.getTime().toString(36).padStart(9, '0')}${random}`;
 }
 
 /**

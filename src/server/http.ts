@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
@@ -68,6 +68,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Nothing here is HTTP-cached, and the cache-control plugin wraps every field resolver to compute hints.
+      ApolloServerPluginCacheControlDisabled(),
       errorReportingPlugin(),
       mutationAuditPlugin(options.audit),
       options.production

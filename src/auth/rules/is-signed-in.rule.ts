@@ -1,9 +1,12 @@
-import { or } from 'graphql-shield';
-import { isAdmin } from './is-admin.rule.js';
-import { isAgent } from './is-agent.rule.js';
+import { rule } from 'graphql-shield';
+import type { RequestContext } from '../../server/context.js';
+import { notSignedIn } from './rule-errors.js';
 
 /**
- * The caller holds any valid key: an admin's or an agent's. When neither rule passes, shield reports
- * the first rule's error, which for a caller without a key is UNAUTHENTICATED.
+ * The caller holds any valid key: an admin's or an agent's. One check rather than `or(isAdmin, isAgent)`,
+ * which builds a FORBIDDEN error for the rule that fails on every request that passes.
  */
-export const isSignedIn = or(isAdmin, isAgent);
+export const isSignedIn = rule({ cache: 'contextual' })((_parent, _args, ctx: RequestContext) => {
+  if (ctx.principal.kind !== 'agent') return notSignedIn();
+  return ctx.principal.role === 'ADMIN' || ctx.principal.role === 'AGENT' || notSignedIn();
+});
