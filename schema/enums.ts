@@ -34,3 +34,11 @@ export enum DatabaseState {
   UNAVAILABLE = 'UNAVAILABLE',
 }
 registerEnumType(DatabaseState, { name: 'DatabaseState' });
+
+export enum NotificationSeverity {
+  LOW = 'LOW',
+  MEDIUM = 'MEDIUM',
+  HIGH = 'HIGH',
+  CRITICAL = 'CRITICAL',
+}
+registerEnumType(NotificationSeverity, { name: 'NotificationSeverity', description: 'How urgent a security notification is, LOW to CRITICAL.' });

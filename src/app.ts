@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerType } from 'type-graphql';
-import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver, QueryResolver } from '../resolvers/index.js';
+import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver, NotificationResolver, QueryResolver } from '../resolvers/index.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
@@ -22,6 +22,9 @@ import { CatalogService } from './services/catalog.service.js';
 import { ConnectorRegistry } from './services/connector-registry.js';
 import { DatabaseService } from './services/database.service.js';
 import { openStore } from './store/open-store.js';
+import { NotificationService } from './services/notification.service.js';
+import { EventBus } from './events/event-bus.js';
+import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 
 export interface Warden {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -39,11 +42,16 @@ export interface Warden {
 export async function startWarden(config: Config, log: Logger): Promise<Warden> {
   const store = await openStore(config.store);
   const connectors = new ConnectorRegistry();
+  let pubsub: PubSub | undefined;
   const stopBeforeListening = async () => {
     await connectors.closeAll();
+    await pubsub?.close();
     await store.close();
   };
   try {
+    // In-process by default; Redis when scaled out, so every replica sees every event and invalidation.
+    pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log) : new InProcessPubSub();
+    const bus = new EventBus(pubsub);
     const { generatedKey } = await ensureAdmin(store, config.adminKey);
     const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
 
@@ -59,9 +67,14 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     await databases.openAll();
     const audit = new AuditWriter(store.repos.audit, log);
     audit.start();
+    audit.onEvent((event) => bus.publishAudit(event));
     const grants = new GrantService(store, catalog, sqlGate);
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
+    const notifications = new NotificationService(store, bus);
+    // [rate-limits: wiring]
+    // [webhooks: wiring]
+    // [audit-retention: wiring]
     const resolvers = new Map<unknown, unknown>([
       [AgentResolver, new AgentResolver(agents)],
       [ApiKeyResolver, new ApiKeyResolver()],
@@ -70,16 +83,46 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       [QueryResolver, new QueryResolver(new QueryService(connectors, catalog, grants, sqlGate, audit))],
       [AuditResolver, new AuditResolver(new AuditService(store))],
       [NodeResolver, new NodeResolver(agents, databases)],
+      [NotificationResolver, new NotificationResolver(notifications)],
+      // [rate-limits: resolvers]
+      // [webhooks: resolvers]
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     const schema = protectSchema(await buildBareSchema(container));
 
     const authenticator = new Authenticator(store.repos.apiKeys, log);
-    // A revocation takes effect at once in this process (other replicas: within the caches' 10 s).
-    agents.onRevoked((agentId) => {
+    // A change takes effect at once here, and on other replicas as soon as the bus brings it.
+    const forgetAgent = (agentId: string) => {
       authenticator.forgetAgent(agentId);
       grants.forget(agentId);
+    };
+    agents.onRevoked((agentId, keyIds) => {
+      forgetAgent(agentId);
+      bus.invalidate({ kind: 'agent', agentId, keyIds });
     });
+    grants.onChanged((agentId) => bus.invalidate({ kind: 'grants', agentId }));
+    catalog.onRefreshed((databaseId) => bus.invalidate({ kind: 'catalog', databaseId }));
+    databases.onChanged((databaseId) => bus.invalidate({ kind: 'database', databaseId }));
+    bus.onInvalidation((invalidation) => {
+      switch (invalidation.kind) {
+        case 'agent':
+          forgetAgent(invalidation.agentId);
+          break;
+        case 'grants':
+          grants.forget(invalidation.agentId ?? undefined);
+          break;
+        case 'catalog':
+          catalog.invalidate(invalidation.databaseId);
+          break;
+        case 'database':
+          databases.reload(invalidation.databaseId).catch((error: unknown) => log.error({ err: error, databaseId: invalidation.databaseId }, 'could not reopen a database another replica changed'));
+          break;
+        case 'rateLimit':
+          // [rate-limits: invalidation]
+          break;
+      }
+    });
+    await bus.ready();
     const http = await createHttpServer({
       schema,
       production: config.env === 'production',
@@ -106,6 +149,8 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       stop: () =>
         (stopped ??= (async () => {
           await http.stop();
+          // [webhooks: stop]
+          // [audit-retention: stop]
           await audit.stop();
           await stopBeforeListening();
         })()),

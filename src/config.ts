@@ -34,6 +34,8 @@ const envSchema = z.object({
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
   WARDEN_LLM_MODEL: z.string().min(1).optional(),
   WARDEN_AIR_GAPPED: booleanFlag.default(false),
+  // [webhooks: env]
+  // [audit-retention: env]
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -54,6 +56,8 @@ export interface Config {
   redisUrl: string | undefined;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   airGapped: boolean;
+  // [webhooks: config]
+  // [audit-retention: config]
 }
 
 export class ConfigError extends Error {
@@ -96,5 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.WARDEN_REDIS_URL,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
     airGapped: e.WARDEN_AIR_GAPPED,
+    // [webhooks: config value]
+    // [audit-retention: config value]
   };
 }

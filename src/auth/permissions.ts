@@ -22,6 +22,9 @@ export const permissions = {
     // Anyone with a key may ask; the grants decide (in the service) what they may read or change.
     rows: isSignedIn,
     accessPreview: isAdminOrSelf('agentId'),
+    securityNotifications: isSignedIn,
+    // [rate-limits: queries]
+    // [webhooks: queries]
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -36,6 +39,10 @@ export const permissions = {
     revokeGrant: isAdmin,
     runQuery: isSignedIn,
     explainQuery: isSignedIn,
+    markNotificationRead: isAdmin,
+    // [rate-limits: mutations]
+    // [webhooks: mutations]
+    // [audit-retention: mutations]
   },
   Agent: allow,
   AgentConnection: allow,
@@ -67,4 +74,9 @@ export const permissions = {
   ResultColumn: allow,
   AuditEventConnection: allow,
   AuditEventEdge: allow,
+  SecurityNotification: allow,
+  SecurityNotificationConnection: allow,
+  SecurityNotificationEdge: allow,
+  // [rate-limits: types]
+  // [webhooks: types]
 } satisfies IRules;

@@ -20,6 +20,9 @@ export interface AuditEvent {
   details: Record<string, unknown> | null;
 }
 
+/** An audit event with its id, as stored and as delivered to subscribers. */
+export type StoredAuditEvent = AuditEvent & { id: string };
+
 /** Random bytes drawn 6 at a time from a pool refilled in blocks: one call into the CSPRNG per 512 ids. */
 const RANDOM_POOL = Buffer.alloc(6 * 512);
 let poolOffset = RANDOM_POOL.length;

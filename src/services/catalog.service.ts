@@ -10,6 +10,7 @@ export class CatalogService {
   readonly #cache = new Map<string, { catalog: Promise<Catalog>; refreshedAt: Date }>();
   /** Introspections run since start: what a catalog read really costs. */
   introspections = 0;
+  readonly #refreshListeners: ((databaseId: string) => void)[] = [];
 
   constructor(
     private readonly connectors: ConnectorRegistry,
@@ -24,9 +25,19 @@ export class CatalogService {
     return this.#cache.get(databaseId)?.refreshedAt ?? null;
   }
 
+  /** Reads the catalog again; other replicas are told (through `onRefreshed`) to forget theirs. */
   refresh(databaseId: string): Promise<Catalog> {
     this.#cache.delete(databaseId);
-    return this.get(databaseId);
+    const catalog = this.get(databaseId);
+    void catalog.then(
+      () => this.#refreshListeners.forEach((listener) => listener(databaseId)),
+      () => undefined,
+    );
+    return catalog;
+  }
+
+  onRefreshed(listener: (databaseId: string) => void): void {
+    this.#refreshListeners.push(listener);
   }
 
   invalidate(databaseId: string): void {

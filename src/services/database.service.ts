@@ -62,6 +62,7 @@ interface StoredConfig {
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export class DatabaseService {
+  readonly #changeListeners: ((databaseId: string) => void)[] = [];
   constructor(
     private readonly store: Store,
     private readonly connectors: ConnectorRegistry,
@@ -84,6 +85,28 @@ export class DatabaseService {
         this.log.error({ err: error, databaseId: record.id }, 'could not open a registered database');
       }
     }
+  }
+
+  /** Called after a database is connected, changed or removed here, so other replicas follow. */
+  onChanged(listener: (databaseId: string) => void): void {
+    this.#changeListeners.push(listener);
+  }
+
+  #changed(databaseId: string): void {
+    for (const listener of this.#changeListeners) listener(databaseId);
+  }
+
+  /** Another replica changed this database: open it as the store now has it, or close it if it is gone. */
+  async reload(id: string): Promise<void> {
+    const record = await this.store.repos.databases.findById(id);
+    this.catalog.invalidate(id);
+    if (!record) {
+      await this.connectors.remove(id);
+      return;
+    }
+    const { resolved, pool } = this.#load(record);
+    this.connectors.set(id, resolved.factory.create(resolved.settings, { pool }));
+    this.catalog.invalidate(id);
   }
 
   /** Admins see every database; an agent sees those it holds a grant on. */
@@ -158,6 +181,7 @@ export class DatabaseService {
         return repos.databases.insert({ id, name, description: input.description?.trim() || null, ...this.#persisted(id, resolved, pool), updated_at: this.now() });
       });
       this.connectors.set(record.id, driver);
+      this.#changed(record.id);
       return this.#toModel(record);
     } catch (error) {
       await driver.close().catch(() => undefined);
@@ -203,6 +227,7 @@ export class DatabaseService {
         this.connectors.set(id, driver);
         this.catalog.invalidate(id);
       }
+      this.#changed(id);
       return this.#toModel(updated);
     } catch (error) {
       await driver?.close().catch(() => undefined);
@@ -216,6 +241,7 @@ export class DatabaseService {
     if (!removed) throw notFound(id);
     await this.connectors.remove(id);
     this.catalog.invalidate(id);
+    this.#changed(id);
     return this.#toModel(removed);
   }
 

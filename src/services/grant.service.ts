@@ -35,6 +35,7 @@ export interface ConditionChecker {
 export class GrantService {
   /** Rules by `agentId/databaseId`; dropped whenever a grant of that agent changes. */
   readonly #rules = new TtlCache<string, GrantRule[]>(10_000);
+  readonly #changeListeners: ((agentId: string) => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -85,14 +86,14 @@ export class GrantService {
       created_by: grantedBy,
       revoked_at: null,
     });
-    this.forget(record.agent_id);
+    this.#changed(record.agent_id);
     return toGrant(record);
   }
 
   async revoke(id: string): Promise<Grant> {
     const revoked = await this.store.repos.grants.revoke(id, this.now());
     if (revoked) {
-      this.forget(revoked.agent_id);
+      this.#changed(revoked.agent_id);
       return toGrant(revoked);
     }
     const existing = await this.store.repos.grants.findById(id);
@@ -124,6 +125,16 @@ export class GrantService {
   /** Forgets cached rules of an agent (all agents without one): after any change to its grants. */
   forget(agentId?: string): void {
     this.#rules.invalidate(agentId ? (key) => key.startsWith(`${agentId}/`) : undefined);
+  }
+
+  /** Called after an agent's grants change here, so other replicas can forget them too. */
+  onChanged(listener: (agentId: string) => void): void {
+    this.#changeListeners.push(listener);
+  }
+
+  #changed(agentId: string): void {
+    this.forget(agentId);
+    for (const listener of this.#changeListeners) listener(agentId);
   }
 
   /** Every table of the database as this agent would find it (the same decision function as the gate). */

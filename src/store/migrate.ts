@@ -1,9 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as notifications from './migrations/0002-security-notifications.js';
+// [rate-limits: migration import]
+// [webhooks: migration import]
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-security-notifications': notifications,
+  // [rate-limits: migration]
+  // [webhooks: migration]
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

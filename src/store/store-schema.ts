@@ -82,10 +82,27 @@ export interface AuditEventsTable {
   seq: Generated<number>;
 }
 
+export interface SecurityNotificationsTable {
+  id: string;
+  created_at: CreatedAt;
+  kind: string;
+  severity: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+  /** 1 (LOW) to 4 (CRITICAL), so "at least HIGH" is one comparison. */
+  severity_rank: number;
+  agent_id: string | null;
+  message: string;
+  details: Json<Record<string, unknown> | null>;
+  read_at: Date | null;
+  read_by: string | null;
+}
+
 export interface StoreSchema {
   agents: AgentsTable;
   api_keys: ApiKeysTable;
   databases: DatabasesTable;
   grants: GrantsTable;
   audit_events: AuditEventsTable;
+  security_notifications: SecurityNotificationsTable;
+  // [rate-limits: tables]
+  // [webhooks: tables]
 }

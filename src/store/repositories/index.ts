@@ -4,6 +4,9 @@ import { AuditRepository } from './audit-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { DatabaseRepository } from './database-repository.js';
 import { GrantRepository } from './grant-repository.js';
+import { NotificationRepository } from './notification-repository.js';
+// [rate-limits: repository import]
+// [webhooks: repository import]
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
@@ -18,6 +21,9 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   databases: DatabaseRepository;
   grants: GrantRepository;
+  notifications: NotificationRepository;
+  // [rate-limits: repository]
+  // [webhooks: repository]
 }
 
 export function createRepositories(db: StoreDb): Repositories {
@@ -27,5 +33,8 @@ export function createRepositories(db: StoreDb): Repositories {
     apiKeys: new ApiKeyRepository(db),
     databases: new DatabaseRepository(db),
     grants: new GrantRepository(db),
+    notifications: new NotificationRepository(db),
+    // [rate-limits: repository instance]
+    // [webhooks: repository instance]
   };
 }

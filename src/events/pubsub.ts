@@ -1,0 +1,127 @@
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/** Topics carried between replicas (DESIGN.md, "Events"). */
+export enum Topic {
+  AUDIT_EVENT = 'AUDIT_EVENT',
+  SECURITY_NOTIFICATION = 'SECURITY_NOTIFICATION',
+  INVALIDATION = 'INVALIDATION',
+}
+
+/**
+ * Fire-and-forget messages to every replica, this one included. Messages are plain JSON values:
+ * what goes in is what a subscriber on another replica gets out (dates travel as ISO strings).
+ */
+export interface PubSub {
+  readonly kind: 'memory' | 'redis';
+  publish(topic: Topic, message: unknown): void;
+  /** Returns the function that unsubscribes. */
+  subscribe(topic: Topic, handler: (message: unknown) => void): () => void;
+  /** Resolves once every subscription so far is in place (on Redis: acknowledged by the server). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One process: messages go round through JSON, so handlers see what they would see over Redis. */
+export class InProcessPubSub implements PubSub {
+  readonly kind = 'memory';
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+
+  publish(topic: Topic, message: unknown): void {
+    const copy = JSON.parse(JSON.stringify(message)) as unknown;
+    // Delivered on the next turn, as over Redis, so a publisher never runs subscribers inline.
+    queueMicrotask(() => this.#emitter.emit(topic, copy));
+  }
+
+  subscribe(topic: Topic, handler: (message: unknown) => void): () => void {
+    this.#emitter.on(topic, handler);
+    return () => this.#emitter.off(topic, handler);
+  }
+
+  async ready(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#emitter.removeAllListeners();
+  }
+}
+
+/**
+ * Redis PUBLISH/SUBSCRIBE: one connection publishes, one listens, and one Redis channel per topic
+ * carries messages to every replica. A message published here comes back through Redis like any
+ * other, so every replica (this one too) sees each message exactly once.
+ */
+export class RedisPubSub implements PubSub {
+  readonly kind = 'redis';
+  readonly #local = new EventEmitter().setMaxListeners(0);
+  readonly #subscribed = new Map<Topic, Promise<unknown>>();
+
+  private constructor(
+    private readonly publisher: Redis,
+    private readonly listener: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {
+    listener.on('message', (channel: string, raw: string) => {
+      const topic = channel.slice(prefix.length) as Topic;
+      let message: unknown;
+      try {
+        message = JSON.parse(raw);
+      } catch {
+        this.log.warn({ channel }, 'ignored a pubsub message that is not JSON');
+        return;
+      }
+      this.#local.emit(topic, message);
+    });
+  }
+
+  /** Connects both clients; fails (with the URL's password never shown) when Redis cannot be reached. */
+  static async connect(url: string, log: Logger, prefix = 'warden:'): Promise<RedisPubSub> {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 } as const;
+    const publisher = new Redis(url, options);
+    const listener = new Redis(url, options);
+    for (const client of [publisher, listener]) {
+      client.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis connection problem'));
+    }
+    try {
+      await Promise.all([publisher.connect(), listener.connect()]);
+    } catch (error) {
+      publisher.disconnect();
+      listener.disconnect();
+      throw new Error(`Cannot reach Redis at WARDEN_REDIS_URL: ${(error as Error).message}`);
+    }
+    return new RedisPubSub(publisher, listener, prefix, log);
+  }
+
+  publish(topic: Topic, message: unknown): void {
+    this.publisher.publish(this.prefix + topic, JSON.stringify(message)).catch((error: unknown) => {
+      this.log.error({ err: error, topic }, 'could not publish to redis');
+    });
+  }
+
+  subscribe(topic: Topic, handler: (message: unknown) => void): () => void {
+    if (!this.#subscribed.has(topic)) {
+      const done = this.listener.subscribe(this.prefix + topic).catch((error: unknown) => {
+        this.#subscribed.delete(topic);
+        this.log.error({ err: error, topic }, 'could not subscribe to redis');
+      });
+      this.#subscribed.set(topic, done);
+    }
+    this.#local.on(topic, handler);
+    return () => this.#local.off(topic, handler);
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all(this.#subscribed.values());
+  }
+
+  /** The publishing connection, for other Redis work (rate-limit counters) that needs no listener. */
+  get client(): Redis {
+    return this.publisher;
+  }
+
+  async close(): Promise<void> {
+    this.#local.removeAllListeners();
+    await Promise.allSettled([this.listener.quit(), this.publisher.quit()]);
+  }
+}
