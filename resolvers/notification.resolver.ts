@@ -1,4 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SecurityNotificationMessage } from '../src/events/event-bus.js';
+import { liveOf } from './live.js';
 import type { RequestContext } from '../src/server/context.js';
 import type { NotificationService } from '../src/services/notification.service.js';
 import { NotificationSeverity } from '../schema/enums.js';
@@ -33,5 +35,20 @@ export class NotificationResolver {
   ) {
     const by = ctx.principal.kind === 'agent' ? ctx.principal.agentId : 'unknown';
     return this.notificationService.markRead(id, read, by);
+  }
+
+  @Subscription(() => SecurityNotification, {
+    name: 'securityNotifications',
+    description: 'Security notifications as they are raised, at or above minSeverity. Admins see all; an agent those about itself.',
+    subscribe: ({ args, context }) => {
+      const { feed, viewer } = liveOf(context);
+      return feed.securityNotifications(viewer, (args.minSeverity as NotificationSeverity | null | undefined) ?? NotificationSeverity.LOW);
+    },
+  })
+  securityNotificationStream(
+    @Root() notification: SecurityNotificationMessage,
+    @Arg('minSeverity', () => NotificationSeverity, { nullable: true }) _minSeverity?: NotificationSeverity | null,
+  ) {
+    return { ...notification, read: false, readAt: null };
   }
 }

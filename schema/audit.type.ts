@@ -68,3 +68,18 @@ export class AuditEventFilter {
   @Field(() => DateTimeScalar, { nullable: true })
   until?: Date | null;
 }
+
+@InputType({ description: 'Which live audit events to receive; omitted fields match everything.' })
+export class AuditEventStreamFilter {
+  @Field(() => ID, { nullable: true, description: 'An agent id (or the pseudonym audit events carry for it).' })
+  principalId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  databaseId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  action?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'ALLOWED, DENIED or FAILED.' })
+  decision?: string | null;
+}

@@ -23,6 +23,7 @@ import { ConnectorRegistry } from './services/connector-registry.js';
 import { DatabaseService } from './services/database.service.js';
 import { openStore } from './store/open-store.js';
 import { NotificationService } from './services/notification.service.js';
+import { LiveFeedService } from './services/live-feed.service.js';
 import { EventBus } from './events/event-bus.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 
@@ -72,6 +73,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
     const notifications = new NotificationService(store, bus);
+    const feed = new LiveFeedService(bus);
     // [rate-limits: wiring]
     // [webhooks: wiring]
     // [audit-retention: wiring]
@@ -96,9 +98,12 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       authenticator.forgetAgent(agentId);
       grants.forget(agentId);
     };
-    agents.onRevoked((agentId, keyIds) => {
+    // Set once the server exists: revoked keys' live sockets are closed, here and on every replica.
+    let closeSockets: (agentId: string, keyIds: string[], agentRevoked: boolean) => void = () => undefined;
+    agents.onRevoked((agentId, keyIds, agentRevoked) => {
       forgetAgent(agentId);
-      bus.invalidate({ kind: 'agent', agentId, keyIds });
+      closeSockets(agentId, keyIds, agentRevoked);
+      bus.invalidate({ kind: 'agent', agentId, keyIds, agentRevoked });
     });
     grants.onChanged((agentId) => bus.invalidate({ kind: 'grants', agentId }));
     catalog.onRefreshed((databaseId) => bus.invalidate({ kind: 'catalog', databaseId }));
@@ -107,6 +112,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       switch (invalidation.kind) {
         case 'agent':
           forgetAgent(invalidation.agentId);
+          closeSockets(invalidation.agentId, invalidation.keyIds, invalidation.agentRevoked);
           break;
         case 'grants':
           grants.forget(invalidation.agentId ?? undefined);
@@ -132,7 +138,9 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       audit,
       log,
       checkStore: () => store.ping(),
+      feed,
     });
+    closeSockets = (agentId, keyIds, agentRevoked) => http.subscriptions.closeKeys(agentId, keyIds, agentRevoked);
     await new Promise<void>((resolve, reject) => {
       http.server.once('error', reject);
       http.server.listen(config.port, config.host, () => resolve());
@@ -149,6 +157,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       stop: () =>
         (stopped ??= (async () => {
           await http.stop();
+          feed.close();
           // [webhooks: stop]
           // [audit-retention: stop]
           await audit.stop();

@@ -31,11 +31,16 @@ export class Authenticator {
   /** No key → anonymous. A key that does not check out → UNAUTHENTICATED, whatever the reason. */
   async authenticate(presented: string | undefined): Promise<Principal> {
     if (presented === undefined) return ANONYMOUS;
+    return (await this.verify(presented)).principal;
+  }
+
+  /** A key's principal and when the key expires (null: never); UNAUTHENTICATED when it does not check out. */
+  async verify(presented: string): Promise<{ principal: Principal & { kind: 'agent' }; expiresAt: Date | null }> {
     const digest = hashSecret(presented);
     const known = this.#recent.get(digest);
     if (known && (known.expiresAt === null || known.expiresAt > this.now())) {
       this.touch(known.principal.keyId, this.now());
-      return known.principal;
+      return known;
     }
     const { id, secret } = parseKey(presented);
     const key = await this.keys.findWithAgent(id);
@@ -50,8 +55,9 @@ export class Authenticator {
     if (!valid) throw new AppError(ErrorCode.UNAUTHENTICATED, INVALID_KEY_MESSAGE);
     this.touch(key.id, now);
     const principal = { kind: 'agent' as const, agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
-    this.#recent.set(digest, { principal, expiresAt: key.expires_at });
-    return principal;
+    const entry = { principal, expiresAt: key.expires_at };
+    this.#recent.set(digest, entry);
+    return entry;
   }
 
   private touch(keyId: string, now: Date): void {

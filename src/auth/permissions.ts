@@ -44,6 +44,11 @@ export const permissions = {
     // [webhooks: mutations]
     // [audit-retention: mutations]
   },
+  Subscription: {
+    // Anyone with a key may watch; the feed shows an agent only what concerns itself.
+    auditEvents: isSignedIn,
+    securityNotifications: isSignedIn,
+  },
   Agent: allow,
   AgentConnection: allow,
   AgentEdge: allow,

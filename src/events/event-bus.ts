@@ -23,7 +23,7 @@ export interface SecurityNotificationMessage {
  * new state.
  */
 export type Invalidation =
-  | { kind: 'agent'; agentId: string; keyIds: string[] }
+  | { kind: 'agent'; agentId: string; keyIds: string[]; agentRevoked: boolean }
   | { kind: 'grants'; agentId: string | null }
   | { kind: 'catalog'; databaseId: string }
   | { kind: 'database'; databaseId: string }

@@ -13,6 +13,16 @@ export async function buildBareSchema(container?: ContainerType): Promise<GraphQ
     resolvers: resolverClasses,
     ...(container ? { container } : {}),
     validate: false,
+    // Every subscription supplies its own `subscribe` (the live feed); type-graphql still asks for a
+    // PubSub, and this one says so if anything ever reaches for it.
+    pubSub: {
+      publish: () => {
+        throw new Error('type-graphql pubSub is not used: publish through the event bus');
+      },
+      subscribe: () => {
+        throw new Error('type-graphql pubSub is not used: subscriptions read the live feed');
+      },
+    },
   });
 }
 

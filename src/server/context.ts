@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logger.js';
+import type { LiveFeedService, Viewer } from '../services/live-feed.service.js';
 import type { Loaders } from './loaders.js';
 
 /** What every resolver and shield rule gets for one request. */
@@ -8,4 +9,6 @@ export interface RequestContext {
   principal: Principal;
   loaders: Loaders;
   log: Logger;
+  /** Subscriptions only (WebSocket): the live feed and who watches it. */
+  live?: { feed: LiveFeedService; viewer: Viewer };
 }

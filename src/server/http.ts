@@ -14,12 +14,15 @@ import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import { authFailureEvent } from '../events/auth-failure.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders } from './loaders.js';
+import type { LiveFeedService } from '../services/live-feed.service.js';
+import { attachSubscriptionServer, type SubscriptionServer } from './ws.js';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -32,11 +35,14 @@ export interface HttpServerOptions {
   audit: AuditWriter;
   /** Checks the store; throws when it is not reachable. */
   checkStore: () => Promise<void>;
+  /** Live events for subscriptions over WebSocket at /graphql. */
+  feed: LiveFeedService;
 }
 
 export interface HttpServer {
   server: Server;
   apollo: ApolloServer<RequestContext>;
+  subscriptions: SubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -50,6 +56,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
+  const subscriptions = attachSubscriptionServer({
+    server,
+    schema: options.schema,
+    authenticator: options.authenticator,
+    agents: options.agents,
+    catalog: options.catalog,
+    feed: options.feed,
+    audit: options.audit,
+    log,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     csrfPrevention: true,
@@ -68,6 +84,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Subscriptions end with the server: their sockets are closed (1001, going away) on stop.
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       // Nothing here is HTTP-cached, and the cache-control plugin wraps every field resolver to compute hints.
       ApolloServerPluginCacheControlDisabled(),
       errorReportingPlugin(),
@@ -97,11 +115,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const id = res.locals.requestId as string;
+        const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
         const principal = await options.authenticator
-          .authenticate(keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }))
+          .authenticate(presented)
           .catch((error: unknown) => {
             if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
               log.info({ requestId: id, remoteAddress: req.socket.remoteAddress }, 'refused an API key');
+              options.audit.record(authFailureEvent({ requestId: id, presented, remoteAddress: req.socket.remoteAddress, transport: 'http' }));
               throw new GraphQLError(error.message, {
                 extensions: { code: error.code, requestId: id, http: { status: 401 } },
               });
@@ -129,6 +149,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   return {
     server,
     apollo,
+    subscriptions,
     stop: async () => {
       await apollo.stop();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

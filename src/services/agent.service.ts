@@ -24,7 +24,8 @@ export interface IssuedAgentKey {
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/;
 
-export type AgentRevokedListener = (agentId: string, keyIds: string[]) => void;
+/** `agentRevoked`: the agent itself was revoked, not only some of its keys. */
+export type AgentRevokedListener = (agentId: string, keyIds: string[], agentRevoked: boolean) => void;
 
 export class AgentService {
   readonly #revokedListeners: AgentRevokedListener[] = [];
@@ -91,7 +92,7 @@ export class AgentService {
         revokedKeyIds: revoked,
       };
     });
-    if (revokedKeyIds.length > 0) this.emitRevoked(agentId, revokedKeyIds);
+    if (revokedKeyIds.length > 0) this.emitRevoked(agentId, revokedKeyIds, false);
     return result;
   }
 
@@ -113,7 +114,7 @@ export class AgentService {
       },
       { lock: 'warden:agent-names' },
     );
-    if (keyIds !== null) this.emitRevoked(agentId, keyIds);
+    if (keyIds !== null) this.emitRevoked(agentId, keyIds, true);
     return toAgent(agent);
   }
 
@@ -155,8 +156,8 @@ export class AgentService {
     return isAdmin(principal) || (principal.kind === 'agent' && principal.agentId === agentId);
   }
 
-  private emitRevoked(agentId: string, keyIds: string[]): void {
-    for (const listener of this.#revokedListeners) listener(agentId, keyIds);
+  private emitRevoked(agentId: string, keyIds: string[], agentRevoked: boolean): void {
+    for (const listener of this.#revokedListeners) listener(agentId, keyIds, agentRevoked);
   }
 }
 

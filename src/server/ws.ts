@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { queryLimitRules } from '../../plugins/query-limits.js';
+import { keyFromHeaders } from '../auth/api-key.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { formatError } from '../errors/format-error.js';
+import type { AuditWriter } from '../events/audit-writer.js';
+import { authFailureEvent } from '../events/auth-failure.js';
+import type { Logger } from '../logger.js';
+import type { AgentService } from '../services/agent.service.js';
+import type { CatalogService } from '../services/catalog.service.js';
+import type { LiveFeedService, Viewer } from '../services/live-feed.service.js';
+import type { RequestContext } from './context.js';
+import { createLoaders } from './loaders.js';
+
+/** Close codes a client sees (4403 as graphql-ws uses it for a refused connection_init). */
+export const CLOSE_FORBIDDEN = 4403;
+export const CLOSE_TOO_SLOW = 4429;
+
+export interface SubscriptionServerOptions {
+  server: Server;
+  schema: GraphQLSchema;
+  authenticator: Authenticator;
+  agents: AgentService;
+  catalog: CatalogService;
+  feed: LiveFeedService;
+  audit: AuditWriter;
+  log: Logger;
+}
+
+interface Connection {
+  socket: WebSocket;
+  principal: Principal & { kind: 'agent' };
+  expiresAt: Date | null;
+  revoked: boolean;
+  expiryTimer: NodeJS.Timeout | undefined;
+}
+
+type Extra = { socket: WebSocket; request: IncomingMessage; connection?: Connection };
+
+/** Longest wait a timer is trusted with (setTimeout's limit is about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * graphql-ws on the HTTP server's /graphql, for subscriptions only (queries and mutations stay on HTTP
+ * POST, where the audit, limits and batching rules live). The key goes in connection_init
+ * (`{ "authorization": "Bearer <key>" }` or `{ "apiKey": "<key>" }`) or the upgrade request's headers;
+ * without a valid one the socket is closed with 4403. Every event is re-checked against the key before
+ * it is sent, and revoking a key or its agent closes its sockets.
+ */
+export function attachSubscriptionServer(options: SubscriptionServerOptions) {
+  const { schema, log } = options;
+  const connections = new Set<Connection>();
+  const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: 1024 * 1024 });
+  const rules = [...specifiedRules, ...queryLimitRules()];
+
+  const close = (connection: Connection, code: number, reason: string) => {
+    connection.revoked = true;
+    if (connection.socket.readyState === connection.socket.OPEN || connection.socket.readyState === connection.socket.CONNECTING) {
+      connection.socket.close(code, reason);
+    }
+  };
+
+  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const fromParams =
+          typeof params.authorization === 'string'
+            ? keyFromHeaders({ authorization: params.authorization })
+            : typeof params.apiKey === 'string'
+              ? params.apiKey.trim() || undefined
+              : undefined;
+        const headers = ctx.extra.request.headers;
+        const presented = fromParams ?? keyFromHeaders({ authorization: headers.authorization, 'x-api-key': headers['x-api-key'] });
+        const refuse = () => {
+          options.audit.record(authFailureEvent({ requestId: null, presented, remoteAddress: ctx.extra.request.socket.remoteAddress, transport: 'websocket' }));
+          return false;
+        };
+        if (!presented) return refuse();
+        try {
+          const { principal, expiresAt } = await options.authenticator.verify(presented);
+          const connection: Connection = { socket: ctx.extra.socket, principal, expiresAt, revoked: false, expiryTimer: undefined };
+          if (expiresAt) {
+            const wait = expiresAt.getTime() - Date.now();
+            if (wait <= MAX_TIMER_MS) {
+              connection.expiryTimer = setTimeout(() => close(connection, CLOSE_FORBIDDEN, 'The API key has expired.'), Math.max(0, wait));
+              connection.expiryTimer.unref();
+            }
+          }
+          ctx.extra.connection = connection;
+          connections.add(connection);
+          return true;
+        } catch (error) {
+          if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) return refuse();
+          log.error({ err: error }, 'could not check the key of a WebSocket connection');
+          return false;
+        }
+      },
+      onClose: (ctx) => {
+        const connection = ctx.extra.connection;
+        if (!connection) return;
+        if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+        connections.delete(connection);
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = ctx.extra.connection;
+        if (!connection || connection.revoked) return [requestError('The API key of this connection is no longer valid.', ErrorCode.UNAUTHENTICATED)];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [requestError((error as Error).message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid.map((e) => requestError(e.message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'subscription') {
+          return [requestError('The WebSocket carries subscriptions only; send queries and mutations as HTTP POST to /graphql.', ErrorCode.BAD_USER_INPUT)];
+        }
+        const requestId = randomUUID();
+        const viewer: Viewer = {
+          principal: connection.principal,
+          stillAllowed: () => !connection.revoked && (connection.expiresAt === null || connection.expiresAt.getTime() > Date.now()),
+          ended: (reason) => {
+            if (reason.code === ErrorCode.RATE_LIMITED) close(connection, CLOSE_TOO_SLOW, reason.message.slice(0, 120));
+            else close(connection, CLOSE_FORBIDDEN, 'The API key is no longer valid.');
+          },
+        };
+        const contextValue: RequestContext = {
+          requestId,
+          principal: connection.principal,
+          loaders: createLoaders(options.agents, options.catalog),
+          log: log.child({ requestId, agentId: connection.principal.agentId }),
+          live: { feed: options.feed, viewer },
+        };
+        return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+    },
+    wss,
+  );
+
+  return {
+    /** Open subscription connections, for tests and diagnostics. */
+    get connectionCount() {
+      return connections.size;
+    },
+    /** Closes the sockets of these keys (their agent's too, when `agentId` is given and the agent is revoked). */
+    closeKeys(agentId: string, keyIds: readonly string[], wholeAgent: boolean): void {
+      const keys = new Set(keyIds);
+      for (const connection of connections) {
+        if (keys.has(connection.principal.keyId) || (wholeAgent && connection.principal.agentId === agentId)) {
+          close(connection, CLOSE_FORBIDDEN, 'The API key was revoked.');
+        }
+      }
+    },
+    async dispose(): Promise<void> {
+      for (const connection of connections) if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+      await disposable.dispose();
+    },
+  };
+}
+
+export type SubscriptionServer = ReturnType<typeof attachSubscriptionServer>;
+
+function requestError(message: string, code: ErrorCode, reason?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...(reason ? { reason } : {}) } });
+}
