@@ -55,6 +55,8 @@ export class QueryService {
     private readonly grants: GrantService,
     private readonly gate: SqlGateService,
     private readonly audit: AuditWriter,
+    /** Per-agent rate limits (RateLimitService): a query takes its share before any work. */
+    private readonly rateLimits: { acquire(agentId: string): Promise<() => void> },
     private readonly limits: QueryLimits = { defaultMaxRows: 1_000, hardMaxRows: 10_000 },
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -153,21 +155,26 @@ export class QueryService {
   ): Promise<T> {
     const started = performance.now();
     let target: Target | undefined;
+    let release: (() => void) | undefined;
     try {
       if (caller.principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
+      // First, so a refused query costs nothing; refused, it is audited as DENIED with RATE_LIMITED.
+      release = await this.rateLimits.acquire(caller.principal.agentId);
       target = await this.#target(caller.principal, databaseId);
       const outcome = await work(target);
       this.#record(caller, action, databaseId, 'ALLOWED', target, started, outcome.rowCount ?? null, null);
       return outcome;
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
-      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX].includes(app.code);
+      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED].includes(app.code);
       this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
         code: app?.code ?? ErrorCode.INTERNAL,
         message: app?.message ?? 'unexpected error',
         ...(app?.details?.denied ? { denied: app.details.denied } : {}),
       });
       throw error;
+    } finally {
+      release?.();
     }
   }
 
