@@ -1,0 +1,215 @@
+import { sql, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import type { StoreDb } from '../open-store.js';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryStatus, WebhooksTable } from '../webhook-tables.js';
+import type { KeysetPosition, Page } from './keyset.js';
+
+export type WebhookRecord = Selectable<WebhooksTable>;
+export type WebhookDeliveryRecord = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRecord = Selectable<WebhookAttemptsTable>;
+export type { WebhookDeliveryStatus };
+
+export interface WebhookDeliveryFilter {
+  webhookId?: string | undefined;
+  status?: WebhookDeliveryStatus | undefined;
+}
+
+/** What one attempt came to, and what happens to the delivery next. */
+export interface AttemptOutcome {
+  attempt: number;
+  attemptedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  /** DELIVERED, DEAD, or PENDING again after `retryInMs`. */
+  next: { status: 'DELIVERED' } | { status: 'DEAD' } | { status: 'PENDING'; retryInMs: number };
+}
+
+/** `now() + ms`, on the store's clock, so every replica schedules and leases by one clock. */
+const inMs = (ms: number) => sql<Date>`now() + (${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond')`;
+
+export class WebhookRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  async insert(row: Insertable<WebhooksTable>): Promise<WebhookRecord> {
+    return this.db.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async findById(id: string): Promise<WebhookRecord | undefined> {
+    return this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByIds(ids: readonly string[]): Promise<WebhookRecord[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('webhooks').selectAll().where('id', 'in', [...ids]).execute();
+  }
+
+  /** Webhooks not removed, oldest first. */
+  async listActive(): Promise<WebhookRecord[]> {
+    return this.db.selectFrom('webhooks').selectAll().where('removed_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Marks a webhook removed and discards what it still had to send. Undefined when there is no active one. */
+  async remove(id: string, at: Date): Promise<WebhookRecord | undefined> {
+    const removed = await this.db
+      .updateTable('webhooks')
+      .set({ removed_at: at })
+      .where('id', '=', id)
+      .where('removed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (removed) {
+      await this.db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'DISCARDED', locked_until: null, last_error: 'webhook removed' })
+        .where('webhook_id', '=', id)
+        .where('status', 'in', ['PENDING', 'DEAD'])
+        .execute();
+    }
+    return removed;
+  }
+
+  /** Enqueues deliveries, due now; an event already enqueued for a webhook is skipped. */
+  async enqueue(rows: readonly Omit<Insertable<WebhookDeliveriesTable>, 'next_attempt_at' | 'status' | 'attempts'>[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const result = await this.db
+      .insertInto('webhook_deliveries')
+      .values([...rows])
+      .onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  /**
+   * Claims up to `limit` due deliveries for one attempt each: counts the attempt and leases the row for
+   * `leaseMs`. `FOR UPDATE SKIP LOCKED` plus the lease means no two replicas send a delivery at once; a
+   * replica that dies mid-attempt leaves a lease that runs out, and the delivery is claimed again.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]> {
+    const due = this.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'PENDING')
+      .where('next_attempt_at', '<=', sql<Date>`now()`)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked();
+    return this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), locked_until: inMs(leaseMs) }))
+      .where('id', 'in', due)
+      .where('status', '=', 'PENDING')
+      .returningAll()
+      .execute();
+  }
+
+  /**
+   * Records an attempt and moves the delivery on. Fenced by the attempt number: if the lease ran out and
+   * another replica claimed the delivery since, this outcome is stale and changes nothing (returns false).
+   */
+  async completeAttempt(deliveryId: string, outcome: AttemptOutcome): Promise<boolean> {
+    const base = { locked_until: null, last_status_code: outcome.statusCode, last_error: outcome.error };
+    const update = this.db
+      .updateTable('webhook_deliveries')
+      .where('id', '=', deliveryId)
+      .where('attempts', '=', outcome.attempt)
+      .where('status', '=', 'PENDING');
+    const next = outcome.next;
+    const result =
+      next.status === 'DELIVERED'
+        ? await update.set({ ...base, status: 'DELIVERED', delivered_at: sql<Date>`now()` }).executeTakeFirst()
+        : next.status === 'DEAD'
+          ? await update.set({ ...base, status: 'DEAD' }).executeTakeFirst()
+          : await update.set({ ...base, next_attempt_at: inMs(next.retryInMs) }).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await this.db
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: deliveryId,
+        attempt: outcome.attempt,
+        attempted_at: outcome.attemptedAt,
+        status_code: outcome.statusCode,
+        error: outcome.error,
+        duration_ms: Math.round(outcome.durationMs),
+      })
+      .execute();
+    return true;
+  }
+
+  /** Gives a claimed delivery back unattempted (the gateway is stopping): due again at once elsewhere. */
+  async releaseClaim(deliveryId: string, attempt: number): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '-', 1), locked_until: null }))
+      .where('id', '=', deliveryId)
+      .where('attempts', '=', attempt)
+      .where('status', '=', 'PENDING')
+      .execute();
+  }
+
+  /** Moves a delivery from one status to another; undefined when it is not (or no longer) in `from`. */
+  async setStatus(id: string, from: WebhookDeliveryStatus, to: WebhookDeliveryStatus, lastError?: string): Promise<WebhookDeliveryRecord | undefined> {
+    return this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: to, locked_until: null, ...(lastError !== undefined ? { last_error: lastError } : {}) })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** A DEAD delivery back in the queue: PENDING, attempts reset, due now. */
+  async replay(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    return this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'PENDING',
+        attempts: 0,
+        next_attempt_at: sql<Date>`now()`,
+        locked_until: null,
+        delivered_at: null,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'DEAD')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async findDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    return this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Newest first, paged by (created_at, id). */
+  async listDeliveries(filter: WebhookDeliveryFilter, limit: number, before?: KeysetPosition): Promise<Page<WebhookDeliveryRecord>> {
+    let query = this.filteredDeliveries(filter).selectAll();
+    if (before) query = query.where(sql<SqlBool>`(created_at, id) < (${before.createdAt}, ${before.id})`);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  async countDeliveries(filter: WebhookDeliveryFilter): Promise<number> {
+    const row = await this.filteredDeliveries(filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Every attempt on these deliveries, in the order made (a replay numbers its attempts from 1 again). */
+  async attemptsOf(deliveryIds: readonly string[]): Promise<WebhookAttemptRecord[]> {
+    if (deliveryIds.length === 0) return [];
+    return this.db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where('delivery_id', 'in', [...deliveryIds])
+      .orderBy('delivery_id')
+      .orderBy('attempted_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  private filteredDeliveries(filter: WebhookDeliveryFilter) {
+    let query = this.db.selectFrom('webhook_deliveries');
+    if (filter.webhookId) query = query.where('webhook_id', '=', filter.webhookId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    return query;
+  }
+}
