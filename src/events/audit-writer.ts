@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { AuditRepository } from '../store/repositories/audit-repository.js';
+import { Pseudonymiser } from './pseudonymiser.js';
 
 /** One decision or query, as the audit log keeps it. Never holds parameters' values or secrets. */
 export interface AuditEvent {
@@ -38,23 +39,40 @@ function eventId(at: Date): string {
   return `evt_${at.getTime().toString(36).padStart(9, '0')}${random}`;
 }
 
+export interface AuditWriterOptions {
+  intervalMs: number;
+  batchSize: number;
+  maxBuffered: number;
+  /** Replaces each event's principal id with what audit events carry for it (default: the id itself). */
+  pseudonyms: Pseudonymiser;
+}
+
 /**
  * Collects audit events and writes them in batches, off the request path: a request only pushes to a
  * buffer. Flushed every `intervalMs`, when `batchSize` events wait, and on stop. A failed write is
  * retried with the next batch (the buffer is bounded: past `maxBuffered` the oldest are dropped and
- * the loss is logged, so a dead store cannot exhaust memory).
+ * the loss is logged, so a dead store cannot exhaust memory). When pseudonymising, the principal id is
+ * replaced as the event is recorded: the store and every listener see the pseudonym, never the id.
  */
 export class AuditWriter {
   #buffer: (AuditEvent & { id: string })[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   readonly #listeners: ((event: AuditEvent & { id: string }) => void)[] = [];
+  private readonly options: AuditWriterOptions;
 
   constructor(
     private readonly repo: AuditRepository,
     private readonly log: Logger,
-    private readonly options: { intervalMs: number; batchSize: number; maxBuffered: number } = { intervalMs: 200, batchSize: 200, maxBuffered: 50_000 },
-  ) {}
+    options: Partial<AuditWriterOptions> = {},
+  ) {
+    this.options = {
+      intervalMs: options.intervalMs ?? 200,
+      batchSize: options.batchSize ?? 200,
+      maxBuffered: options.maxBuffered ?? 50_000,
+      pseudonyms: options.pseudonyms ?? Pseudonymiser.off(),
+    };
+  }
 
   start(): void {
     this.#timer ??= setInterval(() => void this.flush(), this.options.intervalMs);
@@ -67,7 +85,7 @@ export class AuditWriter {
   }
 
   record(event: AuditEvent): void {
-    const stored = { ...event, id: eventId(event.occurredAt) };
+    const stored = { ...event, principalId: this.options.pseudonyms.ref(event.principalId), id: eventId(event.occurredAt) };
     this.#buffer.push(stored);
     if (this.#buffer.length > this.options.maxBuffered) {
       const dropped = this.#buffer.splice(0, this.#buffer.length - this.options.maxBuffered);

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import { isPseudonym, Pseudonymiser } from '../events/pseudonymiser.js';
 import type { Store } from '../store/open-store.js';
 import type { AuditFilter, AuditRecord } from '../store/repositories/index.js';
 import { pageSize, type Connection } from './connection.js';
@@ -19,11 +20,25 @@ export interface AuditEventView {
   rowCount: number | null;
 }
 
-export class AuditService {
-  constructor(private readonly store: Store) {}
+/** The longest retention there is (config allows the same): a hundred years. */
+export const MAX_RETENTION_DAYS = 36_500;
 
-  /** Newest first. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class AuditService {
+  constructor(
+    private readonly store: Store,
+    /** What audit events carry for an agent; `list` maps a principal filter through it. */
+    private readonly pseudonyms: Pseudonymiser = Pseudonymiser.off(),
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Newest first. A principal may be named by its agent id or by the pseudonym its events carry;
+   * an agent id also finds events recorded before pseudonymising was turned on.
+   */
   async list(filter: AuditFilter, first?: number | null, after?: string | null): Promise<Connection<AuditEventView>> {
+    filter = { ...filter, principalId: this.#principalIds(filter.principalId) };
     const limit = pageSize(first);
     const beforeSeq = after === null || after === undefined ? undefined : decodeSeq(after);
     const [page, total] = await Promise.all([
@@ -41,6 +56,25 @@ export class AuditService {
       },
       totalCount: total,
     };
+  }
+
+  /** What audit events carry as the principal id of this agent: its id, or its pseudonym. */
+  auditRef(agentId: string): string {
+    return this.pseudonyms.ref(agentId);
+  }
+
+  /** Deletes events older than `days` days, in batches; returns how many. */
+  async purgeOlderThan(days: number, options: { batchSize?: number } = {}): Promise<number> {
+    if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `olderThanDays must be a whole number from 1 to ${MAX_RETENTION_DAYS}.`, { field: 'olderThanDays' });
+    }
+    return this.store.repos.audit.purgeBefore(new Date(this.now().getTime() - days * DAY_MS), options);
+  }
+
+  #principalIds(principalId: AuditFilter['principalId']): AuditFilter['principalId'] {
+    if (typeof principalId !== 'string' || !principalId || isPseudonym(principalId)) return principalId;
+    const ref = this.pseudonyms.ref(principalId);
+    return ref === principalId ? principalId : [principalId, ref];
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { StoreDb } from '../open-store.js';
 import type { AuditEventsTable } from '../store-schema.js';
 import type { Page } from './keyset.js';
@@ -6,7 +6,8 @@ import type { Page } from './keyset.js';
 export type AuditRecord = Selectable<AuditEventsTable>;
 
 export interface AuditFilter {
-  principalId?: string | undefined;
+  /** One principal, or any of several (an agent's id and its pseudonym). */
+  principalId?: string | readonly string[] | undefined;
   databaseId?: string | undefined;
   action?: string | undefined;
   decision?: string | undefined;
@@ -36,9 +37,47 @@ export class AuditRepository {
     return Number(row.n);
   }
 
+  /**
+   * Deletes events that occurred before `cutoff`, oldest first, `batchSize` rows a statement (each its
+   * own short transaction, found through the occurred_at index), until none are left or `signal` is
+   * aborted. Rows another purge is deleting at the same moment are skipped, not waited for, so
+   * replicas purging together split the work instead of queueing on each other's locks.
+   * Returns how many events this call deleted.
+   */
+  async purgeBefore(cutoff: Date, options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 5_000;
+    let purged = 0;
+    for (;;) {
+      if (options.signal?.aborted) return purged;
+      const deleted = await this.deleteBatchBefore(cutoff, batchSize);
+      purged += deleted;
+      if (deleted < batchSize) return purged;
+    }
+  }
+
+  /** One batch of `purgeBefore`: at most `batchSize` of the oldest events before `cutoff`. */
+  async deleteBatchBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const oldest = this.db
+      .selectFrom('audit_events')
+      .select('seq')
+      .where('occurred_at', '<', cutoff)
+      .orderBy('occurred_at')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked();
+    // `= any(array(…))` rather than `in (…)`: the planner then always deletes by primary key, where an
+    // `in` can turn into a hash join over the whole table.
+    const result = await this.db
+      .deleteFrom('audit_events')
+      .where('seq', '=', sql<number>`any(array(${oldest}))`)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   private filtered(filter: AuditFilter) {
     let query = this.db.selectFrom('audit_events');
-    if (filter.principalId) query = query.where('principal_id', '=', filter.principalId);
+    if (typeof filter.principalId === 'string' && filter.principalId) query = query.where('principal_id', '=', filter.principalId);
+    else if (Array.isArray(filter.principalId) && filter.principalId.length > 0) query = query.where('principal_id', 'in', [...filter.principalId]);
     if (filter.databaseId) query = query.where('database_id', '=', filter.databaseId);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.decision) query = query.where('decision', '=', filter.decision);
