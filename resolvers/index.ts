@@ -7,8 +7,9 @@ import { GrantResolver } from './grant.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { QueryResolver } from './query.resolver.js';
 import { NotificationResolver } from './notification.resolver.js';
-// [rate-limits: import]
-// [webhooks: import]
+import { AuditRetentionResolver } from './audit-retention.resolver.js';
+import { RateLimitResolver } from './rate-limit.resolver.js';
+import { WebhookResolver } from './webhook.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -20,8 +21,9 @@ export const resolverClasses: NonEmptyArray<Function> = [
   NodeResolver,
   QueryResolver,
   NotificationResolver,
-  // [rate-limits: class]
-  // [webhooks: class]
+  AuditRetentionResolver,
+  RateLimitResolver,
+  WebhookResolver,
 ];
 
 export {
@@ -33,6 +35,7 @@ export {
   NodeResolver,
   QueryResolver,
   NotificationResolver,
-  // [rate-limits: export]
-  // [webhooks: export]
+  AuditRetentionResolver,
+  RateLimitResolver,
+  WebhookResolver,
 };

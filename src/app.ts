@@ -2,30 +2,50 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerType } from 'type-graphql';
-import { AgentResolver, ApiKeyResolver, AuditResolver, DatabaseResolver, GrantResolver, NodeResolver, NotificationResolver, QueryResolver } from '../resolvers/index.js';
+import {
+  AgentResolver,
+  ApiKeyResolver,
+  AuditResolver,
+  AuditRetentionResolver,
+  DatabaseResolver,
+  GrantResolver,
+  NodeResolver,
+  NotificationResolver,
+  QueryResolver,
+  RateLimitResolver,
+  WebhookResolver,
+} from '../resolvers/index.js';
+import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
+import { AuditRetention } from './events/audit-retention.js';
+import { AuditWriter } from './events/audit-writer.js';
+import { MemoryClaims, RedisClaims } from './events/claims.js';
+import { EventBus } from './events/event-bus.js';
+import { Pseudonymiser } from './events/pseudonymiser.js';
+import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
+import { SecurityMonitor } from './events/security-monitor.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
+import { loadSecretBox } from './secrets/load-secret-key.js';
+import { loadPseudonymKey } from './secrets/pseudonym-key.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
 import { createHttpServer } from './server/http.js';
 import { AgentService } from './services/agent.service.js';
-import { AuditWriter } from './events/audit-writer.js';
 import { AuditService } from './services/audit.service.js';
 import { ensureAdmin } from './services/bootstrap.service.js';
-import { GrantService } from './services/grant.service.js';
-import { QueryService } from './services/query.service.js';
-import { SqlGateService } from './services/sql-gate.service.js';
-import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
-import { loadSecretBox } from './secrets/load-secret-key.js';
 import { CatalogService } from './services/catalog.service.js';
 import { ConnectorRegistry } from './services/connector-registry.js';
 import { DatabaseService } from './services/database.service.js';
-import { openStore } from './store/open-store.js';
-import { NotificationService } from './services/notification.service.js';
+import { GrantService } from './services/grant.service.js';
 import { LiveFeedService } from './services/live-feed.service.js';
-import { EventBus } from './events/event-bus.js';
-import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
+import { NotificationService } from './services/notification.service.js';
+import { QueryService } from './services/query.service.js';
+import { RateLimitService } from './services/rate-limit.service.js';
+import { SqlGateService } from './services/sql-gate.service.js';
+import { WebhookService } from './services/webhook.service.js';
+import { openStore } from './store/open-store.js';
 
 export interface Warden {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -44,14 +64,23 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
   const store = await openStore(config.store);
   const connectors = new ConnectorRegistry();
   let pubsub: PubSub | undefined;
-  const stopBeforeListening = async () => {
+  /** What has started so far, stopped newest first, whether start-up failed or the gateway stops. */
+  const started: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of started.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.error({ err: error }, 'a part of the gateway did not stop cleanly');
+      }
+    }
     await connectors.closeAll();
     await pubsub?.close();
     await store.close();
   };
   try {
     // In-process by default; Redis when scaled out, so every replica sees every event and invalidation.
-    pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log) : new InProcessPubSub();
+    pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log, config.redisPrefix) : new InProcessPubSub();
     const bus = new EventBus(pubsub);
     const { generatedKey } = await ensureAdmin(store, config.adminKey);
     const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
@@ -66,28 +95,49 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const agents = new AgentService(store);
     const databases = new DatabaseService(store, connectors, new DriverRegistry(gatewayDrivers(config.dataDir)), catalog, secrets, { maxConnections: config.maxConnections }, log);
     await databases.openAll();
-    const audit = new AuditWriter(store.repos.audit, log);
+    const pseudonyms = new Pseudonymiser(config.audit.pseudonymise ? await loadPseudonymKey({ pseudonymKey: config.audit.pseudonymKey, secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') }) : undefined);
+    const audit = new AuditWriter(store.repos.audit, log, { pseudonyms });
     audit.start();
+    started.push(() => audit.stop());
     audit.onEvent((event) => bus.publishAudit(event));
     const grants = new GrantService(store, catalog, sqlGate);
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
     const notifications = new NotificationService(store, bus);
-    const feed = new LiveFeedService(bus);
-    // [rate-limits: wiring]
-    // [webhooks: wiring]
-    // [audit-retention: wiring]
+    const feed = new LiveFeedService(bus, (agentId) => pseudonyms.ref(agentId));
+    started.push(() => feed.close());
+    // Redis, when replicas share one: a finding every replica sees is raised by one of them.
+    const redis = pubsub instanceof RedisPubSub ? pubsub.client : undefined;
+    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`) : new MemoryClaims(), log);
+    started.push(() => monitor.stop());
+    // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
+    const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix });
+    rateLimits.onChanged((agentId) => bus.invalidate({ kind: 'rateLimit', agentId }));
+    const webhookService = new WebhookService(store, secrets);
+    const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, config.webhooks);
+    webhookService.onChanged(() => webhookDispatcher.refresh());
+    // Local sources only: each event is queued by the replica that recorded it, so it is delivered once.
+    audit.onEvent((event) => webhookDispatcher.onAuditEvent(event));
+    notifications.onRaised((notification) => webhookDispatcher.onNotification(notification));
+    await webhookDispatcher.start();
+    started.push(() => webhookDispatcher.stop());
+    if (pseudonyms.enabled) log.info('audit events carry pseudonyms, not agent ids (Agent.auditRef maps one to the other)');
+    const auditService = new AuditService(store, pseudonyms);
+    const auditRetention = new AuditRetention(store.repos.audit, log, { retentionDays: config.audit.retentionDays });
+    auditRetention.start();
+    started.push(() => auditRetention.stop());
     const resolvers = new Map<unknown, unknown>([
       [AgentResolver, new AgentResolver(agents)],
       [ApiKeyResolver, new ApiKeyResolver()],
       [DatabaseResolver, new DatabaseResolver(databases, catalog, grants)],
       [GrantResolver, new GrantResolver(grants)],
-      [QueryResolver, new QueryResolver(new QueryService(connectors, catalog, grants, sqlGate, audit))],
-      [AuditResolver, new AuditResolver(new AuditService(store))],
+      [QueryResolver, new QueryResolver(new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits))],
+      [AuditResolver, new AuditResolver(auditService)],
       [NodeResolver, new NodeResolver(agents, databases)],
       [NotificationResolver, new NotificationResolver(notifications)],
-      // [rate-limits: resolvers]
-      // [webhooks: resolvers]
+      [AuditRetentionResolver, new AuditRetentionResolver(auditService)],
+      [RateLimitResolver, new RateLimitResolver(rateLimits)],
+      [WebhookResolver, new WebhookResolver(webhookService)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     const schema = protectSchema(await buildBareSchema(container));
@@ -103,6 +153,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     agents.onRevoked((agentId, keyIds, agentRevoked) => {
       forgetAgent(agentId);
       closeSockets(agentId, keyIds, agentRevoked);
+      if (agentRevoked) monitor.agentRevoked(pseudonyms.ref(agentId));
       bus.invalidate({ kind: 'agent', agentId, keyIds, agentRevoked });
     });
     grants.onChanged((agentId) => bus.invalidate({ kind: 'grants', agentId }));
@@ -124,7 +175,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
           databases.reload(invalidation.databaseId).catch((error: unknown) => log.error({ err: error, databaseId: invalidation.databaseId }, 'could not reopen a database another replica changed'));
           break;
         case 'rateLimit':
-          // [rate-limits: invalidation]
+          rateLimits.forget(invalidation.agentId);
           break;
       }
     });
@@ -140,6 +191,8 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       checkStore: () => store.ping(),
       feed,
     });
+    // The HTTP server goes first: no new requests while the rest stops.
+    started.push(() => http.stop());
     closeSockets = (agentId, keyIds, agentRevoked) => http.subscriptions.closeKeys(agentId, keyIds, agentRevoked);
     await new Promise<void>((resolve, reject) => {
       http.server.once('error', reject);
@@ -154,18 +207,10 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       generatedAdminKey: generatedKey,
       demoDatabaseId,
       metrics: { catalogIntrospections: () => catalog.introspections },
-      stop: () =>
-        (stopped ??= (async () => {
-          await http.stop();
-          feed.close();
-          // [webhooks: stop]
-          // [audit-retention: stop]
-          await audit.stop();
-          await stopBeforeListening();
-        })()),
+      stop: () => (stopped ??= stopAll()),
     };
   } catch (error) {
-    await stopBeforeListening();
+    await stopAll();
     throw error;
   }
 }

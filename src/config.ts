@@ -30,12 +30,21 @@ const envSchema = z.object({
   WARDEN_MAX_CONNECTIONS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10_000).default(200),
   WARDEN_DEMO: booleanFlag.default(true),
   WARDEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  WARDEN_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1 to 64 letters, digits, colons, dots, dashes or underscores').default('warden:'),
   WARDEN_LLM_BASE_URL: z.url({ message: 'expected a URL' }).optional(),
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
   WARDEN_LLM_MODEL: z.string().min(1).optional(),
   WARDEN_AIR_GAPPED: booleanFlag.default(false),
-  // [webhooks: env]
-  // [audit-retention: env]
+  WARDEN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
+  WARDEN_WEBHOOK_BACKOFF_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(86_400_000).default(1000),
+  WARDEN_WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(600_000).default(10_000),
+  WARDEN_WEBHOOK_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(1000),
+  WARDEN_AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'expected a number of days' }).int().min(1).max(36_500).default(90),
+  WARDEN_AUDIT_PSEUDONYMISE: booleanFlag.default(false),
+  WARDEN_AUDIT_PSEUDONYM_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes encoded as base64')
+    .optional(),
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -54,10 +63,28 @@ export interface Config {
   adminKey: string | undefined;
   demo: boolean;
   redisUrl: string | undefined;
+  /** Starts every Redis key and channel name, so deployments sharing one Redis stay apart. */
+  redisPrefix: string;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   airGapped: boolean;
-  // [webhooks: config]
-  // [audit-retention: config]
+  webhooks: {
+    /** Attempts per delivery before it goes to the dead-letter queue. */
+    maxAttempts: number;
+    /** Base of the exponential backoff between attempts (full jitter, capped at an hour). */
+    backoffMs: number;
+    /** Per attempt. */
+    timeoutMs: number;
+    /** How often each replica looks for due deliveries. */
+    pollMs: number;
+  };
+  audit: {
+    /** Events older than this many days are purged, hourly. */
+    retentionDays: number;
+    /** Whether audit events carry a pseudonym (HMAC) instead of the agent id. */
+    pseudonymise: boolean;
+    /** 32 bytes, base64; when unset, derived from the secret key (src/secrets/pseudonym-key.ts). */
+    pseudonymKey: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -98,9 +125,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminKey: e.WARDEN_ADMIN_KEY,
     demo: e.WARDEN_DEMO,
     redisUrl: e.WARDEN_REDIS_URL,
+    redisPrefix: e.WARDEN_REDIS_PREFIX,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
     airGapped: e.WARDEN_AIR_GAPPED,
-    // [webhooks: config value]
-    // [audit-retention: config value]
+    webhooks: {
+      maxAttempts: e.WARDEN_WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: e.WARDEN_WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.WARDEN_WEBHOOK_TIMEOUT_MS,
+      pollMs: e.WARDEN_WEBHOOK_POLL_MS,
+    },
+    audit: {
+      retentionDays: e.WARDEN_AUDIT_RETENTION_DAYS,
+      pseudonymise: e.WARDEN_AUDIT_PSEUDONYMISE,
+      pseudonymKey: e.WARDEN_AUDIT_PSEUDONYM_KEY,
+    },
   };
 }

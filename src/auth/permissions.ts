@@ -23,8 +23,9 @@ export const permissions = {
     rows: isSignedIn,
     accessPreview: isAdminOrSelf('agentId'),
     securityNotifications: isSignedIn,
-    // [rate-limits: queries]
-    // [webhooks: queries]
+    webhooks: isAdmin,
+    webhookDeliveries: isAdmin,
+    deadLetters: isAdmin,
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -40,9 +41,12 @@ export const permissions = {
     runQuery: isSignedIn,
     explainQuery: isSignedIn,
     markNotificationRead: isAdmin,
-    // [rate-limits: mutations]
-    // [webhooks: mutations]
-    // [audit-retention: mutations]
+    setRateLimit: isAdmin,
+    registerWebhook: isAdmin,
+    removeWebhook: isAdmin,
+    replayDeadLetter: isAdmin,
+    discardDeadLetter: isAdmin,
+    purgeAuditEvents: isAdmin,
   },
   Subscription: {
     // Anyone with a key may watch; the feed shows an agent only what concerns itself.
@@ -82,6 +86,11 @@ export const permissions = {
   SecurityNotification: allow,
   SecurityNotificationConnection: allow,
   SecurityNotificationEdge: allow,
-  // [rate-limits: types]
-  // [webhooks: types]
+  RateLimit: allow,
+  Webhook: allow,
+  WebhookRegistration: allow,
+  WebhookAttempt: allow,
+  WebhookDelivery: allow,
+  WebhookDeliveryConnection: allow,
+  WebhookDeliveryEdge: allow,
 } satisfies IRules;

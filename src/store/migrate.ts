@@ -1,15 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as notifications from './migrations/0002-security-notifications.js';
-// [rate-limits: migration import]
-// [webhooks: migration import]
+import * as rateLimits from './migrations/0003-rate-limits.js';
+import * as webhooks from './migrations/0004-webhooks.js';
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-security-notifications': notifications,
-  // [rate-limits: migration]
-  // [webhooks: migration]
+  '0003-rate-limits': rateLimits,
+  '0004-webhooks': webhooks,
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhook-tables.js';
 
 /** Rows of the control-plane store, as Kysely sees them. */
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -96,6 +97,17 @@ export interface SecurityNotificationsTable {
   read_by: string | null;
 }
 
+/** Per-agent rate limits (null: that limit is not set); a row only for agents with some. */
+export interface RateLimitsTable {
+  agent_id: string;
+  per_minute: number | null;
+  per_hour: number | null;
+  per_day: number | null;
+  max_concurrent: number | null;
+  updated_at: Date;
+  updated_by: string | null;
+}
+
 export interface StoreSchema {
   agents: AgentsTable;
   api_keys: ApiKeysTable;
@@ -103,6 +115,8 @@ export interface StoreSchema {
   grants: GrantsTable;
   audit_events: AuditEventsTable;
   security_notifications: SecurityNotificationsTable;
-  // [rate-limits: tables]
-  // [webhooks: tables]
+  rate_limits: RateLimitsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -5,8 +5,8 @@ import { ApiKeyRepository } from './api-key-repository.js';
 import { DatabaseRepository } from './database-repository.js';
 import { GrantRepository } from './grant-repository.js';
 import { NotificationRepository } from './notification-repository.js';
-// [rate-limits: repository import]
-// [webhooks: repository import]
+import { RateLimitRepository } from './rate-limit-repository.js';
+import { WebhookRepository } from './webhook-repository.js';
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
@@ -22,8 +22,8 @@ export interface Repositories {
   databases: DatabaseRepository;
   grants: GrantRepository;
   notifications: NotificationRepository;
-  // [rate-limits: repository]
-  // [webhooks: repository]
+  rateLimits: RateLimitRepository;
+  webhooks: WebhookRepository;
 }
 
 export function createRepositories(db: StoreDb): Repositories {
@@ -34,7 +34,7 @@ export function createRepositories(db: StoreDb): Repositories {
     databases: new DatabaseRepository(db),
     grants: new GrantRepository(db),
     notifications: new NotificationRepository(db),
-    // [rate-limits: repository instance]
-    // [webhooks: repository instance]
+    rateLimits: new RateLimitRepository(db),
+    webhooks: new WebhookRepository(db),
   };
 }

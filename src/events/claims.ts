@@ -1,0 +1,37 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * "Only one replica does this": the first to claim a name holds it for `ttlMs`. In-process by default;
+ * on Redis (SET NX PX) when replicas share one, so a finding every replica sees is raised once.
+ */
+export interface Claims {
+  claim(name: string, ttlMs: number): Promise<boolean>;
+}
+
+export class MemoryClaims implements Claims {
+  readonly #held = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async claim(name: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const until = this.#held.get(name);
+    if (until !== undefined && until > now) return false;
+    this.#held.set(name, now + ttlMs);
+    if (this.#held.size > 10_000) {
+      for (const [key, expiry] of this.#held) if (expiry <= now) this.#held.delete(key);
+    }
+    return true;
+  }
+}
+
+export class RedisClaims implements Claims {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'warden:claim:',
+  ) {}
+
+  async claim(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.prefix + name, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
