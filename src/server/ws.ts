@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { queryLimitRules } from '../../plugins/query-limits.js';
@@ -58,6 +70,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const connections = new Set<Connection>();
   const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: 1024 * 1024 });
   const rules = [...specifiedRules, ...queryLimitRules()];
+  const shareKeys = new WeakMap<object, string>();
 
   const close = (connection: Connection, code: number, reason: string) => {
     connection.revoked = true;
@@ -132,6 +145,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
             else close(connection, CLOSE_FORBIDDEN, 'The API key is no longer valid.');
           },
         };
+        // Subscribers asking the same thing of the same event, as the same kind of viewer, share one execution.
+        const viewerKey = connection.principal.role === 'ADMIN' ? 'ADMIN' : `AGENT:${connection.principal.agentId}`;
+        const shareKey = `${viewerKey}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(payload.variables ?? {})}\u0000${payload.query}`;
         const contextValue: RequestContext = {
           requestId,
           principal: connection.principal,
@@ -139,8 +155,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           log: log.child({ requestId, agentId: connection.principal.agentId }),
           live: { feed: options.feed, viewer },
         };
+        shareKeys.set(contextValue, shareKey);
         return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
       },
+      subscribe: (args) => sharedSubscribe(args, shareKeys.get(args.contextValue as object) ?? ''),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
         return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
@@ -175,4 +193,48 @@ export type SubscriptionServer = ReturnType<typeof attachSubscriptionServer>;
 
 function requestError(message: string, code: ErrorCode, reason?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...(reason ? { reason } : {}) } });
+}
+
+/** Results of executing a subscription's selection on one event, by event object and by what was asked. */
+const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+/**
+ * graphql-js's subscribe, except that the selection is executed once per event for all subscribers who
+ * sent the same document and variables as the same kind of viewer (the live feed hands every
+ * subscriber the same event object). With 1,000 dashboards watching, an event is executed once, not
+ * 1,000 times. Each subscriber's own checks (still allowed, may see the event) run before this, in
+ * the feed.
+ */
+async function sharedSubscribe(args: ExecutionArgs, shareKey: string): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source;
+  const events = source[Symbol.asyncIterator]();
+  const run = (event: unknown): Promise<ExecutionResult> => {
+    const fresh = () => Promise.resolve(execute({ ...args, rootValue: event }));
+    if (event === null || typeof event !== 'object' || !shareKey) return fresh();
+    let byKey = sharedResults.get(event);
+    if (!byKey) sharedResults.set(event, (byKey = new Map()));
+    let result = byKey.get(shareKey);
+    if (!result) byKey.set(shareKey, (result = fresh()));
+    return result;
+  };
+  const results: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const next = await events.next();
+      if (next.done) return { value: undefined, done: true };
+      return { value: await run(next.value), done: false };
+    },
+    async return() {
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error: unknown) {
+      await events.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return results;
+    },
+  };
+  return results;
 }

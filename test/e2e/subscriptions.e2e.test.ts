@@ -74,6 +74,22 @@ describe('live audit events over graphql-ws', () => {
     await Promise.all([aliceLive.dispose(), adminLive.dispose()]);
   });
 
+  it('keeps two agents with the same subscription apart, though subscribers share executions', async () => {
+    const hank = await register('hank-live');
+    const ivy = await register('ivy-live');
+    const hankLive = subscribe<AuditData>(server.url, AUDIT, { connectionParams: bearer(hank.key) });
+    const ivyLive = subscribe<AuditData>(server.url, AUDIT, { connectionParams: bearer(ivy.key) });
+    await Promise.all([hankLive.connected, ivyLive.connected]);
+    await settle();
+    await act(hank.key, 'db_hank');
+    await act(ivy.key, 'db_ivy');
+    await Promise.all([hankLive.waitFor(1), ivyLive.waitFor(1)]);
+    await settle();
+    expect(hankLive.received.map((e) => e.auditEvents.databaseId)).toEqual(['db_hank']);
+    expect(ivyLive.received.map((e) => e.auditEvents.databaseId)).toEqual(['db_ivy']);
+    await Promise.all([hankLive.dispose(), ivyLive.dispose()]);
+  });
+
   it('refuses an agent that asks for another agent’s events, at subscribe time', async () => {
     const carol = await register('carol-live');
     const dave = await register('dave-live');
