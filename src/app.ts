@@ -103,7 +103,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     const grants = new GrantService(store, catalog, sqlGate);
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
-    const notifications = new NotificationService(store, bus);
+    const notifications = new NotificationService(store, bus, (agentId) => pseudonyms.ref(agentId));
     const feed = new LiveFeedService(bus, (agentId) => pseudonyms.ref(agentId));
     started.push(() => feed.close());
     // Redis, when replicas share one: a finding every replica sees is raised by one of them.

@@ -29,6 +29,8 @@ export class NotificationService {
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
+    /** What notifications carry for an agent: its id, or its audit pseudonym when those are on. */
+    private readonly auditRef: (agentId: string) => string = (agentId) => agentId,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -70,7 +72,7 @@ export class NotificationService {
       minSeverityRank: filter.minSeverity ? SEVERITY_RANK[filter.minSeverity] : undefined,
       unread: filter.unread,
       // An agent sees what concerns itself; admins see everything.
-      agentId: isAdmin(principal) ? undefined : principal.agentId,
+      agentIds: isAdmin(principal) ? undefined : [...new Set([principal.agentId, this.auditRef(principal.agentId)])],
     };
     const [page, total] = await Promise.all([
       this.store.repos.notifications.list(query, limit, position),

@@ -100,3 +100,34 @@ describe('security notifications', () => {
     expect(errorCode(res)).toBe('NOT_FOUND');
   });
 });
+
+describe('security notifications with pseudonymised audit principals', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { WARDEN_AUDIT_PSEUDONYMISE: 'true' } });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('names the agent by its pseudonym, and the agent still sees what concerns it, live and listed', async () => {
+    const reg = await server.graphql<{ registerAgent: { key: string; agent: { id: string; auditRef: string } } }>(
+      'mutation { registerAgent(input: { name: "masked-prober" }) { key agent { id auditRef } } }',
+      {},
+      server.adminKey,
+    );
+    const { key, agent } = reg.body.data!.registerAgent;
+    expect(agent.auditRef).toMatch(/^psn_/);
+    const live = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(key) });
+    await live.connected;
+    await settle();
+    for (let i = 0; i < 10; i++) await server.graphql('mutation { revokeAgent(id: "agt_x") { id } }', {}, key);
+    const [burst] = await live.waitFor(1);
+    expect(burst!.securityNotifications).toMatchObject({ kind: 'DENIAL_BURST', agentId: agent.auditRef });
+    expect(JSON.stringify(burst)).not.toContain(agent.id);
+    const own = await server.graphql<Listed>(LIST, {}, key);
+    expect(own.body.data!.securityNotifications.edges.map((e) => e.node.agentId)).toEqual([agent.auditRef]);
+    await live.dispose();
+  });
+});

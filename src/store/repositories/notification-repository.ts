@@ -10,8 +10,8 @@ export interface NotificationFilter {
   minSeverityRank?: number | undefined;
   /** true: unread only; false: read only; undefined: both. */
   unread?: boolean | undefined;
-  /** Only those about this agent. */
-  agentId?: string | undefined;
+  /** Only those about this agent (named by any of these: its id, its pseudonym). */
+  agentIds?: string[] | undefined;
 }
 
 export class NotificationRepository {
@@ -53,7 +53,7 @@ export class NotificationRepository {
     if (filter.minSeverityRank !== undefined) query = query.where('severity_rank', '>=', filter.minSeverityRank);
     if (filter.unread === true) query = query.where('read_at', 'is', null);
     if (filter.unread === false) query = query.where('read_at', 'is not', null);
-    if (filter.agentId) query = query.where('agent_id', '=', filter.agentId);
+    if (filter.agentIds) query = query.where('agent_id', 'in', filter.agentIds);
     return query;
   }
 }
