@@ -48,27 +48,6 @@ export class AuditEvent implements Node {
 @ObjectType()
 export class AuditEventConnection extends ConnectionType('AuditEvent', AuditEvent) {}
 
-@InputType()
-export class AuditEventFilter {
-  @Field(() => ID, { nullable: true })
-  principalId?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  databaseId?: string | null;
-
-  @Field(() => String, { nullable: true })
-  action?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'ALLOWED, DENIED or FAILED.' })
-  decision?: string | null;
-
-  @Field(() => DateTimeScalar, { nullable: true })
-  since?: Date | null;
-
-  @Field(() => DateTimeScalar, { nullable: true })
-  until?: Date | null;
-}
-
 @InputType({ description: 'Which live audit events to receive; omitted fields match everything.' })
 export class AuditEventStreamFilter {
   @Field(() => ID, { nullable: true, description: 'An agent id (or the pseudonym audit events carry for it).' })
@@ -82,4 +61,13 @@ export class AuditEventStreamFilter {
 
   @Field(() => String, { nullable: true, description: 'ALLOWED, DENIED or FAILED.' })
   decision?: string | null;
+}
+
+@InputType({ description: 'Which audit events to list; omitted fields match everything.' })
+export class AuditEventFilter extends AuditEventStreamFilter {
+  @Field(() => DateTimeScalar, { nullable: true })
+  since?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  until?: Date | null;
 }

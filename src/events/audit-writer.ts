@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { BatchBuffer } from './batch-buffer.js';
 import type { AuditRepository } from '../store/repositories/audit-repository.js';
 import { Pseudonymiser } from './pseudonymiser.js';
 
@@ -55,15 +56,14 @@ export interface AuditWriterOptions {
  * replaced as the event is recorded: the store and every listener see the pseudonym, never the id.
  */
 export class AuditWriter {
-  #buffer: (AuditEvent & { id: string })[] = [];
+  readonly #buffer: BatchBuffer<StoredAuditEvent>;
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> | undefined;
-  readonly #listeners: ((event: AuditEvent & { id: string }) => void)[] = [];
+  readonly #listeners: ((event: StoredAuditEvent) => void)[] = [];
   private readonly options: AuditWriterOptions;
 
   constructor(
     private readonly repo: AuditRepository,
-    private readonly log: Logger,
+    log: Logger,
     options: Partial<AuditWriterOptions> = {},
   ) {
     this.options = {
@@ -72,6 +72,11 @@ export class AuditWriter {
       maxBuffered: options.maxBuffered ?? 50_000,
       pseudonyms: options.pseudonyms ?? Pseudonymiser.off(),
     };
+    this.#buffer = new BatchBuffer((batch) => this.#write(batch), log, {
+      what: 'audit events',
+      batchSize: this.options.batchSize,
+      maxBuffered: this.options.maxBuffered,
+    });
   }
 
   start(): void {
@@ -80,63 +85,46 @@ export class AuditWriter {
   }
 
   /** Called with every event as it is recorded (live subscriptions, alert rules). */
-  onEvent(listener: (event: AuditEvent & { id: string }) => void): void {
+  onEvent(listener: (event: StoredAuditEvent) => void): void {
     this.#listeners.push(listener);
   }
 
   record(event: AuditEvent): void {
     const stored = { ...event, principalId: this.options.pseudonyms.ref(event.principalId), id: eventId(event.occurredAt) };
     this.#buffer.push(stored);
-    if (this.#buffer.length > this.options.maxBuffered) {
-      const dropped = this.#buffer.splice(0, this.#buffer.length - this.options.maxBuffered);
-      this.log.error({ dropped: dropped.length }, 'audit buffer full: oldest events dropped');
-    }
     for (const listener of this.#listeners) listener(stored);
-    if (this.#buffer.length >= this.options.batchSize) void this.flush();
+    if (this.#buffer.size >= this.options.batchSize) void this.flush();
   }
 
   /** Writes everything buffered so far. Safe to call at any time; concurrent calls share one write. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#write().finally(() => {
-      this.#flushing = undefined;
-    });
-    return this.#flushing;
+    return this.#buffer.flush();
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.flush();
-    if (this.#buffer.length > 0) await this.flush();
+    await this.#buffer.drain();
   }
 
-  async #write(): Promise<void> {
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.slice(0, this.options.batchSize);
-      try {
-        await this.repo.append(
-          batch.map((e) => ({
-            id: e.id,
-            occurred_at: e.occurredAt,
-            request_id: e.requestId,
-            principal_id: e.principalId,
-            principal_kind: e.principalKind,
-            action: e.action,
-            database_id: e.databaseId,
-            decision: e.decision,
-            reasons: JSON.stringify(e.reasons),
-            statement_fingerprint: e.statementFingerprint,
-            tables: JSON.stringify(e.tables),
-            duration_ms: e.durationMs,
-            row_count: e.rowCount,
-            details: JSON.stringify(e.details),
-          })),
-        );
-        this.#buffer.splice(0, batch.length);
-      } catch (error) {
-        this.log.error({ err: error, waiting: this.#buffer.length }, 'could not write audit events; will retry');
-        return;
-      }
-    }
+  #write(batch: StoredAuditEvent[]): Promise<void> {
+    return this.repo.append(
+      batch.map((e) => ({
+        id: e.id,
+        occurred_at: e.occurredAt,
+        request_id: e.requestId,
+        principal_id: e.principalId,
+        principal_kind: e.principalKind,
+        action: e.action,
+        database_id: e.databaseId,
+        decision: e.decision,
+        reasons: JSON.stringify(e.reasons),
+        statement_fingerprint: e.statementFingerprint,
+        tables: JSON.stringify(e.tables),
+        duration_ms: e.durationMs,
+        row_count: e.rowCount,
+        details: JSON.stringify(e.details),
+      })),
+    );
   }
 }

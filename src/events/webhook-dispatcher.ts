@@ -1,5 +1,6 @@
 import { randomBase32 } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { BatchBuffer } from './batch-buffer.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '../store/repositories/webhook-repository.js';
 import type { StoredAuditEvent } from './audit-writer.js';
@@ -77,10 +78,8 @@ interface InFlight {
  */
 export class WebhookDispatcher {
   #active: ActiveWebhook[] = [];
-  #buffer: PendingDelivery[] = [];
   readonly #inFlight = new Map<string, InFlight>();
   readonly #secrets = new Map<string, { ciphertext: string; secret: string }>();
-  #flushing: Promise<void> | undefined;
   #refreshing: Promise<void> | undefined;
   #nextRefresh: Promise<void> | undefined;
   #polling: Promise<void> | undefined;
@@ -90,13 +89,21 @@ export class WebhookDispatcher {
   #started = false;
   #stopping = false;
 
+  readonly #buffer: BatchBuffer<PendingDelivery>;
+
   constructor(
     private readonly repo: WebhookRepository,
     private readonly secrets: SecretBox,
     private readonly log: Logger,
     private readonly options: WebhookDispatcherOptions,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.#buffer = new BatchBuffer((batch) => this.#write(batch), log, {
+      what: 'webhook deliveries',
+      batchSize: 500,
+      maxBuffered: options.maxBuffered ?? 10_000,
+    });
+  }
 
   /** Reads the webhooks, then starts writing the queue and polling it (at once: what an earlier run left is due). */
   async start(): Promise<void> {
@@ -163,10 +170,7 @@ export class WebhookDispatcher {
 
   /** Writes buffered deliveries to the queue. Concurrent calls share one write; a failed write is retried next time. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#write().finally(() => {
-      this.#flushing = undefined;
-    });
-    return this.#flushing;
+    return this.#buffer.flush();
   }
 
   /** Stops polling, queues what is buffered, lets attempts in flight finish briefly, and hands back the rest. */
@@ -175,8 +179,7 @@ export class WebhookDispatcher {
     this.#stopping = true;
     for (const timer of [this.#flushTimer, this.#refreshTimer, this.#pollTimer]) clearTimeout(timer);
     await this.#polling;
-    await this.flush();
-    if (this.#buffer.length > 0) await this.flush();
+    await this.#buffer.drain();
     const inFlight = [...this.#inFlight.values()];
     if (inFlight.length > 0) {
       let grace: NodeJS.Timeout | undefined;
@@ -196,33 +199,19 @@ export class WebhookDispatcher {
 
   #queue(webhookId: string, type: WebhookEventType, eventId: string, occurredAt: Date, data: unknown): void {
     this.#buffer.push({ id: newDeliveryId(), webhookId, type, eventId, occurredAt, data, queuedAt: new Date() });
-    const max = this.options.maxBuffered ?? 10_000;
-    if (this.#buffer.length > max) {
-      const dropped = this.#buffer.splice(0, this.#buffer.length - max);
-      this.log.error({ dropped: dropped.length }, 'webhook buffer full: oldest deliveries dropped');
-    }
   }
 
-  async #write(): Promise<void> {
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.slice(0, 500);
-      try {
-        await this.repo.enqueue(
-          batch.map((d) => ({
-            id: d.id,
-            webhook_id: d.webhookId,
-            event_type: d.type,
-            event_id: d.eventId,
-            payload: JSON.stringify({ id: d.id, type: d.type, createdAt: d.occurredAt.toISOString(), data: d.data }),
-            created_at: d.queuedAt,
-          })),
-        );
-        this.#buffer.splice(0, batch.length);
-      } catch (error) {
-        this.log.error({ err: error, waiting: this.#buffer.length }, 'could not queue webhook deliveries; will retry');
-        return;
-      }
-    }
+  async #write(batch: PendingDelivery[]): Promise<void> {
+    await this.repo.enqueue(
+      batch.map((d) => ({
+        id: d.id,
+        webhook_id: d.webhookId,
+        event_type: d.type,
+        event_id: d.eventId,
+        payload: JSON.stringify({ id: d.id, type: d.type, createdAt: d.occurredAt.toISOString(), data: d.data }),
+        created_at: d.queuedAt,
+      })),
+    );
   }
 
   #schedulePoll(delayMs: number): void {
