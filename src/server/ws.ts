@@ -55,6 +55,9 @@ interface Connection {
 
 type Extra = { socket: WebSocket; request: IncomingMessage; connection?: Connection };
 
+/** Each subscription holds a queue in the live feed; a connection may not hold these without bound. */
+const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
+
 /** Longest wait a timer is trusted with (setTimeout's limit is about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -124,6 +127,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       onSubscribe: (ctx, _id, payload) => {
         const connection = ctx.extra.connection;
         if (!connection || connection.revoked) return [requestError('The API key of this connection is no longer valid.', ErrorCode.UNAUTHENTICATED)];
+        // graphql-ws has already put this one in the list.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [requestError(`A connection carries at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions at once; complete one first.`, ErrorCode.RATE_LIMITED)];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query);

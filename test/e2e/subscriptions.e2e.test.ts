@@ -109,6 +109,21 @@ describe('live audit events over graphql-ws', () => {
     await live.dispose();
   });
 
+  it('caps the subscriptions one connection may hold at once', async () => {
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: bearer(server.adminKey), retryAttempts: 0 });
+    const refusals: unknown[] = [];
+    const unsubscribes = Array.from({ length: 51 }, () =>
+      client.subscribe({ query: AUDIT }, { next: () => undefined, error: (error) => refusals.push(error), complete: () => undefined }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(refusals).toHaveLength(1);
+    expect(JSON.stringify(refusals[0])).toContain('RATE_LIMITED');
+    unsubscribes.forEach((unsubscribe) => unsubscribe());
+    await client.dispose();
+  });
+
   it('accepts the key in the upgrade request headers too', async () => {
     const erin = await register('erin-live');
     const live = subscribe<AuditData>(server.url, AUDIT, { headers: bearer(erin.key) });
