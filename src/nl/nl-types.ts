@@ -1,0 +1,73 @@
+/**
+ * The shapes the natural-language pipeline passes between its parts (DESIGN.md, "Natural language"):
+ * link → prompt → model → extract → gate → execute → explain. Plain data, no I/O.
+ */
+
+/** A column the asking agent may read, as the linker sees it. */
+export interface LinkableColumn {
+  name: string;
+  dataType: string;
+  nullable: boolean;
+  comment: string | null;
+  /** A few distinct values, when known (already masked and row-filtered for this agent). */
+  samples?: string[];
+}
+
+/** A table the asking agent may read (only its readable columns). */
+export interface LinkableTable {
+  schema: string;
+  name: string;
+  comment: string | null;
+  rowEstimate: number | null;
+  columns: LinkableColumn[];
+  primaryKey: string[];
+  /** Only foreign keys whose columns and referenced table are readable too. */
+  foreignKeys: { columns: string[]; referencedSchema: string; referencedTable: string; referencedColumns: string[] }[];
+}
+
+/** What the linker chose, ranked, within the token budget. */
+export interface LinkedSchema {
+  tables: { schema: string; name: string; score: number; columns: string[] }[];
+  /** The schema as the prompt shows it (DDL-like text), within the budget. */
+  text: string;
+  /** Estimated tokens of `text`. */
+  tokens: number;
+  /** Tables left out for the budget (count only: names of unlinked tables are not shown to the model). */
+  omitted: number;
+}
+
+export interface PromptInput {
+  question: string;
+  dialect: 'postgres' | 'mysql';
+  schemaText: string;
+  /** Earlier attempts and what went wrong, for a repair. */
+  repairs: { sql: string; error: string }[];
+  maxRows: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ColumnStatistics {
+  column: string;
+  kind: 'numeric' | 'text' | 'temporal' | 'boolean' | 'other';
+  count: number;
+  nulls: number;
+  distinct: number;
+  min?: number | string;
+  max?: number | string;
+  mean?: number;
+  /** Most frequent values, most frequent first (text, boolean). */
+  top?: { value: string; count: number }[];
+  /** For a numeric column ordered by a temporal or ordinal column: the direction of change. */
+  trend?: { direction: 'rising' | 'falling' | 'flat'; by: string; changePercent: number | null };
+}
+
+export interface Explanation {
+  /** Plain-language summary, built from the statistics (never from the model). */
+  summary: string;
+  rowCount: number;
+  columns: ColumnStatistics[];
+}
