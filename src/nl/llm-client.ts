@@ -1,0 +1,372 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAI } from 'openai';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import type { Logger } from '../logger.js';
+import type { ChatMessage } from './nl-types.js';
+
+/**
+ * One OpenAI-compatible chat endpoint (OpenAI, Azure-style gateways, vLLM, Ollama, llama.cpp, LM
+ * Studio…), called through the official `openai` client with our own retry policy and per-attempt
+ * deadline. This is the only module that imports `openai`.
+ *
+ * Secrets: the API key goes only into the client (sent as `Authorization: Bearer …`). Errors name the
+ * provider by its registered name, never the key and never the base URL; the provider's own error text
+ * is only ever passed on with the key scrubbed out, and the raw `openai` error is never kept as a cause
+ * (its body may echo part of the key).
+ */
+
+export type RetryPolicy = 'fixed' | 'linear' | 'exponential';
+
+export interface LlmProviderSettings {
+  /** The registered provider's id; null for one configured by environment variables. */
+  id: string | null;
+  /** The provider's name, as errors and logs show it. */
+  name: string;
+  /** Up to and including the API version segment, e.g. http://127.0.0.1:11434/v1. */
+  baseUrl: string;
+  model: string;
+  /** Null for a local model that needs none. */
+  apiKey: string | null;
+  temperature: number;
+  maxTokens: number;
+  /** The deadline of one attempt, from sending the request to having read the whole reply. */
+  timeoutMs: number;
+  retry: { policy: RetryPolicy; maxRetries: number; delayMs: number };
+}
+
+export interface ChatOptions {
+  /** Overrides the provider's temperature for this call. */
+  temperature?: number;
+  /** Overrides the provider's max tokens for this call. */
+  maxTokens?: number;
+  /** Cancels the call (and any retry still to come). */
+  signal?: AbortSignal;
+}
+
+export interface ChatUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  /** As the provider reported it for the attempt that succeeded; 0 where it reported nothing. */
+  usage: ChatUsage;
+  /** Wall time of the whole call, retries and the waits between them included. */
+  latencyMs: number;
+  /** 1 when the first attempt succeeded. */
+  attempts: number;
+  /** The model that answered, as the provider names it. */
+  model: string;
+  /** `stop`, `length` (cut at max tokens), …; null when not reported. */
+  finishReason: string | null;
+}
+
+export interface LlmClientOptions {
+  /** Retries are logged here (provider name, attempt, reason; never the key). */
+  log?: Logger;
+  /** For tests: the wait between attempts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** For tests: the jitter source, in [0, 1). */
+  random?: () => number;
+}
+
+/** No single wait between attempts is longer than this, whatever the policy says. */
+export const MAX_RETRY_DELAY_MS = 60_000;
+
+/**
+ * The wait before retry number `retry` (1 for the first retry): fixed — `delayMs` each time; linear —
+ * `delayMs × retry`; exponential — `delayMs × 2^(retry-1)` with "equal jitter" (a random point in its
+ * upper half, so replicas retrying together spread out but never retry at once). Capped at a minute.
+ */
+export function retryDelayMs(policy: RetryPolicy, delayMs: number, retry: number, random: () => number = Math.random): number {
+  const base = policy === 'fixed' ? delayMs : policy === 'linear' ? delayMs * retry : delayMs * 2 ** (retry - 1);
+  const capped = Math.min(base, MAX_RETRY_DELAY_MS);
+  return policy === 'exponential' ? Math.round(capped / 2 + random() * (capped / 2)) : capped;
+}
+
+/** Why an attempt failed, classified. */
+interface AttemptFailure {
+  kind: 'timeout' | 'network' | 'refused-key' | 'rate-limited' | 'server' | 'rejected' | 'bad-output' | 'cancelled';
+  retryable: boolean;
+  /** Short and free of secrets: `HTTP 503`, `ECONNREFUSED`, `timed out after 5000 ms`. */
+  summary: string;
+  status?: number;
+  /** From a 429's Retry-After, when it gave one. */
+  retryAfterMs?: number;
+  /** The provider's own words (key scrubbed, shortened), for a request it rejected. */
+  providerMessage?: string;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+export class LlmClient {
+  readonly #client: OpenAI;
+  readonly #settings: LlmProviderSettings;
+  readonly #log: Logger | undefined;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+
+  constructor(settings: LlmProviderSettings, options: LlmClientOptions = {}) {
+    this.#settings = { ...settings, retry: { ...settings.retry } };
+    this.#log = options.log;
+    this.#sleep = options.sleep ?? sleep;
+    this.#random = options.random ?? Math.random;
+    this.#client = new OpenAI({
+      baseURL: settings.baseUrl,
+      apiKey: settings.apiKey ?? 'not-needed',
+      timeout: settings.timeoutMs,
+      maxRetries: 0,
+      // Nothing from OPENAI_* environment variables: the provider is exactly what was registered.
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      adminAPIKey: null,
+      // The client's own logger would write to the console; we log retries ourselves, without secrets.
+      logLevel: 'off',
+    });
+  }
+
+  /** The registered provider's id; null for one configured by environment variables. */
+  get providerId(): string | null {
+    return this.#settings.id;
+  }
+
+  /** The provider's registered name. */
+  get name(): string {
+    return this.#settings.name;
+  }
+
+  get model(): string {
+    return this.#settings.model;
+  }
+
+  /**
+   * One chat completion. Retries network errors, timeouts, 429 and 5xx by the provider's policy; not
+   * other 4xx. Throws AppError: LLM_UNAVAILABLE when the provider cannot be reached, refuses the key
+   * or rejects the request; LLM_BAD_OUTPUT when it answers without any text.
+   */
+  async chat(messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResult> {
+    const { retry } = this.#settings;
+    const maxAttempts = 1 + Math.max(0, Math.floor(retry.maxRetries));
+    const started = performance.now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (options.signal?.aborted) throw this.#toAppError({ kind: 'cancelled', retryable: false, summary: 'cancelled' }, attempt - 1);
+      let completion: unknown;
+      try {
+        completion = await this.#attempt(messages, options);
+      } catch (error) {
+        const failure = options.signal?.aborted ? { kind: 'cancelled' as const, retryable: false, summary: 'cancelled' } : this.#classify(error);
+        if (!failure.retryable || attempt >= maxAttempts) throw this.#toAppError(failure, attempt);
+        const wait = Math.min(MAX_RETRY_DELAY_MS, Math.max(retryDelayMs(retry.policy, retry.delayMs, attempt, this.#random), failure.retryAfterMs ?? 0));
+        this.#log?.warn({ provider: this.#settings.name, attempt, of: maxAttempts, reason: failure.summary, retryInMs: wait }, 'language model call failed; retrying');
+        try {
+          await this.#sleep(wait, options.signal);
+        } catch {
+          throw this.#toAppError({ kind: 'cancelled', retryable: false, summary: 'cancelled' }, attempt);
+        }
+        continue;
+      }
+      const reply = readReply(completion);
+      if (!reply) {
+        throw this.#toAppError({ kind: 'bad-output', retryable: false, summary: 'no text in the reply' }, attempt);
+      }
+      return { ...reply, latencyMs: Math.round(performance.now() - started), attempts: attempt };
+    }
+  }
+
+  /** One request, bounded by the provider's timeout from sending it to having parsed the reply. */
+  async #attempt(messages: ChatMessage[], options: ChatOptions): Promise<unknown> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#settings.timeoutMs);
+    const cancel = () => controller.abort();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    // The client aborts the request on our signal; this settles the attempt even if something ignores it.
+    const deadline = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(timedOut ? TIMED_OUT : new Error('cancelled')), { once: true });
+    });
+    const request = this.#client.chat.completions.create(
+      {
+        model: this.#settings.model,
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        temperature: options.temperature ?? this.#settings.temperature,
+        max_tokens: options.maxTokens ?? this.#settings.maxTokens,
+        stream: false,
+      },
+      { signal: controller.signal, timeout: this.#settings.timeoutMs, maxRetries: 0 },
+    );
+    try {
+      return await Promise.race([request, deadline]);
+    } catch (error) {
+      throw timedOut ? TIMED_OUT : error;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
+      // The loser of the race must not surface as an unhandled rejection.
+      request.catch(() => undefined);
+      deadline.catch(() => undefined);
+    }
+  }
+
+  #classify(error: unknown): AttemptFailure {
+    const timeoutMs = this.#settings.timeoutMs;
+    if (error === TIMED_OUT || error instanceof APIConnectionTimeoutError) {
+      return { kind: 'timeout', retryable: true, summary: `timed out after ${timeoutMs} ms` };
+    }
+    if (error instanceof APIConnectionError) {
+      return { kind: 'network', retryable: true, summary: networkCode(error) ?? 'connection failed' };
+    }
+    if (error instanceof APIError && typeof error.status === 'number') {
+      const status = error.status;
+      if (status === 401 || status === 403) return { kind: 'refused-key', retryable: false, summary: `HTTP ${status}`, status };
+      if (status === 429) {
+        const retryAfterMs = retryAfter(error.headers);
+        return { kind: 'rate-limited', retryable: true, summary: 'HTTP 429', status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      }
+      if (status >= 500) return { kind: 'server', retryable: true, summary: `HTTP ${status}`, status };
+      const providerMessage = this.#scrub(error.error);
+      return { kind: 'rejected', retryable: false, summary: `HTTP ${status}`, status, ...(providerMessage ? { providerMessage } : {}) };
+    }
+    // Anything else the client throws (a reply that is not JSON where JSON was promised…): the request
+    // reached the provider, so a retry would get the same.
+    return { kind: 'bad-output', retryable: false, summary: 'unreadable reply' };
+  }
+
+  #toAppError(failure: AttemptFailure, attempts: number): AppError {
+    const name = this.#settings.name;
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    const details = { provider: name, attempts, reason: failure.summary };
+    // A plain Error with the summary only: the `openai` error's body could echo part of the key.
+    const cause = { cause: new Error(`${name}: ${failure.summary}`) };
+    switch (failure.kind) {
+      case 'refused-key':
+        return new AppError(
+          ErrorCode.LLM_UNAVAILABLE,
+          `The language model provider "${name}" refused the API key (HTTP ${failure.status}). Check it, and set a new one with updateProvider.`,
+          details,
+          cause,
+        );
+      case 'timeout':
+        return new AppError(
+          ErrorCode.LLM_UNAVAILABLE,
+          `The language model provider "${name}" did not answer within ${this.#settings.timeoutMs} ms${tries}. Try again later, or raise its timeoutMs.`,
+          details,
+          cause,
+        );
+      case 'network':
+        return new AppError(
+          ErrorCode.LLM_UNAVAILABLE,
+          `The language model provider "${name}" could not be reached (${failure.summary})${tries}. Check that it is running and that its base URL is right.`,
+          details,
+          cause,
+        );
+      case 'rate-limited':
+        return new AppError(ErrorCode.LLM_UNAVAILABLE, `The language model provider "${name}" is rate limiting Warden (HTTP 429)${tries}. Try again later.`, details, cause);
+      case 'server':
+        return new AppError(ErrorCode.LLM_UNAVAILABLE, `The language model provider "${name}" failed (${failure.summary})${tries}. Try again later.`, details, cause);
+      case 'rejected':
+        return new AppError(
+          ErrorCode.LLM_UNAVAILABLE,
+          `The language model provider "${name}" rejected the request (${failure.summary}${failure.providerMessage ? `: ${failure.providerMessage}` : ''}). Check its model name and base URL.`,
+          details,
+          cause,
+        );
+      case 'bad-output':
+        return new AppError(ErrorCode.LLM_BAD_OUTPUT, `The language model provider "${name}" answered without any text (${failure.summary}). Try again, or use another model.`, details, cause);
+      case 'cancelled':
+        return new AppError(ErrorCode.LLM_UNAVAILABLE, `The call to the language model provider "${name}" was cancelled.`, details, cause);
+    }
+  }
+
+  /** The provider's error message, shortened, with the API key (and anything like a bearer token) removed. */
+  #scrub(body: unknown): string | undefined {
+    const raw = typeof body === 'string' ? body : typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : undefined;
+    if (!raw) return undefined;
+    let text = raw;
+    const key = this.#settings.apiKey;
+    if (key) text = text.split(key).join('[redacted]');
+    text = text.replace(/\b(?:sk|bearer|key)[-_ ][A-Za-z0-9._*-]{6,}/gi, '[redacted]');
+    text = text.replace(/\s+/g, ' ').trim();
+    return text.length > 200 ? `${text.slice(0, 197)}…` : text;
+  }
+}
+
+/** The text, usage, model and finish reason of a chat completion; undefined when it has no text. */
+function readReply(completion: unknown): Omit<ChatResult, 'latencyMs' | 'attempts'> | undefined {
+  if (typeof completion !== 'object' || completion === null) return undefined;
+  const body = completion as {
+    model?: unknown;
+    choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown } | null;
+  };
+  const choice = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  const content = choice?.message?.content;
+  const text = typeof content === 'string' ? content : Array.isArray(content) ? textOfParts(content) : undefined;
+  if (text === undefined || text.trim() === '') return undefined;
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
+  const promptTokens = count(body.usage?.prompt_tokens);
+  const completionTokens = count(body.usage?.completion_tokens);
+  const totalTokens = count(body.usage?.total_tokens) || promptTokens + completionTokens;
+  return {
+    text,
+    usage: { promptTokens, completionTokens, totalTokens },
+    model: typeof body.model === 'string' ? body.model : '',
+    finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null,
+  };
+}
+
+/** Some compatible servers answer with content parts rather than a string. */
+function textOfParts(parts: unknown[]): string | undefined {
+  const texts = parts.flatMap((p) => (typeof p === 'object' && p !== null && 'text' in p && typeof p.text === 'string' ? [p.text] : []));
+  return texts.length > 0 ? texts.join('') : undefined;
+}
+
+/** ECONNREFUSED, ENOTFOUND, ECONNRESET…, from somewhere in the cause chain. */
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) {
+      const inner = errors.map(networkCode).find((c) => c !== undefined);
+      if (inner) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Retry-After (seconds or an HTTP date), in ms; undefined when absent or unreadable. */
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after-ms') ?? undefined;
+  if (value && Number.isFinite(Number(value))) return Math.max(0, Number(value));
+  const after = headers?.get('retry-after');
+  if (!after) return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(after);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new Error('cancelled'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

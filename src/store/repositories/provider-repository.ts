@@ -1,0 +1,66 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { StoreDb } from '../open-store.js';
+
+export type RetryPolicyName = 'fixed' | 'linear' | 'exponential';
+
+/** Language-model providers (migration 0005); part of StoreSchema. */
+export interface LlmProvidersTable {
+  id: string;
+  name: string;
+  base_url: string;
+  model: string;
+  /** AES-256-GCM ciphertext of the API key (bound to `provider:<id>`) and the id of the key that sealed it; null when none. */
+  api_key_ciphertext: string | null;
+  api_key_key_id: string | null;
+  temperature: number;
+  max_tokens: number;
+  timeout_ms: number;
+  retry_policy: RetryPolicyName;
+  max_retries: number;
+  retry_delay_ms: number;
+  is_default: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: Date;
+}
+
+export type ProviderRecord = Selectable<LlmProvidersTable>;
+
+export class ProviderRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  /** By name. */
+  async list(): Promise<ProviderRecord[]> {
+    return this.db.selectFrom('llm_providers').selectAll().orderBy('name').execute();
+  }
+
+  async findById(id: string): Promise<ProviderRecord | undefined> {
+    return this.db.selectFrom('llm_providers').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByName(name: string): Promise<ProviderRecord | undefined> {
+    return this.db.selectFrom('llm_providers').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async findDefault(): Promise<ProviderRecord | undefined> {
+    return this.db.selectFrom('llm_providers').selectAll().where('is_default', '=', true).executeTakeFirst();
+  }
+
+  async insert(row: Insertable<LlmProvidersTable>): Promise<ProviderRecord> {
+    return this.db.insertInto('llm_providers').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async update(id: string, changes: Updateable<LlmProvidersTable>): Promise<ProviderRecord | undefined> {
+    return this.db.updateTable('llm_providers').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  /** Clears the default flag everywhere but on `exceptId`. */
+  async clearDefault(exceptId?: string): Promise<void> {
+    let query = this.db.updateTable('llm_providers').set({ is_default: false }).where('is_default', '=', true);
+    if (exceptId) query = query.where('id', '<>', exceptId);
+    await query.execute();
+  }
+
+  async delete(id: string): Promise<ProviderRecord | undefined> {
+    return this.db.deleteFrom('llm_providers').where('id', '=', id).returningAll().executeTakeFirst();
+  }
+}
