@@ -10,6 +10,9 @@ import { NotificationResolver } from './notification.resolver.js';
 import { AuditRetentionResolver } from './audit-retention.resolver.js';
 import { RateLimitResolver } from './rate-limit.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
+import { ProviderResolver } from './provider.resolver.js';
+import { PromptTemplateResolver } from './prompt-template.resolver.js';
+import { AskResolver } from './ask.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -24,6 +27,9 @@ export const resolverClasses: NonEmptyArray<Function> = [
   AuditRetentionResolver,
   RateLimitResolver,
   WebhookResolver,
+  ProviderResolver,
+  PromptTemplateResolver,
+  AskResolver,
 ];
 
 export {
@@ -38,4 +44,7 @@ export {
   AuditRetentionResolver,
   RateLimitResolver,
   WebhookResolver,
+  ProviderResolver,
+  PromptTemplateResolver,
+  AskResolver,
 };

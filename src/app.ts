@@ -14,6 +14,9 @@ import {
   QueryResolver,
   RateLimitResolver,
   WebhookResolver,
+  ProviderResolver,
+  AskResolver,
+  PromptTemplateResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -45,6 +48,9 @@ import { QueryService } from './services/query.service.js';
 import { RateLimitService } from './services/rate-limit.service.js';
 import { SqlGateService } from './services/sql-gate.service.js';
 import { WebhookService } from './services/webhook.service.js';
+import { ProviderService } from './services/provider.service.js';
+import { AskService } from './services/ask.service.js';
+import { PromptTemplateService } from './services/prompt-template.service.js';
 import { openStore } from './store/open-store.js';
 
 export interface Warden {
@@ -123,6 +129,10 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     started.push(() => webhookDispatcher.stop());
     if (pseudonyms.enabled) log.info('audit events carry pseudonyms, not agent ids (Agent.auditRef maps one to the other)');
     const auditService = new AuditService(store, pseudonyms);
+    const providers = new ProviderService(store, secrets, config, log);
+    const promptTemplates = new PromptTemplateService(store);
+    const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
+    const askService = new AskService(providers, promptTemplates, grants, catalog, connectors, queries);
     const auditRetention = new AuditRetention(store.repos.audit, log, { retentionDays: config.audit.retentionDays });
     auditRetention.start();
     started.push(() => auditRetention.stop());
@@ -131,13 +141,16 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       [ApiKeyResolver, new ApiKeyResolver()],
       [DatabaseResolver, new DatabaseResolver(databases, catalog, grants)],
       [GrantResolver, new GrantResolver(grants)],
-      [QueryResolver, new QueryResolver(new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits))],
+      [QueryResolver, new QueryResolver(queries)],
+      [AskResolver, new AskResolver(askService)],
       [AuditResolver, new AuditResolver(auditService)],
       [NodeResolver, new NodeResolver(agents, databases)],
       [NotificationResolver, new NotificationResolver(notifications)],
       [AuditRetentionResolver, new AuditRetentionResolver(auditService)],
       [RateLimitResolver, new RateLimitResolver(rateLimits)],
       [WebhookResolver, new WebhookResolver(webhookService)],
+      [ProviderResolver, new ProviderResolver(providers)],
+      [PromptTemplateResolver, new PromptTemplateResolver(promptTemplates)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     const schema = protectSchema(await buildBareSchema(container));

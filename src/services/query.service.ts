@@ -61,9 +61,25 @@ export class QueryService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async runQuery(caller: Caller, databaseId: string, sql: string, params: readonly unknown[], maxRows?: number | null): Promise<QueryOutcome> {
-    return this.#governed(caller, 'runQuery', databaseId, async (target) => {
+  /**
+   * `readsOnly`: refuse anything but a read, whatever the grants allow (askDatabase runs the model's SQL so).
+   * `action`: what the audit event calls it.
+   */
+  async runQuery(
+    caller: Caller,
+    databaseId: string,
+    sql: string,
+    params: readonly unknown[],
+    maxRows?: number | null,
+    options: { readsOnly?: boolean; action?: string } = {},
+  ): Promise<QueryOutcome> {
+    return this.#governed(caller, options.action ?? 'runQuery', databaseId, async (target) => {
       const analysis = await this.#analyse(target, sql);
+      if (options.readsOnly && analysis.kind !== 'READ') {
+        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads run here; this statement is ${analysis.statementType}.`, {
+          construct: analysis.statementType,
+        });
+      }
       return this.#authorizeAndRun(caller, target, analysis, sql, params, maxRows);
     });
   }

@@ -3,6 +3,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as notifications from './migrations/0002-security-notifications.js';
 import * as rateLimits from './migrations/0003-rate-limits.js';
 import * as webhooks from './migrations/0004-webhooks.js';
+import * as naturalLanguage from './migrations/0005-natural-language.js';
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-security-notifications': notifications,
   '0003-rate-limits': rateLimits,
   '0004-webhooks': webhooks,
+  '0005-natural-language': naturalLanguage,
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -1,5 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhook-tables.js';
+import type { LlmProvidersTable } from './repositories/provider-repository.js';
+import type { PromptTemplatesTable } from './repositories/prompt-template-repository.js';
 
 /** Rows of the control-plane store, as Kysely sees them. */
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -119,4 +121,6 @@ export interface StoreSchema {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  llm_providers: LlmProvidersTable;
+  prompt_templates: PromptTemplatesTable;
 }

@@ -7,6 +7,8 @@ import { GrantRepository } from './grant-repository.js';
 import { NotificationRepository } from './notification-repository.js';
 import { RateLimitRepository } from './rate-limit-repository.js';
 import { WebhookRepository } from './webhook-repository.js';
+import { ProviderRepository } from './provider-repository.js';
+import { PromptTemplateRepository } from './prompt-template-repository.js';
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
@@ -14,6 +16,8 @@ export type { AuditFilter, AuditRecord } from './audit-repository.js';
 export type { DatabaseRecord } from './database-repository.js';
 export type { GrantRecord } from './grant-repository.js';
 export type { KeysetPosition, Page } from './keyset.js';
+export type { ProviderRecord, RetryPolicyName } from './provider-repository.js';
+export type { PromptTemplateRecord } from './prompt-template-repository.js';
 
 export interface Repositories {
   agents: AgentRepository;
@@ -24,6 +28,8 @@ export interface Repositories {
   notifications: NotificationRepository;
   rateLimits: RateLimitRepository;
   webhooks: WebhookRepository;
+  providers: ProviderRepository;
+  promptTemplates: PromptTemplateRepository;
 }
 
 export function createRepositories(db: StoreDb): Repositories {
@@ -36,5 +42,7 @@ export function createRepositories(db: StoreDb): Repositories {
     notifications: new NotificationRepository(db),
     rateLimits: new RateLimitRepository(db),
     webhooks: new WebhookRepository(db),
+    providers: new ProviderRepository(db),
+    promptTemplates: new PromptTemplateRepository(db),
   };
 }
