@@ -11,6 +11,7 @@ import type { GrantRule } from '../policy/grant-rules.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { GrantService } from './grant.service.js';
+import { TtlCache } from './ttl-cache.js';
 import type { Caller, QueryOutcome, QueryService } from './query.service.js';
 
 /** A language model as the pipeline uses it (ProviderService hands these out). */
@@ -85,6 +86,9 @@ const REPAIRABLE_REASONS = new Set(['unknown table', 'unknown column', 'ambiguou
  * refuse is not repaired: the refusal is the answer.
  */
 export class AskService {
+  /** Sample values per set of grants (a grant change hands out a new set, so masks and filters stay true). */
+  readonly #samples = new WeakMap<readonly GrantRule[], TtlCache<string, Map<string, string[]>>>();
+
   constructor(
     private readonly models: LanguageModels,
     private readonly templates: PromptTemplates,
@@ -143,10 +147,18 @@ export class AskService {
     const maxRows = Math.min(options.maxRows ?? this.settings.defaultMaxRows, 10_000);
     if (maxRows < 1) throw new AppError(ErrorCode.BAD_USER_INPUT, 'maxRows must be at least 1.', { field: 'maxRows' });
 
-    const { dialect, tables } = await this.#readable(caller, databaseId);
+    const { dialect, tables, rules } = await this.#readable(caller, databaseId);
     const linkStarted = performance.now();
-    const linked: LinkedSchema = linkSchema(text, tables, { tokenBudget: this.settings.tokenBudget, dialect });
-    const linkMs = performance.now() - linkStarted;
+    let linked: LinkedSchema = linkSchema(text, tables, { tokenBudget: this.settings.tokenBudget, dialect });
+    let linkMs = performance.now() - linkStarted;
+    // Sample values help the model match words to data ("enterprise" → segment). They are read like any
+    // query of this agent's, so its row filters and masks shape them; then the schema is linked again.
+    const sampled = await this.#withSamples(caller, databaseId, dialect, rules, tables, linked);
+    if (sampled) {
+      const relinkStarted = performance.now();
+      linked = linkSchema(text, sampled, { tokenBudget: this.settings.tokenBudget, dialect });
+      linkMs += performance.now() - relinkStarted;
+    }
     const template = await this.templates.active();
 
     const attempts: AskAttempt[] = [];
@@ -196,8 +208,56 @@ export class AskService {
     }
   }
 
+  /**
+   * A few distinct values of the text columns of the best-linked tables, read through runQuery under the
+   * caller's grants (so filtered and masked as it would see them) and kept per set of grants for a few
+   * minutes. Undefined when there is nothing to add.
+   */
+  async #withSamples(
+    caller: Caller,
+    databaseId: string,
+    dialect: 'postgres' | 'mysql',
+    rules: readonly GrantRule[],
+    tables: LinkableTable[],
+    linked: LinkedSchema,
+  ): Promise<LinkableTable[] | undefined> {
+    let byRules = this.#samples.get(rules);
+    if (!byRules) this.#samples.set(rules, (byRules = new TtlCache(5 * 60_000, 1_000)));
+    const cache = byRules;
+    const wanted = linked.tables.slice(0, SAMPLED_TABLES).flatMap((l) => {
+      const table = tables.find((t) => t.schema === l.schema && t.name === l.name);
+      const columns = table?.columns.filter((c) => TEXT_TYPE.test(c.dataType)).slice(0, 8) ?? [];
+      return table && columns.length > 0 ? [{ table, columns }] : [];
+    });
+    if (wanted.length === 0) return undefined;
+    const found = await Promise.all(
+      wanted.map(async ({ table, columns }) => {
+        const key = `${databaseId}/${table.schema}.${table.name}`;
+        const known = cache.get(key);
+        if (known) return [key, known] as const;
+        const q = (name: string) => (dialect === 'postgres' ? `"${name.replaceAll('"', '""')}"` : `\`${name.replaceAll('`', '``')}\``);
+        const sql = `select ${columns.map((c) => q(c.name)).join(', ')} from ${q(table.schema)}.${q(table.name)} limit ${SAMPLE_ROWS}`;
+        try {
+          const result = await this.queries.runQuery(caller, databaseId, sql, [], SAMPLE_ROWS, { readsOnly: true, action: 'askDatabase.samples' });
+          const values = new Map(columns.map((c) => [c.name, distinctSamples(result.rows.map((r) => r[c.name]))]));
+          cache.set(key, values);
+          return [key, values] as const;
+        } catch {
+          // Samples are a help, not a need: a table that cannot be sampled is linked without them.
+          return [key, new Map<string, string[]>()] as const;
+        }
+      }),
+    );
+    const samples = new Map(found);
+    return tables.map((table) => {
+      const values = samples.get(`${databaseId}/${table.schema}.${table.name}`);
+      if (!values || values.size === 0) return table;
+      return { ...table, columns: table.columns.map((c) => (values.get(c.name)?.length ? { ...c, samples: values.get(c.name) } : c)) };
+    });
+  }
+
   /** The tables and columns this caller may read; the model is shown nothing else. */
-  async #readable(caller: Caller, databaseId: string): Promise<{ dialect: 'postgres' | 'mysql'; tables: LinkableTable[] }> {
+  async #readable(caller: Caller, databaseId: string): Promise<{ dialect: 'postgres' | 'mysql'; tables: LinkableTable[]; rules: readonly GrantRule[] }> {
     const principal = caller.principal;
     if (principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
     const driver = this.connectors.get(databaseId);
@@ -214,7 +274,7 @@ export class AskService {
         denied: [{ resource: databaseId, needed: 'READ', reason: 'no table is readable' }],
       });
     }
-    return { dialect, tables };
+    return { dialect, tables, rules };
   }
 }
 
@@ -287,3 +347,20 @@ function repairable(error: AppError): boolean {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** Tables whose text columns are sampled: the best-linked ones only. */
+const SAMPLED_TABLES = 6;
+const SAMPLE_ROWS = 50;
+const TEXT_TYPE = /char|text|enum|string|citext|uuid/i;
+
+/** Up to 3 distinct values, most frequent first, each at most 40 characters. */
+function distinctSamples(values: readonly unknown[]): string[] {
+  const counts = new Map<string, number>();
+  for (const value of values) {
+    if (value === null || value === undefined) continue;
+    const text = String(value).slice(0, 40);
+    if (text.trim() === '') continue;
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3).map(([value]) => value);
+}

@@ -68,7 +68,9 @@ describe.skipIf(!pgUp)('askDatabase: natural-language questions under the grants
     const grant = (i: Record<string, unknown>) => admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.id, databaseId, ...i } });
     // Paid orders only, without their customer; customers without who they are.
     expect((await grant({ scope: 'COLUMNS', table: 'orders', columns: ['id', 'status', 'ordered_at', 'shipping_country', 'total'], actions: ['READ'], rowFilter: "status = 'paid'" })).body.errors).toBeUndefined();
-    expect((await grant({ scope: 'COLUMNS', table: 'customers', columns: ['id', 'country', 'segment', 'city'], actions: ['READ'] })).body.errors).toBeUndefined();
+    expect(
+      (await grant({ scope: 'COLUMNS', table: 'customers', columns: ['id', 'country', 'segment', 'city'], actions: ['READ'], columnMasks: [{ column: 'city', expression: "'hidden'" }] })).body.errors,
+    ).toBeUndefined();
     const provider = await admin<{ registerProvider: { id: string } }>('mutation($i: RegisterProviderInput!) { registerProvider(input: $i) { id } }', {
       i: { name: 'scripted', baseUrl: llm.baseUrl, model: 'fake-sql-1', apiKey: 'sk-test-not-a-real-key-123456', timeoutMs: 2_000, maxRetries: 0 },
     });
@@ -125,6 +127,18 @@ describe.skipIf(!pgUp)('askDatabase: natural-language questions under the grants
     expect(second).toContain('orders');
     expect(second).toContain('shipping_country');
     for (const name of UNGRANTED) expect(second).not.toContain(name);
+  });
+
+  it('shows the model sample values as the agent would see them: masked where masked', async () => {
+    const [realCity] = await direct('select city from customers order by id limit 1');
+    llm.setScript([{ content: fenced('select segment, count(*) as n from customers group by segment') }]);
+    const mark = llm.requests.length;
+    const res = await ask('How many enterprise customers are there per city?');
+    expect(res.body.errors).toBeUndefined();
+    const prompt = llm.requests.slice(mark).flatMap((r) => r.messages.map((m) => m.content)).join('\n');
+    expect(prompt).toMatch(/'(consumer|small_business|enterprise)'/);
+    expect(prompt).toContain("'hidden'");
+    expect(prompt).not.toContain(String(realCity!.city));
   });
 
   it('repairs a statement that does not parse by sending the error back, then answers', async () => {
