@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import { ErrorCode } from '../../../src/errors/app-error.js';
 import { createLogger } from '../../../src/logger.js';
 import { LlmClient, MAX_RETRY_DELAY_MS, retryDelayMs, type LlmProviderSettings } from '../../../src/nl/llm-client.js';
 import type { ChatMessage } from '../../../src/nl/nl-types.js';
 import { startFakeLlm, type FakeLlm } from '../../helpers/fake-llm.js';
 import { blackholePort, deadPort } from '../../helpers/tcp-proxy.js';
+import { failure } from '../../helpers/app-error.js';
 
 const API_KEY = 'sk-test-4f9c2b7e1d8a6c3f5e0b9a7d2c4e6f8a';
 const MESSAGES: ChatMessage[] = [
@@ -53,15 +54,6 @@ function clientWithRecordedWaits(overrides: Partial<LlmProviderSettings> = {}, l
   return { client, waits };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function capturingLogger() {
   const lines: string[] = [];

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import { ErrorCode } from '../../../src/errors/app-error.js';
 import { DEFAULT_TEMPLATE } from '../../../src/nl/prompt-template.js';
 import { PromptTemplateService } from '../../../src/services/prompt-template.service.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
+import { failure } from '../../helpers/app-error.js';
 
 let dir: string;
 let store: Store;
@@ -26,15 +27,6 @@ beforeEach(async () => {
 
 const body = (n: number) => ({ system: `${DEFAULT_TEMPLATE.system}\n(variant ${n})`, user: DEFAULT_TEMPLATE.user });
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('PromptTemplateService', () => {
   it('uses the built-in default while no stored version is active', async () => {

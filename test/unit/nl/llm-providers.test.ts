@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import { ErrorCode } from '../../../src/errors/app-error.js';
 import type { HostLookup } from '../../../src/nl/air-gap.js';
 import { SecretBox } from '../../../src/secrets/secret-box.js';
 import { NO_PROVIDER_MESSAGE, ProviderService, type RegisterProviderInput } from '../../../src/services/provider.service.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { startFakeLlm, type FakeLlm } from '../../helpers/fake-llm.js';
+import { failure } from '../../helpers/app-error.js';
 
 const API_KEY = 'sk-provider-test-8b1e4d2c9f7a3e5b6c0d1f2a';
 const NO_ENV = { baseUrl: undefined, apiKey: undefined, model: undefined };
@@ -43,15 +44,6 @@ function input(overrides: Partial<RegisterProviderInput> = {}): RegisterProvider
   return { name: 'local', baseUrl: llm.baseUrl, model: 'fake-sql-1', apiKey: API_KEY, ...overrides };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('ProviderService: registering', () => {
   it('stores the settings with defaults, and the key sealed, never in the clear', async () => {
