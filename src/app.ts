@@ -31,6 +31,7 @@ import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 import { SecurityMonitor } from './events/security-monitor.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
+import type { McpServices } from './mcp/mcp-services.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { loadPseudonymKey } from './secrets/pseudonym-key.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
@@ -54,19 +55,32 @@ import { PromptTemplateService } from './services/prompt-template.service.js';
 import { openStore } from './store/open-store.js';
 
 export interface Warden {
-  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql; empty when started without HTTP. */
   url: string;
+  /** 0 when started without HTTP. */
   port: number;
   /** An admin key generated at this start (first start only), to show once. */
   generatedAdminKey: string | undefined;
   demoDatabaseId: string | undefined;
   /** Internal counters, for tests and diagnostics. */
   metrics: { catalogIntrospections(): number };
+  /** What the MCP tools call: the same services as GraphQL (served at /mcp, and over stdio by `warden mcp`). */
+  mcp: McpServices;
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Serve HTTP (GraphQL, /mcp, WebSocket). `warden mcp` runs without: it speaks MCP over stdio only. Default true. */
+  http?: boolean;
+  /**
+   * Make sure of the admin key (WARDEN_ADMIN_KEY, or one generated at first start) and load the demo
+   * database. Default true; `warden mcp` leaves both to the gateway, whose settings it may not share.
+   */
+  bootstrap?: boolean;
+}
+
 /** The composition root: config → store → databases → services → server, listening. */
-export async function startWarden(config: Config, log: Logger): Promise<Warden> {
+export async function startWarden(config: Config, log: Logger, options: StartOptions = {}): Promise<Warden> {
   const store = await openStore(config.store);
   const connectors = new ConnectorRegistry();
   let pubsub: PubSub | undefined;
@@ -88,8 +102,9 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     // In-process by default; Redis when scaled out, so every replica sees every event and invalidation.
     pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log, config.redisPrefix) : new InProcessPubSub();
     const bus = new EventBus(pubsub);
-    const { generatedKey } = await ensureAdmin(store, config.adminKey);
-    const demoDatabaseId = config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
+    const bootstrap = options.bootstrap ?? true;
+    const { generatedKey } = bootstrap ? await ensureAdmin(store, config.adminKey) : { generatedKey: undefined };
+    const demoDatabaseId = bootstrap && config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
 
     const sqlGate = new SqlGateService();
     const { box: secrets } = await loadSecretBox({
@@ -193,6 +208,13 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       }
     });
     await bus.ready();
+    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log };
+    let stopped: Promise<void> | undefined;
+    const stop = () => (stopped ??= stopAll());
+    const metrics = { catalogIntrospections: () => catalog.introspections };
+    if (options.http === false) {
+      return { url: '', port: 0, generatedAdminKey: generatedKey, demoDatabaseId, metrics, mcp, stop };
+    }
     const http = await createHttpServer({
       schema,
       production: config.env === 'production',
@@ -203,6 +225,7 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
       log,
       checkStore: () => store.ping(),
       feed,
+      mcp,
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());
@@ -213,14 +236,14 @@ export async function startWarden(config: Config, log: Logger): Promise<Warden> 
     });
     const { port } = http.server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    let stopped: Promise<void> | undefined;
     return {
       url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/graphql`,
       port,
       generatedAdminKey: generatedKey,
       demoDatabaseId,
-      metrics: { catalogIntrospections: () => catalog.introspections },
-      stop: () => (stopped ??= stopAll()),
+      metrics,
+      mcp,
+      stop,
     };
   } catch (error) {
     await stopAll();

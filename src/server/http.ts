@@ -17,6 +17,8 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
+import { mcpRouter } from '../mcp/mcp-http.js';
+import type { McpServices } from '../mcp/mcp-services.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { RequestContext } from './context.js';
@@ -37,6 +39,8 @@ export interface HttpServerOptions {
   checkStore: () => Promise<void>;
   /** Live events for subscriptions over WebSocket at /graphql. */
   feed: LiveFeedService;
+  /** The services MCP tools call, served at /mcp (streamable HTTP). */
+  mcp: McpServices;
 }
 
 export interface HttpServer {
@@ -140,6 +144,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       },
     }),
   );
+
+  app.use('/mcp', mcpRouter(options.mcp));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: ErrorCode.NOT_FOUND } }] });

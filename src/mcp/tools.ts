@@ -1,0 +1,238 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import type { Caller, QueryOutcome } from '../services/query.service.js';
+import type { McpServices } from './mcp-services.js';
+import { errorResult, toolError, toolResult } from './tool-result.js';
+
+/** A table as the caller may see it (only the columns it may use). */
+type VisibleTable = Awaited<ReturnType<McpServices['grants']['visibleTables']>>[number];
+
+export const MCP_SERVER_INFO = { name: 'warden', version: '0.1.0' } as const;
+
+/** Rows a tool returns unless asked for fewer or more: enough to read, few enough for a model's context. */
+const DEFAULT_MAX_ROWS = 100;
+const MAX_ROWS = 1_000;
+const MAX_SAMPLE_ROWS = 20;
+
+/**
+ * The caller of one tool call. Over HTTP the key was checked for this request; over stdio it is checked
+ * again on every call, so a revoked key stops working at once. Throws UNAUTHENTICATED when it fails.
+ */
+export type CallerOf = () => Promise<Caller>;
+
+export interface McpServerOptions {
+  /** Whether to offer ask_database (a language model provider is configured). */
+  askDatabase: boolean;
+}
+
+/**
+ * An MCP server whose tools act for one principal. Each tool is a thin call into the same services the
+ * GraphQL resolvers use (same gate, grants, rate limits, audit actions); there is no second permission path.
+ */
+export function createMcpServer(services: McpServices, callerOf: CallerOf, options: McpServerOptions): McpServer {
+  const server = new McpServer(MCP_SERVER_INFO, {
+    // Bounds the work a single call can ask of argument validation (params arrays, mostly).
+    maxToolInputElements: 1_000,
+    instructions: 'Start with list_databases and list_tables. Everything runs under your grants and is audited.',
+  });
+  const { databases, catalog, grants, queries } = services;
+
+  /** Runs a tool body for the current caller; every failure becomes an isError result with our code. */
+  const tool =
+    <A>(body: (caller: Caller, args: A) => Promise<unknown>) =>
+    async (args: A): Promise<CallToolResult> => {
+      let requestId: string | null = null;
+      try {
+        const caller = await callerOf();
+        requestId = caller.requestId;
+        return toolResult(await body(caller, args));
+      } catch (error) {
+        return toolError(error, requestId, services.log);
+      }
+    };
+
+  /** The tables of a database the caller may touch, columns narrowed to those it may touch. */
+  const visibleTables = async (caller: Caller, databaseId: string): Promise<VisibleTable[]> => {
+    await databases.get(caller.principal, databaseId);
+    return grants.visibleTables(caller.principal, databaseId, (await catalog.get(databaseId)).tables);
+  };
+
+  const findTable = async (caller: Caller, databaseId: string, name: string, schema: string | undefined) => {
+    const visible = await visibleTables(caller, databaseId);
+    const matches = visible.filter((t) => t.name === name && (!schema || t.schema === schema));
+    if (matches.length > 1) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `"${name}" is in several schemas (${matches.map((t) => t.schema).join(', ')}); give the schema.`, {
+        field: 'schema',
+      });
+    }
+    return { table: matches[0], visible };
+  };
+
+  const databaseId = z.string().min(1).describe('From list_databases.');
+  const table = z.string().min(1);
+  const schema = z.string().min(1).optional();
+  const sql = z.string().min(1).describe('One statement.');
+  const params = z.array(z.unknown()).optional().describe('Values for $1, $2… (Postgres) or ? (MySQL).');
+  const readOnly = { readOnlyHint: true, openWorldHint: false };
+
+  server.registerTool(
+    'list_databases',
+    { description: 'Databases you may query: id, name, engine.', annotations: readOnly },
+    tool(async (caller) =>
+      (await databases.list(caller.principal)).map((d) => ({ id: d.id, name: d.name, engine: d.engine, ...(d.description ? { description: d.description } : {}) })),
+    ),
+  );
+
+  server.registerTool(
+    'list_tables',
+    { description: 'Tables you may use in a database, with kind and estimated row count.', inputSchema: { database_id: databaseId }, annotations: readOnly },
+    tool(async (caller, args: { database_id: string }) =>
+      (await visibleTables(caller, args.database_id)).map((t) => ({
+        schema: t.schema,
+        name: t.name,
+        kind: t.kind,
+        ...(t.rowEstimate !== null ? { rows: t.rowEstimate } : {}),
+        ...(t.comment ? { comment: t.comment } : {}),
+      })),
+    ),
+  );
+
+  server.registerTool(
+    'describe_table',
+    {
+      description: 'Columns you may use in a table (type, nullable), its primary key and foreign keys to tables you may use.',
+      inputSchema: { database_id: databaseId, table, schema },
+      annotations: readOnly,
+    },
+    tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined }) => {
+      const { table: found, visible } = await findTable(caller, args.database_id, args.table, args.schema);
+      if (!found) throw notVisible(args.table, args.schema);
+      const columns = new Set(found.columns.map((c) => c.name));
+      const primaryKey = found.primaryKey.every((c) => columns.has(c)) ? found.primaryKey : [];
+      const foreignKeys = found.foreignKeys.filter(
+        (fk) =>
+          fk.columns.every((c) => columns.has(c)) &&
+          visible.some((t) => t.schema === fk.referencedSchema && t.name === fk.referencedTable && fk.referencedColumns.every((c) => t.columns.some((col) => col.name === c))),
+      );
+      return {
+        schema: found.schema,
+        name: found.name,
+        kind: found.kind,
+        ...(found.comment ? { comment: found.comment } : {}),
+        columns: found.columns.map((c) => ({
+          name: c.name,
+          type: c.dataType,
+          nullable: c.nullable,
+          ...(c.defaultValue !== null ? { default: c.defaultValue } : {}),
+          ...(c.comment ? { comment: c.comment } : {}),
+        })),
+        primaryKey,
+        foreignKeys: foreignKeys.map((fk) => ({ columns: fk.columns, references: `${fk.referencedSchema}.${fk.referencedTable}`, referencedColumns: fk.referencedColumns })),
+      };
+    }),
+  );
+
+  server.registerTool(
+    'sample_rows',
+    {
+      description: 'A few rows of a table, as your grants show them (filtered, masked).',
+      inputSchema: { database_id: databaseId, table, schema, limit: z.number().int().min(1).max(MAX_SAMPLE_ROWS).optional().describe('Default 5.') },
+      annotations: readOnly,
+    },
+    tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined; limit?: number | undefined }) => {
+      // Only the columns the caller may use; a table it may not use goes to the gate, which refuses it (and audits that).
+      const { table: found } = await findTable(caller, args.database_id, args.table, args.schema);
+      const outcome = await queries.rows(caller, args.database_id, {
+        table: found?.name ?? args.table,
+        schema: found?.schema ?? args.schema,
+        columns: found?.columns.map((c) => c.name),
+        limit: args.limit ?? 5,
+      });
+      return rowsOf(outcome);
+    }),
+  );
+
+  server.registerTool(
+    'run_sql',
+    {
+      description: 'Runs one SQL statement under your grants: checked, narrowed by row filters and masks, reads run read-only, audited.',
+      inputSchema: {
+        database_id: databaseId,
+        sql,
+        params,
+        max_rows: z.number().int().min(1).max(MAX_ROWS).optional().describe(`Default ${DEFAULT_MAX_ROWS}; grants may cap lower.`),
+      },
+      annotations: { openWorldHint: false },
+    },
+    tool(async (caller, args: { database_id: string; sql: string; params?: unknown[] | undefined; max_rows?: number | undefined }) =>
+      rowsOf(await queries.runQuery(caller, args.database_id, args.sql, args.params ?? [], args.max_rows ?? DEFAULT_MAX_ROWS)),
+    ),
+  );
+
+  server.registerTool(
+    'explain_sql',
+    { description: 'The plan of a read you may run, without running it.', inputSchema: { database_id: databaseId, sql, params }, annotations: readOnly },
+    tool(async (caller, args: { database_id: string; sql: string; params?: unknown[] | undefined }) =>
+      queries.explainQuery(caller, args.database_id, args.sql, args.params ?? []),
+    ),
+  );
+
+  if (options.askDatabase) {
+    server.registerTool(
+      'ask_database',
+      {
+        description: 'Answers a question in plain words: a language model writes a read over the tables you may read, run like run_sql.',
+        inputSchema: { database_id: databaseId, question: z.string().min(1).max(2_000) },
+        annotations: readOnly,
+      },
+      tool(async (caller, args: { database_id: string; question: string }) => {
+        const outcome = await services.ask.ask(caller, args.database_id, args.question, { maxRows: DEFAULT_MAX_ROWS });
+        return { sql: outcome.sql, summary: outcome.explanation.summary, ...rowsOf(outcome.result) };
+      }),
+    );
+  }
+
+  replaceArgumentErrors(server);
+  return server;
+}
+
+/** Whether a language model provider is configured, so ask_database is worth offering. */
+export async function askDatabaseAvailable(services: Pick<McpServices, 'providers' | 'log'>): Promise<boolean> {
+  try {
+    await services.providers.clientFor();
+    return true;
+  } catch (error) {
+    if (error instanceof AppError && error.code === ErrorCode.LLM_UNAVAILABLE) return false;
+    // Misconfigured rather than absent: offer the tool, whose calls then say what is wrong.
+    if (!(error instanceof AppError)) services.log.warn({ err: error }, 'could not tell whether a language model is configured');
+    return true;
+  }
+}
+
+function rowsOf(outcome: QueryOutcome) {
+  return {
+    statementType: outcome.statementType,
+    rowCount: outcome.rowCount,
+    truncated: outcome.truncated,
+    columns: outcome.columns.map((c) => c.name),
+    rows: outcome.rows,
+  };
+}
+
+function notVisible(table: string, schema: string | undefined): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, `No table "${schema ? `${schema}.` : ''}${table}" that you may use is in this database; list_tables shows those you may.`, {
+    field: 'table',
+  });
+}
+
+/**
+ * The SDK answers arguments that fail the input schema (and unknown tools) with a bare text error
+ * ("MCP error -32602: Input validation error: …"). Ours carry a code like every other error, so the
+ * SDK's one builder of those results is replaced on this instance (test/unit/mcp pins that it is used).
+ */
+function replaceArgumentErrors(server: McpServer): void {
+  (server as unknown as { createToolError(message: string): CallToolResult }).createToolError = (message: string) =>
+    errorResult({ code: ErrorCode.BAD_USER_INPUT, message: message.replace(/^MCP error -?\d+: /, '') });
+}
