@@ -11,3 +11,14 @@ export async function failure(promise: Promise<unknown>): Promise<AppError> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** The AppError a synchronous call throws; anything else thrown is rethrown, and not throwing fails. */
+export function refusal(run: () => unknown): AppError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to throw an AppError');
+}

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
+import { ErrorCode } from '../../../src/errors/app-error.js';
 import type { PromptInput } from '../../../src/nl/nl-types.js';
 import { DEFAULT_TEMPLATE, PROMPT_PLACEHOLDERS, defuse, renderPrompt, validateTemplate } from '../../../src/nl/prompt-template.js';
 import { estimateTokens } from '../../../src/nl/schema-linker.js';
+import { refusal } from '../../helpers/app-error.js';
 
-function errorOf(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a BAD_USER_INPUT error');
-}
 
 const INPUT: PromptInput = {
   question: 'How many orders were paid in March?',
@@ -164,7 +156,7 @@ describe('renderPrompt', () => {
 
   it('refuses a maxRows that is not a positive whole number', () => {
     for (const maxRows of [0, -1, 1.5, Number.NaN]) {
-      expect(errorOf(() => renderPrompt(DEFAULT_TEMPLATE, { ...INPUT, maxRows })).details).toMatchObject({ field: 'maxRows' });
+      expect(refusal(() => renderPrompt(DEFAULT_TEMPLATE, { ...INPUT, maxRows })).details).toMatchObject({ field: 'maxRows' });
     }
   });
 });
@@ -179,36 +171,36 @@ describe('validateTemplate', () => {
   });
 
   it('refuses a template without {{schema}} or {{question}}', () => {
-    const noSchema = errorOf(() => validateTemplate({ system: 'x', user: '{{question}}' }));
+    const noSchema = refusal(() => validateTemplate({ system: 'x', user: '{{question}}' }));
     expect(noSchema.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(noSchema.message).toBe('The template must use {{schema}}.');
-    const noQuestion = errorOf(() => validateTemplate({ system: '{{schema}}', user: 'hello' }));
+    const noQuestion = refusal(() => validateTemplate({ system: '{{schema}}', user: 'hello' }));
     expect(noQuestion.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(noQuestion.details).toMatchObject({ placeholder: 'question' });
   });
 
   it('refuses an unknown placeholder and names it', () => {
-    const error = errorOf(() => validateTemplate({ system: '{{schema}} {{tables}}', user: '{{question}}' }));
+    const error = refusal(() => validateTemplate({ system: '{{schema}} {{tables}}', user: '{{question}}' }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(error.details).toEqual({ field: 'system', placeholder: 'tables' });
     expect(error.message).toContain('{{tables}}');
-    expect(errorOf(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{Question}}' })).details).toMatchObject({ placeholder: 'Question' });
-    expect(errorOf(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{}}' })).details).toMatchObject({ placeholder: '' });
+    expect(refusal(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{Question}}' })).details).toMatchObject({ placeholder: 'Question' });
+    expect(refusal(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{}}' })).details).toMatchObject({ placeholder: '' });
   });
 
   it('refuses an unclosed placeholder', () => {
-    expect(errorOf(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{maxRows' })).message).toContain('unclosed placeholder');
-    expect(errorOf(() => validateTemplate({ system: '{{schema}} }}', user: '{{question}}' })).details).toMatchObject({ field: 'system' });
+    expect(refusal(() => validateTemplate({ system: '{{schema}}', user: '{{question}} {{maxRows' })).message).toContain('unclosed placeholder');
+    expect(refusal(() => validateTemplate({ system: '{{schema}} }}', user: '{{question}}' })).details).toMatchObject({ field: 'system' });
   });
 
   it('refuses the question in the system part, where it would pass for instructions', () => {
-    const error = errorOf(() => validateTemplate({ system: '{{schema}} {{question}}', user: '{{question}}' }));
+    const error = refusal(() => validateTemplate({ system: '{{schema}} {{question}}', user: '{{question}}' }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(error.details).toMatchObject({ field: 'system', placeholder: 'question' });
   });
 
   it('refuses parts that are not text', () => {
-    expect(errorOf(() => validateTemplate({ system: 1, user: '{{question}}' } as never)).details).toMatchObject({ field: 'system' });
-    expect(errorOf(() => validateTemplate({ system: '{{schema}}' } as never)).details).toMatchObject({ field: 'user' });
+    expect(refusal(() => validateTemplate({ system: 1, user: '{{question}}' } as never)).details).toMatchObject({ field: 'system' });
+    expect(refusal(() => validateTemplate({ system: '{{schema}}' } as never)).details).toMatchObject({ field: 'user' });
   });
 });

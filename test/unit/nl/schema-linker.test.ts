@@ -358,7 +358,7 @@ describe('linkSchema budget', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('links 500 tables of 20 columns quickly', () => {
+  it('keeps to the token budget on a schema of 500 tables, leaving the rest out (its speed is in bench/ask.ts)', () => {
     const tables = Array.from({ length: 500 }, (_, t) =>
       table(
         `table_${t}_${['orders', 'invoices', 'users', 'events', 'metrics'][t % 5]}`,
@@ -372,16 +372,9 @@ describe('linkSchema budget', () => {
       ),
     );
     const question = 'Total invoice amount per user for pending orders created last year';
-    // The best of a few runs: the first warms up the JIT, and other test files share the machine.
-    let elapsed = Infinity;
-    let linked = linkSchema(question, tables, PG);
-    for (let run = 0; run < 3; run++) {
-      const started = performance.now();
-      linked = linkSchema(question, tables, PG);
-      elapsed = Math.min(elapsed, performance.now() - started);
-    }
+    const linked = linkSchema(question, tables, PG);
     expect(linked.tables.length).toBeGreaterThan(0);
     expect(linked.tokens).toBeLessThanOrEqual(PG.tokenBudget);
-    expect(elapsed).toBeLessThan(50);
+    expect(linked.omitted).toBe(500 - linked.tables.length);
   });
 });

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
 import { MAX_SQL_CHARS, extractSql } from '../../../src/nl/sql-extract.js';
+import { refusal } from '../../helpers/app-error.js';
 
-function errorOf(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected extractSql to refuse the reply');
-}
 
 const fence = (language: string, body: string) => `\`\`\`${language}\n${body}\n\`\`\``;
 
@@ -151,14 +143,14 @@ describe('extractSql reasoning blocks', () => {
   });
 
   it('refuses a reply whose reasoning never ended', () => {
-    expect(errorOf(() => extractSql('<think>SELECT 1 FROM t would work, but')).code).toBe(ErrorCode.LLM_BAD_OUTPUT);
+    expect(refusal(() => extractSql('<think>SELECT 1 FROM t would work, but')).code).toBe(ErrorCode.LLM_BAD_OUTPUT);
   });
 });
 
 describe('extractSql refusals', () => {
   it('refuses an empty reply or one without SQL', () => {
     for (const reply of ['', '   \n', "I'm sorry, I can't help with that.", 'I cannot select from that table.', fence('sql', '  ;  '), '<think>hmm</think>']) {
-      const error = errorOf(() => extractSql(reply));
+      const error = refusal(() => extractSql(reply));
       expect(error.code).toBe(ErrorCode.LLM_BAD_OUTPUT);
       expect(error.message).toBe('The model replied without a SQL statement.');
     }
@@ -166,7 +158,7 @@ describe('extractSql refusals', () => {
 
   it('refuses SQL longer than 20,000 characters', () => {
     const long = `SELECT ${'1, '.repeat(MAX_SQL_CHARS / 3)}1`;
-    const error = errorOf(() => extractSql(fence('sql', long)));
+    const error = refusal(() => extractSql(fence('sql', long)));
     expect(error.code).toBe(ErrorCode.LLM_BAD_OUTPUT);
     expect(error.details).toMatchObject({ limit: 20_000 });
     const justFits = `SELECT ${'x'.repeat(MAX_SQL_CHARS - 7)}`;
@@ -174,7 +166,7 @@ describe('extractSql refusals', () => {
   });
 
   it('refuses a reply too long to search', () => {
-    expect(errorOf(() => extractSql(`SELECT 1 ${' '.repeat(300_000)}`)).code).toBe(ErrorCode.LLM_BAD_OUTPUT);
+    expect(refusal(() => extractSql(`SELECT 1 ${' '.repeat(300_000)}`)).code).toBe(ErrorCode.LLM_BAD_OUTPUT);
   });
 
   it('handles a long hostile reply quickly', () => {

@@ -4,16 +4,8 @@ import type { GateCatalog, StatementAnalysis, TablePolicy } from '../../../src/s
 import { MYSQL_ALLOWED_FUNCTIONS } from '../../../src/sql/mysql/mysql-functions.js';
 import { analyseMysql, checkRowFilterMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
 import { ALL, catalog, corpus } from '../../fixtures/mysql-corpus.js';
+import { refusal } from '../../helpers/app-error.js';
 
-function errorOf(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected the gate to refuse the statement');
-}
 
 function columnSummary(analysis: StatementAnalysis, table: string): string[] {
   const use = analysis.tables.find((entry) => entry.table === table);
@@ -29,7 +21,7 @@ describe('analyseMysql — corpus', () => {
     '$label',
     ({ sql, outcome }) => {
       if ('code' in outcome) {
-        const error = errorOf(() => analyseMysql(sql, catalog));
+        const error = refusal(() => analyseMysql(sql, catalog));
         expect(error.code).toBe(outcome.code);
         const said = `${error.message} ${String(error.details?.construct ?? '')}`.toLowerCase();
         expect(said).toContain(outcome.reason.toLowerCase());
@@ -66,7 +58,7 @@ describe('analyseMysql — details', () => {
   });
 
   it('reports a syntax error with the position the parser stopped at and its words', () => {
-    const error = errorOf(() => analyseMysql('select id\nfrm orders', catalog));
+    const error = refusal(() => analyseMysql('select id\nfrm orders', catalog));
     expect(error.code).toBe(ErrorCode.SQL_SYNTAX);
     expect(error.details?.position).toBe(14);
     expect(error.message).toContain('line 2, column 5 near "orders"');
@@ -96,7 +88,7 @@ describe('analyseMysql — details', () => {
   });
 
   it('reports the position of a lexer denial', () => {
-    const error = errorOf(() => analyseMysql('select 1 /*!50000 , 2 */', catalog));
+    const error = refusal(() => analyseMysql('select 1 /*!50000 , 2 */', catalog));
     expect(error.details).toMatchObject({ construct: 'executable comment', position: 9 });
   });
 
@@ -119,7 +111,7 @@ describe('analyseMysql — details', () => {
   });
 
   it('needs a default database for unqualified tables', () => {
-    const error = errorOf(() => analyseMysql('select * from orders', { ...catalog, searchPath: [] }));
+    const error = refusal(() => analyseMysql('select * from orders', { ...catalog, searchPath: [] }));
     expect(error.message).toContain('default database');
   });
 
@@ -164,7 +156,7 @@ describe('checkRowFilterMysql', () => {
     ['@x = 1', 'variable'],
     ['status = ', 'not allowed'],
   ])('refuses %s', (predicate, reason) => {
-    const error = errorOf(() => checkRowFilterMysql(predicate, orders));
+    const error = refusal(() => checkRowFilterMysql(predicate, orders));
     expect(error.code).toBe(ErrorCode.SQL_NOT_ALLOWED);
     expect(`${error.message} ${String(error.details?.construct)}`.toLowerCase()).toContain(reason.toLowerCase());
   });
@@ -254,7 +246,7 @@ describe('rewriteMysql', () => {
   });
 
   it('refuses a write that reads a masked column of its target', () => {
-    const error = errorOf(() => rewrite("delete from customers where email = 'victim@example.com'"));
+    const error = refusal(() => rewrite("delete from customers where email = 'victim@example.com'"));
     expect(error.details?.construct).toBe('masked column in write');
     expect(() => rewrite("update customers set city = email where id = 1")).toThrow(/masked column/);
     expect(() => rewrite("update customers set city = 'x' where id = 1")).not.toThrow();
@@ -305,7 +297,7 @@ describe('rewriteMysql', () => {
 
   it('refuses, rather than guesses, when the printed rewrite does not pass the gate again', () => {
     // Valid MariaDB, but node-sql-parser cannot read a derived table at the start of a parenthesised join.
-    const error = errorOf(() => rewrite('select * from order_items oi join (orders o join customers c on c.id = o.customer_id) on o.id = oi.order_id'));
+    const error = refusal(() => rewrite('select * from order_items oi join (orders o join customers c on c.id = o.customer_id) on o.id = oi.order_id'));
     expect(error.code).toBe(ErrorCode.SQL_NOT_ALLOWED);
     expect(error.details?.construct).toBe('rewrite');
     expect(rewrite('select * from order_items oi join (products p join categories c on c.id = p.category_id) on p.id = oi.product_id')).toContain(
@@ -315,7 +307,7 @@ describe('rewriteMysql', () => {
 
   it('refuses an analysis of another statement', () => {
     const other = analyseMysql('select id from orders where total > 1', catalog);
-    const error = errorOf(() => rewriteMysql('select id from orders', other, catalog, policies));
+    const error = refusal(() => rewriteMysql('select id from orders', other, catalog, policies));
     expect(error.code).toBe(ErrorCode.INTERNAL);
   });
 
