@@ -145,6 +145,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     if (pseudonyms.enabled) log.info('audit events carry pseudonyms, not agent ids (Agent.auditRef maps one to the other)');
     const auditService = new AuditService(store, pseudonyms);
     const providers = new ProviderService(store, secrets, config, log);
+    const resealedKeys = await providers.resealStaleKeys();
+    if (resealedKeys > 0) log.info({ resealed: resealedKeys }, 'sealed stored language model keys with the current key');
     const promptTemplates = new PromptTemplateService(store);
     const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
     const askService = new AskService(providers, promptTemplates, grants, catalog, connectors, queries);

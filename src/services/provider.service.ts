@@ -175,6 +175,19 @@ export class ProviderService {
     return toView(updated);
   }
 
+  /** Seals API keys again with the current secret key where an older one sealed them (after a rotation). */
+  async resealStaleKeys(): Promise<number> {
+    let resealed = 0;
+    for (const record of await this.store.repos.providers.list()) {
+      if (!record.api_key_ciphertext || !record.api_key_key_id || !this.secrets.isStale(record.api_key_key_id)) continue;
+      const plaintext = this.secrets.open({ keyId: record.api_key_key_id, ciphertext: record.api_key_ciphertext }, sealContext(record.id));
+      const sealed = this.secrets.seal(plaintext, sealContext(record.id));
+      await this.store.repos.providers.update(record.id, { api_key_ciphertext: sealed.ciphertext, api_key_key_id: sealed.keyId });
+      resealed += 1;
+    }
+    return resealed;
+  }
+
   /** Unregisters a provider; its sealed key goes with it. */
   async remove(id: string): Promise<ProviderView> {
     const removed = await this.store.repos.providers.delete(id);

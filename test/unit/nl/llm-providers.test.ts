@@ -18,7 +18,8 @@ const NO_ENV = { baseUrl: undefined, apiKey: undefined, model: undefined };
 let dir: string;
 let store: Store;
 let llm: FakeLlm;
-const box = new SecretBox(randomBytes(32));
+const OLD_KEY = randomBytes(32);
+const box = new SecretBox(OLD_KEY);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-providers-'));
@@ -69,6 +70,22 @@ describe('ProviderService: registering', () => {
     const everything = await sql<{ t: string }>`select llm_providers::text as t from llm_providers`.execute(store.db);
     expect(everything.rows.map((r) => r.t).join('\n')).not.toContain(API_KEY);
     expect(box.open({ keyId: row.api_key_key_id ?? '', ciphertext: row.api_key_ciphertext ?? '' }, `provider:${view.id}`)).toBe(API_KEY);
+  });
+
+  it('seals keys again with the new secret key after a rotation, and they still reach the provider', async () => {
+    const registered = await service().register(input({ name: 'rotated' }));
+    const newKey = randomBytes(32);
+    const rotated = new SecretBox(newKey, [OLD_KEY]);
+    const rotatedService = new ProviderService(store, rotated, { airGapped: false, llm: NO_ENV });
+    expect(await rotatedService.resealStaleKeys()).toBe(1);
+    expect(await rotatedService.resealStaleKeys()).toBe(0);
+    const row = await store.db.selectFrom('llm_providers').selectAll().where('id', '=', registered.id).executeTakeFirstOrThrow();
+    expect(row.api_key_key_id).toBe(rotated.currentKeyId);
+    // Without the old key at all, the provider still works: its key is sealed with the new one.
+    const onlyNew = new ProviderService(store, new SecretBox(newKey), { airGapped: false, llm: NO_ENV });
+    llm.setScript([{ content: 'select 1' }]);
+    await (await onlyNew.clientFor(registered.id)).chat([{ role: 'user', content: 'hi' }]);
+    expect(llm.requests.at(-1)?.authorization).toBe(`Bearer ${API_KEY}`);
   });
 
   it('binds the sealed key to its row: copied onto another provider it does not open', async () => {
