@@ -18,12 +18,18 @@ async function timeStart(dataDir: string): Promise<{ ms: number; rssMb: number }
   return { ms, rssMb };
 }
 
-/** Resident memory of the process serving, in MB (the tsx launcher's child). */
+/** Resident memory of the process serving, in MB. */
 async function rssOf(pid: number | undefined): Promise<number> {
   if (!pid) return NaN;
   const { readFile } = await import('node:fs/promises');
   const { execFileSync } = await import('node:child_process');
-  const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  // `npm start` runs the gateway in this very process (node --import tsx); a launcher would put it in a child.
+  let children: string[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    // pgrep exits 1 when there is no child: the process itself serves.
+  }
   const target = children[0] ?? String(pid);
   const status = await readFile(`/proc/${target}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
