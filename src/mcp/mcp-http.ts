@@ -1,4 +1,3 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Principal } from '../auth/principal.js';
@@ -6,7 +5,10 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { INTERNAL_MESSAGE } from '../errors/format-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import type { McpServices } from './mcp-services.js';
-import { askDatabaseAvailable, createMcpServer } from './tools.js';
+
+/** The MCP SDK loads on the first /mcp request, not at start: a gateway that never serves MCP never pays for it. */
+let sdk: Promise<[typeof import('./tools.js'), typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js')]> | undefined;
+const loadSdk = () => (sdk ??= Promise.all([import('./tools.js'), import('@modelcontextprotocol/sdk/server/streamableHttp.js')]));
 
 /** JSON-RPC error codes the transport itself uses for requests it cannot take. */
 const JSONRPC_PARSE_ERROR = -32700;
@@ -29,6 +31,7 @@ export function mcpRouter(services: McpServices): Router {
     const principal = await authenticate(services, req, res, requestId);
     if (!principal) return;
     try {
+      const [{ askDatabaseAvailable, createMcpServer }, { StreamableHTTPServerTransport }] = await loadSdk();
       const askDatabase = wantsTools(req.body) ? await askDatabaseAvailable(services) : false;
       const server = createMcpServer(services, async () => ({ principal, requestId }), { askDatabase });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
