@@ -149,7 +149,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     if (resealedKeys > 0) log.info({ resealed: resealedKeys }, 'sealed stored language model keys with the current key');
     const promptTemplates = new PromptTemplateService(store);
     const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
-    const askService = new AskService(providers, promptTemplates, grants, catalog, connectors, queries);
+    const askService = new AskService(providers, promptTemplates, queries);
     const auditRetention = new AuditRetention(store.repos.audit, log, { retentionDays: config.audit.retentionDays });
     auditRetention.start();
     started.push(() => auditRetention.stop());

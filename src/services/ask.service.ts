@@ -1,5 +1,4 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
-import { isAdmin } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { explainResult } from '../nl/explain-result.js';
 import type { ChatMessage, Explanation, LinkableTable, LinkedSchema } from '../nl/nl-types.js';
@@ -8,9 +7,6 @@ import { linkSchema } from '../nl/schema-linker.js';
 import { extractSql } from '../nl/sql-extract.js';
 import { authorize } from '../policy/authorize.js';
 import type { GrantRule } from '../policy/grant-rules.js';
-import type { CatalogService } from './catalog.service.js';
-import type { ConnectorRegistry } from './connector-registry.js';
-import type { GrantService } from './grant.service.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Caller, QueryOutcome, QueryService } from './query.service.js';
 
@@ -74,7 +70,6 @@ export interface AskOutcome {
   template: { name: string; version: number };
 }
 
-const SQL_DIALECTS: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
 /** Gate refusals that mean the model named something that is not there: worth a repair. */
 const REPAIRABLE_REASONS = new Set(['unknown table', 'unknown column', 'ambiguous column']);
 
@@ -92,9 +87,6 @@ export class AskService {
   constructor(
     private readonly models: LanguageModels,
     private readonly templates: PromptTemplates,
-    private readonly grants: GrantService,
-    private readonly catalog: CatalogService,
-    private readonly connectors: ConnectorRegistry,
     private readonly queries: QueryService,
     private readonly settings: { tokenBudget: number; defaultMaxRows: number } = { tokenBudget: 3_000, defaultMaxRows: 200 },
   ) {}
@@ -260,14 +252,7 @@ export class AskService {
   async #readable(caller: Caller, databaseId: string): Promise<{ dialect: 'postgres' | 'mysql'; tables: LinkableTable[]; rules: readonly GrantRule[] }> {
     const principal = caller.principal;
     if (principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
-    const driver = this.connectors.get(databaseId);
-    const rules = driver ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
-    if (!driver || (rules.length === 0 && !isAdmin(principal))) {
-      throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
-    }
-    const dialect = SQL_DIALECTS[driver.engine];
-    if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
-    const catalog = await this.catalog.get(databaseId);
+    const { dialect, rules, catalog } = await this.queries.sqlTarget(principal, databaseId);
     const tables = readableTablesCached(catalog, rules, new Date());
     if (tables.length === 0) {
       throw new AppError(ErrorCode.FORBIDDEN, 'You may not read any table of this database, so there is nothing to ask about. Ask an admin for a READ grant.', {

@@ -176,7 +176,7 @@ export class QueryService {
       if (caller.principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
       // First, so a refused query costs nothing; refused, it is audited as DENIED with RATE_LIMITED.
       release = await this.rateLimits.acquire(caller.principal.agentId);
-      target = await this.#target(caller.principal, databaseId);
+      target = await this.sqlTarget(caller.principal, databaseId);
       const outcome = await work(target);
       this.#record(caller, action, databaseId, 'ALLOWED', target, started, outcome.rowCount ?? null, null);
       return outcome;
@@ -222,7 +222,11 @@ export class QueryService {
     });
   }
 
-  async #target(principal: Principal & { kind: 'agent' }, databaseId: string): Promise<Target> {
+  /**
+   * A SQL database as this agent finds it: NOT_FOUND without a grant on it (admins know it exists),
+   * SQL_NOT_ALLOWED for an engine queried without SQL. Its grants and catalog come from the caches.
+   */
+  async sqlTarget(principal: Principal & { kind: 'agent' }, databaseId: string): Promise<Target> {
     const driver = this.connectors.get(databaseId);
     const rules = driver ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
     // Without a grant on it, a database does not exist for an agent (admins know it does).
@@ -236,7 +240,7 @@ export class QueryService {
   }
 }
 
-interface Target {
+export interface Target {
   databaseId: string;
   engine: string;
   dialect: 'postgres' | 'mysql';
