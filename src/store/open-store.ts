@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreConfig } from '../config.js';
+import { containPoolErrors } from '../../plugins/drivers/postgres/contain-pool-errors.js';
 import { openPGliteClient } from '../../plugins/drivers/pglite/pglite-client.js';
 import { PGliteDialect } from '../../plugins/drivers/pglite/pglite-dialect.js';
 import { migrateToLatest } from './migrate.js';
@@ -67,8 +68,8 @@ function openPostgres(url: string): StoreHandle {
     connectionTimeoutMillis: 5_000,
     application_name: 'warden-store',
   });
-  // An idle client losing its connection must not take the process down; the next query reconnects.
-  pool.on('error', () => undefined);
+  // A client losing its connection must not take the process down; the next query reconnects.
+  containPoolErrors(pool);
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

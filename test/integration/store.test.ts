@@ -134,3 +134,30 @@ describe.skipIf(!pgUp)('two gateways starting at once on one new PostgreSQL stor
     }
   });
 });
+
+describe.skipIf(!pgUp)('a PostgreSQL store whose server ends a connection mid-transaction', () => {
+  it('fails that transaction with the connection error, and the store keeps working', async () => {
+    const db = await createTempPostgres();
+    const store = await openStore({ kind: 'postgres', url: db.url });
+    try {
+      const outcome = store.db
+        .transaction()
+        .execute(async (trx) => {
+          const own = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          // Killed between two statements, while the connection is checked out and idle in the transaction.
+          await sql`select pg_terminate_backend(${own.rows[0]?.pid})`.execute(store.db);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await sql`select 1`.execute(trx);
+        })
+        .then(
+          () => 'committed',
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        );
+      expect(await outcome).toMatch(/terminat|connection/i);
+      await expect(store.ping()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

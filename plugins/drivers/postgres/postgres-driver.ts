@@ -12,6 +12,7 @@ import type {
   QueryResult,
 } from '../driver.js';
 import { networkReason } from '../driver-errors.js';
+import { containPoolErrors } from './contain-pool-errors.js';
 import { EndpointPools, type Endpoint } from '../endpoints.js';
 import {
   describeNetworkConfig,
@@ -207,9 +208,8 @@ export class PostgresDriver implements DatabaseDriver {
       // Dates and big numbers as the server prints them would be friendlier to clients, but pg's defaults
       // (Date for timestamps, strings for int8/numeric) are kept: no precision is ever lost.
     });
-    // An idle client dying (server restart, proxy gone) must not crash the process.
-    pool.on('error', () => undefined);
-    return pool;
+    // A client dying (server restart, proxy gone) must not crash the process.
+    return containPoolErrors(pool);
   }
 
   #error(error: unknown, lease: Lease, timeoutMs = this.#settings.statementTimeoutMs): AppError {
