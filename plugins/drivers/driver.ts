@@ -54,6 +54,24 @@ export interface QueryResult {
   truncated: boolean;
 }
 
+/**
+ * A read whose rows arrive in batches as they are consumed, for results too large to hold (exports).
+ * `close()` ends it and frees its connection; iterating to the end or stopping early (break, throw)
+ * closes it too, and closing twice is harmless. Whoever opens one must close it.
+ */
+export interface RowStream {
+  columns: ResultColumn[];
+  rows: AsyncIterable<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface StreamOptions {
+  /** Overrides the pool's statementTimeoutMs for each fetch (never raises it). */
+  timeoutMs?: number | undefined;
+  /** Rows fetched from the server at a time. */
+  batchSize?: number | undefined;
+}
+
 export interface ConnectionCheck {
   serverVersion: string;
   /** `host:port` of the endpoint that answered (null for embedded engines). */
@@ -86,6 +104,11 @@ export interface DatabaseDriver {
    * the database reports about the statement.
    */
   execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult>;
+  /**
+   * Optional: runs one read (already through the gate) in a READ ONLY transaction and hands its rows
+   * over in batches, so memory does not grow with the result. Engines without it are read with `execute`.
+   */
+  stream?(sql: string, params: readonly unknown[], options: StreamOptions): Promise<RowStream>;
   /** Runs a typed row query (engines that do not speak SQL implement this instead of execute). */
   selectRows?(query: RowQuery, options: ExecuteOptions): Promise<QueryResult>;
   status(): DriverStatus;

@@ -1,5 +1,5 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
-import type { DatabaseDriver, QueryResult } from '../../plugins/drivers/driver.js';
+import type { DatabaseDriver, QueryResult, ResultColumn, RowStream } from '../../plugins/drivers/driver.js';
 import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
 import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
 import type { Principal } from '../auth/principal.js';
@@ -33,6 +33,19 @@ export interface RowsInput {
   orderBy?: OrderBy[] | null | undefined;
   limit?: number | null | undefined;
   offset?: number | null | undefined;
+}
+
+/** What an export or a schedule reads: one SQL read, or a typed row query. */
+export type ReadQuery = ({ kind: 'SQL'; sql: string; params?: readonly unknown[] | null | undefined }) | ({ kind: 'ROWS' } & RowsInput);
+
+/** An open read: its rows come as they are consumed; `summary()` says how many so far and whether the cap cut it. */
+export interface OpenRead {
+  columns: ResultColumn[];
+  rows: AsyncIterable<Record<string, unknown>>;
+  statementType: string;
+  tables: string[];
+  summary(): { rows: number; truncated: boolean };
+  close(): Promise<void>;
 }
 
 export interface QueryLimits {
@@ -80,7 +93,7 @@ export class QueryService {
           construct: analysis.statementType,
         });
       }
-      return this.#authorizeAndRun(caller, target, analysis, sql, params, maxRows);
+      return this.#authorizeAndRun(target, analysis, sql, params, maxRows);
     });
   }
 
@@ -91,7 +104,7 @@ export class QueryService {
         throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'explainQuery plans reads only.', { construct: analysis.statementType });
       }
       const explain = target.dialect === 'postgres' ? 'explain (format json) ' : 'explain format=json ';
-      return this.#authorizeAndRun(caller, target, analysis, sql, params, undefined, explain);
+      return this.#authorizeAndRun(target, analysis, sql, params, undefined, explain);
     });
     const first = outcome.rows[0] ?? {};
     const raw = Object.values(first)[0];
@@ -101,35 +114,97 @@ export class QueryService {
   /** The typed row query: compiled by Kysely, then the same gate, grants and row filters as runQuery. */
   async rows(caller: Caller, databaseId: string, input: RowsInput): Promise<QueryOutcome> {
     return this.#governed(caller, 'rows', databaseId, async (target) => {
-      const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
-      const known = new Set(table.columns);
-      const columns = input.columns?.length ? input.columns : table.columns;
-      for (const column of [...columns, ...columnsOf(input.where ?? undefined), ...(input.orderBy ?? []).map((o) => o.column)]) {
-        if (!known.has(column)) {
-          throw new AppError(ErrorCode.BAD_USER_INPUT, `${table.schema}.${table.name} has no column "${column}".`, { field: 'columns' });
-        }
-      }
-      const limit = Math.min(input.limit ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
-      if (limit < 1) throw new AppError(ErrorCode.BAD_USER_INPUT, 'limit must be at least 1.', { field: 'limit' });
-      if (input.offset !== undefined && input.offset !== null && input.offset < 0) {
-        throw new AppError(ErrorCode.BAD_USER_INPUT, 'offset cannot be negative.', { field: 'offset' });
-      }
-      const compiled = compileRowQuery(target.dialect, {
-        schema: table.schema,
-        table: table.name,
-        columns,
-        where: input.where ?? undefined,
-        orderBy: input.orderBy ?? undefined,
-        limit,
-        offset: input.offset ?? undefined,
-      });
+      const compiled = this.#compileRows(target, input, this.limits.hardMaxRows);
       const analysis = await this.gate.analyse(target.engine, compiled.sql, target.gateCatalog);
-      return this.#authorizeAndRun(caller, target, analysis, compiled.sql, compiled.parameters, limit);
+      return this.#authorizeAndRun(target, analysis, compiled.sql, compiled.parameters, compiled.limit);
     });
   }
 
+  /**
+   * A read for an export or a schedule: SQL or a typed row query, through the same gate, grants, row
+   * filters, masks and caps, its rows streamed from the database where the driver can (so memory stays
+   * flat), else read at once. Capped at `maxRows` (and the grants' row cap). The caller must close it.
+   */
+  async openRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action = 'export'): Promise<OpenRead> {
+    let stream: RowStream | undefined;
+    const outcome = await this.#governed(caller, action, databaseId, async (target) => {
+      const compiled =
+        query.kind === 'SQL'
+          ? { sql: query.sql, parameters: query.params ?? [], limit: maxRows }
+          : this.#compileRows(target, { ...query, limit: query.limit ?? maxRows }, maxRows);
+      const analysis = await this.#analyse(target, compiled.sql);
+      if (analysis.kind !== 'READ') {
+        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads can be exported or scheduled; this statement is ${analysis.statementType}.`, {
+          construct: analysis.statementType,
+        });
+      }
+      const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+      // The rewrite asks for one row more than the cap, which tells whether the result was cut.
+      if (target.driver.stream) {
+        stream = await target.driver.stream(rewritten, compiled.parameters, {});
+      } else {
+        const result = await target.driver.execute(rewritten, compiled.parameters, { readOnly: true, maxRows: cap + 1 });
+        const rows = (async function* () {
+          yield* result.rows;
+        })();
+        stream = { columns: result.columns, rows, close: async () => undefined };
+      }
+      return { rowCount: undefined, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`), statementType: analysis.statementType, cap };
+    });
+    const opened = stream as RowStream;
+    const state = { rows: 0, truncated: false };
+    const source = opened.rows;
+    async function* capped(): AsyncGenerator<Record<string, unknown>> {
+      try {
+        for await (const row of source) {
+          if (state.rows >= outcome.cap) {
+            state.truncated = true;
+            break;
+          }
+          state.rows += 1;
+          yield row;
+        }
+      } finally {
+        await opened.close();
+      }
+    }
+    return {
+      columns: opened.columns,
+      rows: capped(),
+      statementType: outcome.statementType,
+      tables: outcome.tables,
+      summary: () => ({ ...state }),
+      close: () => opened.close(),
+    };
+  }
+
+  #compileRows(target: Target, input: RowsInput, maxLimit: number): { sql: string; parameters: readonly unknown[]; limit: number } {
+    const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
+    const known = new Set(table.columns);
+    const columns = input.columns?.length ? input.columns : table.columns;
+    for (const column of [...columns, ...columnsOf(input.where ?? undefined), ...(input.orderBy ?? []).map((o) => o.column)]) {
+      if (!known.has(column)) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `${table.schema}.${table.name} has no column "${column}".`, { field: 'columns' });
+      }
+    }
+    const limit = Math.min(input.limit ?? Math.min(this.limits.defaultMaxRows, maxLimit), maxLimit);
+    if (limit < 1) throw new AppError(ErrorCode.BAD_USER_INPUT, 'limit must be at least 1.', { field: 'limit' });
+    if (input.offset !== undefined && input.offset !== null && input.offset < 0) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, 'offset cannot be negative.', { field: 'offset' });
+    }
+    const compiled = compileRowQuery(target.dialect, {
+      schema: table.schema,
+      table: table.name,
+      columns,
+      where: input.where ?? undefined,
+      orderBy: input.orderBy ?? undefined,
+      limit,
+      offset: input.offset ?? undefined,
+    });
+    return { sql: compiled.sql, parameters: compiled.parameters, limit };
+  }
+
   async #authorizeAndRun(
-    caller: Caller,
     target: Target,
     analysis: StatementAnalysis,
     sql: string,
@@ -137,16 +212,7 @@ export class QueryService {
     maxRows: number | null | undefined,
     prefix = '',
   ): Promise<QueryOutcome> {
-    const decision = authorize(target.rules, analysis, this.now());
-    target.analysis = analysis;
-    if (!decision.allowed) {
-      const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
-      throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
-        denied: decision.denied,
-      });
-    }
-    const cap = Math.min(maxRows ?? this.limits.defaultMaxRows, decision.rowCap ?? this.limits.hardMaxRows, this.limits.hardMaxRows);
-    const rewritten = await this.gate.rewrite(target.engine, sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined);
+    const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
     const started = performance.now();
     const result = await target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap });
     return {
@@ -155,6 +221,30 @@ export class QueryService {
       statementType: analysis.statementType,
       tables: analysis.tables.map((t) => `${t.schema}.${t.table}`),
     };
+  }
+
+  /**
+   * The grants' decision (FORBIDDEN lists what was refused and why), then the statement rewritten with
+   * row filters, masks and, for a read, the row cap: the least of `wanted`, the grants' cap and `hardMax`.
+   */
+  async #authorizeAndRewrite(
+    target: Target,
+    analysis: StatementAnalysis,
+    sql: string,
+    wanted: number,
+    hardMax: number,
+  ): Promise<{ rewritten: string; cap: number }> {
+    const decision = authorize(target.rules, analysis, this.now());
+    target.analysis = analysis;
+    if (!decision.allowed) {
+      const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
+      throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
+        denied: decision.denied,
+      });
+    }
+    const cap = Math.min(wanted, decision.rowCap ?? hardMax, hardMax);
+    const rewritten = await this.gate.rewrite(target.engine, sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined);
+    return { rewritten, cap };
   }
 
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {

@@ -4,6 +4,7 @@ import * as notifications from './migrations/0002-security-notifications.js';
 import * as rateLimits from './migrations/0003-rate-limits.js';
 import * as webhooks from './migrations/0004-webhooks.js';
 import * as naturalLanguage from './migrations/0005-natural-language.js';
+import * as schedulesExports from './migrations/0006-schedules-exports.js';
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-rate-limits': rateLimits,
   '0004-webhooks': webhooks,
   '0005-natural-language': naturalLanguage,
+  '0006-schedules-exports': schedulesExports,
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -10,6 +10,8 @@ import type {
   ExecuteOptions,
   PoolSettings,
   QueryResult,
+  RowStream,
+  StreamOptions,
 } from '../driver.js';
 import { networkReason } from '../driver-errors.js';
 import { containPoolErrors } from './contain-pool-errors.js';
@@ -101,6 +103,55 @@ export class PostgresDriver implements DatabaseDriver {
       if (options.readOnly && error instanceof BrokenConnection) return this.#executeOnce(sql, params, options);
       throw error instanceof BrokenConnection ? error.appError : error;
     }
+  }
+
+  /**
+   * A server-side cursor in a READ ONLY transaction: `FETCH` brings `batchSize` rows at a time, only
+   * when the consumer asks for more, so a million-row export holds one batch in memory.
+   */
+  async stream(sql: string, params: readonly unknown[], options: StreamOptions): Promise<RowStream> {
+    const timeoutMs = Math.min(options.timeoutMs ?? this.#settings.statementTimeoutMs, this.#settings.statementTimeoutMs);
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1_000));
+    const lease = await this.#acquire();
+    let closed = false;
+    let broken: unknown;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      if (broken === undefined) await lease.client.query('rollback').catch((error: unknown) => (broken = error));
+      lease.client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+    };
+    const fail = async (error: unknown): Promise<never> => {
+      if (networkReason(error) !== undefined || postgresConnectReason(error) !== undefined) broken = error;
+      await close();
+      throw this.#error(error, lease, timeoutMs);
+    };
+    let first: pg.QueryResult;
+    try {
+      await lease.client.query(`begin transaction read only; set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      await lease.client.query({ text: `declare warden_stream no scroll cursor for ${sql}`, values: [...params], queryMode: 'extended' } as pg.QueryConfig);
+      first = await lease.client.query(`fetch ${batchSize} from warden_stream`);
+    } catch (error) {
+      return fail(error);
+    }
+    const fetchMore = () => lease.client.query(`fetch ${batchSize} from warden_stream`);
+    async function* rows(): AsyncGenerator<Record<string, unknown>> {
+      try {
+        let batch = first;
+        while (!closed) {
+          for (const row of batch.rows as Record<string, unknown>[]) yield row;
+          if (batch.rows.length < batchSize) break;
+          try {
+            batch = await fetchMore();
+          } catch (error) {
+            await fail(error);
+          }
+        }
+      } finally {
+        await close();
+      }
+    }
+    return { columns: (first.fields ?? []).map((f) => ({ name: f.name, dataType: postgresTypeName(f.dataTypeID) })), rows: rows(), close };
   }
 
   status(): DriverStatus {
