@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ExportDestinationsTable, ExportLinksTable, ScheduleRunsTable, SchedulesTable } from './schedule-tables.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhook-tables.js';
 import type { LlmProvidersTable } from './repositories/provider-repository.js';
 import type { PromptTemplatesTable } from './repositories/prompt-template-repository.js';
@@ -123,4 +124,8 @@ export interface StoreSchema {
   webhook_attempts: WebhookAttemptsTable;
   llm_providers: LlmProvidersTable;
   prompt_templates: PromptTemplatesTable;
+  export_destinations: ExportDestinationsTable;
+  schedules: SchedulesTable;
+  schedule_runs: ScheduleRunsTable;
+  export_links: ExportLinksTable;
 }

@@ -9,6 +9,8 @@ import { RateLimitRepository } from './rate-limit-repository.js';
 import { WebhookRepository } from './webhook-repository.js';
 import { ProviderRepository } from './provider-repository.js';
 import { PromptTemplateRepository } from './prompt-template-repository.js';
+import { ScheduleRepository } from './schedule-repository.js';
+import { ExportRepository } from './export-repository.js';
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
@@ -18,6 +20,8 @@ export type { GrantRecord } from './grant-repository.js';
 export type { KeysetPosition, Page } from './keyset.js';
 export type { ProviderRecord, RetryPolicyName } from './provider-repository.js';
 export type { PromptTemplateRecord } from './prompt-template-repository.js';
+export type { ScheduleRecord, ScheduleRunRecord } from './schedule-repository.js';
+export type { ExportDestinationRecord, ExportLinkRecord } from './export-repository.js';
 
 export interface Repositories {
   agents: AgentRepository;
@@ -30,6 +34,8 @@ export interface Repositories {
   webhooks: WebhookRepository;
   providers: ProviderRepository;
   promptTemplates: PromptTemplateRepository;
+  schedules: ScheduleRepository;
+  exports: ExportRepository;
 }
 
 export function createRepositories(db: StoreDb): Repositories {
@@ -44,5 +50,7 @@ export function createRepositories(db: StoreDb): Repositories {
     webhooks: new WebhookRepository(db),
     providers: new ProviderRepository(db),
     promptTemplates: new PromptTemplateRepository(db),
+    schedules: new ScheduleRepository(db),
+    exports: new ExportRepository(db),
   };
 }
