@@ -8,6 +8,7 @@ import { CATALOG_QUERY, toCatalog } from '../postgres/postgres-catalog.js';
 import { postgresError } from '../postgres/postgres-errors.js';
 import { postgresTypeName } from '../postgres/postgres-types.js';
 import { openPGliteClient } from './pglite-client.js';
+import { FolderInUseError } from './pglite-folder-lock.js';
 
 export const pgliteConfigSchema = z.object({
   /** A folder on the gateway's machine, or `memory://` for a database that lives as long as the process. */
@@ -53,6 +54,10 @@ export const pgliteDriverFactory: DriverFactory<PGliteConfig> = {
   describe: (config) => (config.dataDir.startsWith('memory://') ? 'pglite://memory' : `pglite://${config.dataDir}`),
   create: (config) => new PGliteDriver(config),
 };
+
+/** What a client is told when another process has the folder open (the folder and pid stay in the cause, for the log). */
+export const IN_USE_MESSAGE =
+  'The embedded database is open in another Warden process, and an embedded database serves one process at a time. Reach it through that process (warden mcp does with WARDEN_URL set).';
 
 /** What trusted code (the demo loader) needs: plain statements and a transaction. Never for outside SQL. */
 export interface TrustedSession {
@@ -137,6 +142,8 @@ export class PGliteDriver implements DatabaseDriver {
     if (this.#closed) return Promise.reject(new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database is closed.'));
     this.#client ??= openPGliteClient(this.config.dataDir).catch((error: unknown) => {
       this.#client = undefined;
+      // Tried again on the next use: the other process may have let it go by then.
+      if (error instanceof FolderInUseError) throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, IN_USE_MESSAGE, undefined, { cause: error });
       throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The embedded database could not be opened.', undefined, { cause: error });
     });
     return this.#client;
