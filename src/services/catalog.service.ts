@@ -1,5 +1,4 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
-import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 
 /**
@@ -45,8 +44,7 @@ export class CatalogService {
   }
 
   #load(databaseId: string): { catalog: Promise<Catalog>; refreshedAt: Date } {
-    const driver = this.connectors.get(databaseId);
-    if (!driver) throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'No connection is open to this database.');
+    const driver = this.connectors.require(databaseId);
     this.introspections += 1;
     const entry = { catalog: driver.introspect(), refreshedAt: this.now() };
     this.#cache.set(databaseId, entry);

@@ -63,6 +63,8 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export class DatabaseService {
   readonly #changeListeners: ((databaseId: string) => void)[] = [];
+  /** The reason last logged per database that could not be opened, so a retry that fails alike is not logged again. */
+  readonly #reported = new Map<string, string>();
   constructor(
     private readonly store: Store,
     private readonly connectors: ConnectorRegistry,
@@ -82,9 +84,17 @@ export class DatabaseService {
         const { resolved, pool } = this.#load(record);
         this.connectors.set(record.id, resolved.factory.create(resolved.settings, { pool }));
       } catch (error) {
-        this.log.error({ err: error, databaseId: record.id }, 'could not open a registered database');
+        this.#unopened(record.id, error);
       }
     }
+  }
+
+  /** Remembers why a registered database could not be opened here, so its queries say so, and logs it once. */
+  #unopened(databaseId: string, error: unknown): void {
+    const reason = unopenedReason(error);
+    if (this.#reported.get(databaseId) !== reason) this.log.error({ err: error, databaseId }, 'could not open a registered database');
+    this.#reported.set(databaseId, reason);
+    this.connectors.setUnopened(databaseId, reason);
   }
 
   /** Called after a database is connected, changed or removed here, so other replicas follow. */
@@ -346,6 +356,20 @@ function checkName(raw: string): string {
     });
   }
   return name;
+}
+
+/**
+ * Why stored settings cannot be used by this process, in words safe to show a caller: the settings'
+ * problems (never their values), or the credentials' problem; anything else is in the log.
+ */
+function unopenedReason(error: unknown): string {
+  const issues = (error as { name?: unknown; issues?: unknown } | null)?.issues;
+  if ((error as { name?: unknown } | null)?.name === 'ZodError' && Array.isArray(issues)) {
+    const problems = (issues as { path: PropertyKey[]; message: string }[]).map((issue) => `${issue.path.map(String).join('.') || 'settings'}: ${issue.message}`);
+    return `its stored settings do not fit this process (${problems.join('; ')}). Start it with the same settings as the gateway that registered the database.`;
+  }
+  if (error instanceof AppError && /credentials/i.test(error.message)) return `${error.message} Start this process with the gateway's WARDEN_SECRET_KEY.`;
+  return 'see the log of this Warden process.';
 }
 
 function notFound(id: string): AppError {

@@ -314,15 +314,17 @@ export class QueryService {
 
   /**
    * A SQL database as this agent finds it: NOT_FOUND without a grant on it (admins know it exists),
+   * DATABASE_UNAVAILABLE when it is registered but not open here (as catalog reads say),
    * SQL_NOT_ALLOWED for an engine queried without SQL. Its grants and catalog come from the caches.
    */
   async sqlTarget(principal: Principal & { kind: 'agent' }, databaseId: string): Promise<Target> {
-    const driver = this.connectors.get(databaseId);
-    const rules = driver ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
+    const known = this.connectors.knows(databaseId);
+    const rules = known || principal.role !== 'ADMIN' ? await this.grants.rulesFor(principal.agentId, databaseId) : [];
     // Without a grant on it, a database does not exist for an agent (admins know it does).
-    if (!driver || (rules.length === 0 && principal.role !== 'ADMIN')) {
+    if (rules.length === 0 && !(principal.role === 'ADMIN' && known)) {
       throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
     }
+    const driver = this.connectors.require(databaseId);
     const dialect = SQL_ENGINES[driver.engine];
     if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
     const catalog = await this.catalog.get(databaseId);
