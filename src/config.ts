@@ -35,6 +35,13 @@ const envSchema = z.object({
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
   WARDEN_LLM_MODEL: z.string().min(1).optional(),
   WARDEN_AIR_GAPPED: booleanFlag.default(false),
+  WARDEN_URL: z
+    .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL, e.g. http://127.0.0.1:4000' })
+    .refine((value) => {
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      return !url || (url.username === '' && url.password === '');
+    }, 'expected no user name or password in the URL (the agent key goes in WARDEN_API_KEY)')
+    .optional(),
   WARDEN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
   WARDEN_WEBHOOK_BACKOFF_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(86_400_000).default(1000),
   WARDEN_WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(600_000).default(10_000),
@@ -67,6 +74,11 @@ export interface Config {
   redisPrefix: string;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   airGapped: boolean;
+  /**
+   * `warden mcp` only: the running gateway to go through (its /mcp endpoint), instead of opening the
+   * store and databases in the stdio process.
+   */
+  gatewayUrl: string | undefined;
   webhooks: {
     /** Attempts per delivery before it goes to the dead-letter queue. */
     maxAttempts: number;
@@ -128,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisPrefix: e.WARDEN_REDIS_PREFIX,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
     airGapped: e.WARDEN_AIR_GAPPED,
+    gatewayUrl: e.WARDEN_URL,
     webhooks: {
       maxAttempts: e.WARDEN_WEBHOOK_MAX_ATTEMPTS,
       backoffMs: e.WARDEN_WEBHOOK_BACKOFF_MS,

@@ -19,6 +19,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden' })).toThrow(/WARDEN_SECRET_KEY: required when WARDEN_STORE_URL is set/);
   });
 
+  it('takes WARDEN_URL (the gateway warden mcp goes through) as an http(s) address without credentials', () => {
+    expect(loadConfig({}).gatewayUrl).toBeUndefined();
+    expect(loadConfig({ WARDEN_URL: 'http://127.0.0.1:4000' }).gatewayUrl).toBe('http://127.0.0.1:4000');
+    for (const bad of ['ftp://127.0.0.1:4000', 'localhost:4000', 'http://agent:wdn_secret@127.0.0.1:4000']) {
+      let message = '';
+      try {
+        loadConfig({ WARDEN_URL: bad });
+      } catch (error) {
+        message = (error as ConfigError).message;
+      }
+      expect(message, bad).toContain('WARDEN_URL');
+      expect(message).not.toContain('wdn_secret');
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', WARDEN_ADMIN_KEY: '' })).toMatchObject({ port: 4000, adminKey: undefined });
   });
