@@ -32,8 +32,8 @@ export function mcpRouter(services: McpServices): Router {
     if (!principal) return;
     try {
       const [{ askDatabaseAvailable, createMcpServer }, { StreamableHTTPServerTransport }] = await loadSdk();
-      const askDatabase = wantsTools(req.body) ? await askDatabaseAvailable(services) : false;
-      const server = createMcpServer(services, async () => ({ principal, requestId }), { askDatabase });
+      // Asked only when the request lists tools: a provider registered since shows at the next list.
+      const server = createMcpServer(services, async () => ({ principal, requestId }), { askDatabase: () => askDatabaseAvailable(services) });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {
         void transport.close();
@@ -75,15 +75,6 @@ async function authenticate(services: McpServices, req: Request, res: Response, 
     res.status(500).json(rpcError(JSONRPC_INTERNAL, INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
     return undefined;
   }
-}
-
-/** Whether a request (or batch) lists or calls tools: only then is the provider looked up for ask_database. */
-function wantsTools(body: unknown): boolean {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.some((m) => {
-    const method = (m as { method?: unknown } | null)?.method;
-    return typeof method === 'string' && method.startsWith('tools/');
-  });
 }
 
 function rpcError(rpcCode: number, message: string, code: ErrorCode, requestId: string | undefined) {

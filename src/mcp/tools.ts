@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Caller, QueryOutcome } from '../services/query.service.js';
@@ -23,8 +23,18 @@ const MAX_SAMPLE_ROWS = 20;
 export type CallerOf = () => Promise<Caller>;
 
 export interface McpServerOptions {
-  /** Whether to offer ask_database (a language model provider is configured). */
-  askDatabase: boolean;
+  /**
+   * Whether tools/list shows ask_database (a language model provider is configured), asked on every
+   * tools/list. A call to ask_database is served either way: without a provider it answers
+   * LLM_UNAVAILABLE naming what to set.
+   */
+  askDatabase: () => Promise<boolean>;
+  /**
+   * For a session that lasts (stdio): after each tool call, ask again, and send
+   * notifications/tools/list_changed when the answer differs from the one the client last listed.
+   * A stateless HTTP request has no one to tell.
+   */
+  notifyToolListChanges?: boolean;
 }
 
 /**
@@ -38,6 +48,18 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     instructions: 'Start with list_databases and list_tables. Everything runs under your grants and is audited.',
   });
   const { databases, catalog, grants, queries } = services;
+  /** Whether ask_database was in the last tools/list answer; undefined before the first. */
+  let askListed: boolean | undefined;
+  // Unsure (the check itself failed): offered, and a call then says what is wrong.
+  const askOffered = () => options.askDatabase().catch(() => true);
+  const recheckOffer = () => {
+    if (!options.notifyToolListChanges || askListed === undefined) return;
+    void askOffered().then((offered) => {
+      if (offered === askListed) return;
+      askListed = offered;
+      server.sendToolListChanged();
+    });
+  };
 
   /** Runs a tool body for the current caller; every failure becomes an isError result with our code. */
   const tool =
@@ -50,6 +72,8 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
         return toolResult(await body(caller, args));
       } catch (error) {
         return toolError(error, requestId, services.log);
+      } finally {
+        recheckOffer();
       }
     };
 
@@ -179,23 +203,41 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     ),
   );
 
-  if (options.askDatabase) {
-    server.registerTool(
-      'ask_database',
-      {
-        description: 'Answers a question in plain words: a language model writes a read over the tables you may read, run like run_sql.',
-        inputSchema: { database_id: databaseId, question: z.string().min(1).max(2_000) },
-        annotations: readOnly,
-      },
-      tool(async (caller, args: { database_id: string; question: string }) => {
-        const outcome = await services.ask.ask(caller, args.database_id, args.question, { maxRows: DEFAULT_MAX_ROWS });
-        return { sql: outcome.sql, summary: outcome.explanation.summary, ...rowsOf(outcome.result) };
-      }),
-    );
-  }
+  server.registerTool(
+    ASK_DATABASE,
+    {
+      description: 'Answers a question in plain words: a language model writes a read over the tables you may read, run like run_sql.',
+      inputSchema: { database_id: databaseId, question: z.string().min(1).max(2_000) },
+      annotations: readOnly,
+    },
+    tool(async (caller, args: { database_id: string; question: string }) => {
+      const outcome = await services.ask.ask(caller, args.database_id, args.question, { maxRows: DEFAULT_MAX_ROWS });
+      return { sql: outcome.sql, summary: outcome.explanation.summary, ...rowsOf(outcome.result) };
+    }),
+  );
 
+  listAskDatabaseWhen(server, async () => (askListed = await askOffered()));
   replaceArgumentErrors(server);
   return server;
+}
+
+const ASK_DATABASE = 'ask_database';
+
+type ListTools = (request: unknown, extra: unknown) => Promise<ListToolsResult>;
+
+/**
+ * tools/list shows ask_database only while `offered()` says so, asked at each list. The SDK builds the
+ * list from the registered tools (with their JSON schemas) in the one handler it keeps for tools/list;
+ * that handler is wrapped here (test/unit/mcp pins that it is the one used).
+ */
+function listAskDatabaseWhen(server: McpServer, offered: () => Promise<boolean>): void {
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, ListTools> })._requestHandlers;
+  const list = handlers.get('tools/list');
+  if (!list) throw new Error('The MCP SDK no longer keeps its tools/list handler where Warden wraps it (src/mcp/tools.ts).');
+  handlers.set('tools/list', async (request, extra) => {
+    const [listed, offer] = await Promise.all([list(request, extra), offered()]);
+    return offer ? listed : { ...listed, tools: listed.tools.filter((t) => t.name !== ASK_DATABASE) };
+  });
 }
 
 /** Whether a language model provider is configured, so ask_database is worth offering. */

@@ -1,15 +1,19 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
 import { INTERNAL_MESSAGE } from '../../../src/errors/format-error.js';
-import { askDatabaseAvailable, createMcpServer, type CallerOf } from '../../../src/mcp/tools.js';
+import { askDatabaseAvailable, createMcpServer, type CallerOf, type McpServerOptions } from '../../../src/mcp/tools.js';
 import { AGENT, fakeServices, type FakeServices } from './fake-services.js';
 
 /** A client connected in-process to a server built for the fake services. */
-async function connect(services: FakeServices, callerOf: CallerOf = async () => ({ principal: AGENT, requestId: 'req-1' }), askDatabase = false) {
-  const server = createMcpServer(services, callerOf, { askDatabase });
+async function connect(
+  services: FakeServices,
+  callerOf: CallerOf = async () => ({ principal: AGENT, requestId: 'req-1' }),
+  options: McpServerOptions = { askDatabase: () => askDatabaseAvailable(services) },
+) {
+  const server = createMcpServer(services, callerOf, options);
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'unit', version: '1' });
@@ -22,15 +26,50 @@ async function connect(services: FakeServices, callerOf: CallerOf = async () => 
 }
 
 describe('MCP tools', () => {
-  it('offers ask_database only when asked to, and the check asks the provider service', async () => {
+  it('lists ask_database while a language model is configured, deciding at each tools/list', async () => {
     const services = fakeServices();
     expect(await askDatabaseAvailable(services)).toBe(false);
+    const { client } = await connect(services);
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('ask_database');
+    // Registered since the client connected: the next list has it, and drops it once it is gone again.
     services.providerConfigured = true;
-    expect(await askDatabaseAvailable(services)).toBe(true);
-    const without = await connect(services);
-    expect((await without.client.listTools()).tools.map((t) => t.name)).not.toContain('ask_database');
-    const withAsk = await connect(services, undefined, true);
-    expect((await withAsk.client.listTools()).tools.map((t) => t.name)).toContain('ask_database');
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('ask_database');
+    services.providerConfigured = false;
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('ask_database');
+  });
+
+  it('answers an ask_database call without a provider with the service’s LLM_UNAVAILABLE, naming what to set', async () => {
+    const services = fakeServices();
+    services.ask.ask = async () => {
+      throw new AppError(ErrorCode.LLM_UNAVAILABLE, 'No language model is configured. Set WARDEN_LLM_BASE_URL and WARDEN_LLM_MODEL.');
+    };
+    const { call } = await connect(services);
+    expect(await call('ask_database', { database_id: 'db_1', question: 'How many orders?' })).toMatchObject({
+      isError: true,
+      body: { code: 'LLM_UNAVAILABLE', message: expect.stringContaining('WARDEN_LLM_BASE_URL') },
+    });
+  });
+
+  it('tells a lasting session when ask_database comes or goes, after its next tool call', async () => {
+    const services = fakeServices();
+    const { client, call } = await connect(services, undefined, { askDatabase: () => askDatabaseAvailable(services), notifyToolListChanges: true });
+    let changes = 0;
+    let changed: () => void = () => undefined;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changes += 1;
+      changed();
+    });
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('ask_database');
+    await call('list_databases');
+    services.providerConfigured = true;
+    const announced = new Promise<void>((resolve) => (changed = resolve));
+    await call('list_databases');
+    await announced;
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('ask_database');
+    // Nothing changed since that list: no second notice.
+    await call('list_databases');
+    await client.listTools();
+    expect(changes).toBe(1);
   });
 
   it('describes only the columns the caller may use, and foreign keys only to tables it may use', async () => {
