@@ -13,7 +13,7 @@ import type { QueryService } from '../services/query.service.js';
  * in src/app.ts), so a tool goes through the same gate, grants, rate limits and audit as GraphQL.
  */
 export interface McpServices {
-  databases: Pick<DatabaseService, 'list' | 'get'>;
+  databases: Pick<DatabaseService, 'list' | 'get' | 'openAll'>;
   catalog: Pick<CatalogService, 'get'>;
   grants: Pick<GrantService, 'visibleTables' | 'forget'>;
   queries: Pick<QueryService, 'runQuery' | 'explainQuery' | 'rows'>;

@@ -21,8 +21,8 @@ export interface StdioSession {
  * MCP over stdio for one agent key: checked once before anything is served (refused → UNAUTHENTICATED
  * thrown, nothing served) and checked again against the store on every tool call. This process hears of
  * revocations made elsewhere only through the shared pubsub (Redis), so it forgets what it cached of the
- * agent (key and grants) before each check: revoking the key or a grant in any gateway ends access here
- * on the next call.
+ * agent (key and grants) before each check, and opens databases connected since: revoking the key or a
+ * grant in any gateway ends access here on the next call, and a new database is there on the next call.
  */
 export async function serveMcpOverStdio(
   services: McpServices,
@@ -54,6 +54,8 @@ async function verifyFresh(services: McpServices, presented: string, agentId: st
   if (agentId) {
     services.authenticator.forgetAgent(agentId);
     services.grants.forget(agentId);
+    // Databases connected in the gateway since this process started are opened here too.
+    await services.databases.openAll();
   }
   try {
     return await services.authenticator.verify(presented);

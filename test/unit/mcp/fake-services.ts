@@ -84,6 +84,7 @@ export function fakeServices(): FakeServices {
         if (id !== 'db_1') throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${id}" is visible to you.`);
         return { id, name: 'shop', engine: 'postgres' } as never;
       },
+      openAll: async () => void fake.calls.push({ method: 'databases.openAll', args: [] }),
     },
     catalog: { get: async () => CATALOG },
     grants: {

@@ -46,7 +46,7 @@ describe('MCP over stdio', () => {
     const ok = (await request('tools/call', { name: 'list_databases', arguments: {} })) as { result: { isError?: boolean } };
     expect(ok.result.isError).toBeUndefined();
     // Forgotten first, then verified against the store: the caches cannot keep a revoked key alive.
-    expect(services.calls.map((c) => c.method)).toEqual(['verify', 'authenticator.forgetAgent', 'grants.forget', 'verify']);
+    expect(services.calls.map((c) => c.method)).toEqual(['verify', 'authenticator.forgetAgent', 'grants.forget', 'databases.openAll', 'verify']);
 
     services.keyValid = false;
     const refused = (await request('tools/call', { name: 'list_databases', arguments: {} })) as { result: { isError: boolean; content: { text: string }[] } };
