@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm } from '../helpers/fake-llm.js';
+import { call, callError } from '../helpers/mcp-client.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { loadShop, shopDigest } from '../helpers/shop-fixture.js';
@@ -28,22 +29,6 @@ const HOSTILE = [
   'drop table orders',
   'select id, email from customers',
 ];
-
-type ToolResult = CallToolResult & { content: { type: 'text'; text: string }[] };
-
-/** A tool's JSON answer; fails the test on isError. */
-async function call<T = unknown>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const result = (await client.callTool({ name, arguments: args })) as ToolResult;
-  expect(result.isError, result.content[0]?.text).toBeFalsy();
-  return JSON.parse(result.content[0]!.text) as T;
-}
-
-/** A tool's error body ({ code, message, …details }); fails the test unless it is an error. */
-async function callError(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown> & { code: string; message: string }> {
-  const result = (await client.callTool({ name, arguments: args })) as ToolResult;
-  expect(result.isError, result.content[0]?.text).toBe(true);
-  return JSON.parse(result.content[0]!.text) as Record<string, unknown> & { code: string; message: string };
-}
 
 describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQL', () => {
   // The stdio process opens the same store, so it needs the key that sealed the store's credentials.
@@ -235,6 +220,39 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       await expect(client.callTool({ name: 'run_sql', arguments: { database_id: databaseId, sql: 'select 1 as one from orders limit 1' } })).rejects.toThrow(/401|UNAUTHENTICATED/);
     });
 
+    it('ends access for the old key once the agent rotates it, while the new key works', async () => {
+      const rotating = await registerAgent('mcp-rotating');
+      const before = await httpClient(rotating.key);
+      await call(before, 'list_tables', { database_id: databaseId });
+      const { rotateAgentKey } = await admin<{ rotateAgentKey: { key: string } }>('mutation($id: ID!) { rotateAgentKey(agentId: $id) { key } }', { id: rotating.agentId });
+      // A session opened with the old key stops at its next call, and the old key opens no new one.
+      await expect(before.callTool({ name: 'list_tables', arguments: { database_id: databaseId } })).rejects.toThrow(/401|UNAUTHENTICATED|-32001/);
+      await expect(httpClient(rotating.key)).rejects.toThrow(/401|UNAUTHENTICATED|-32001/);
+      const after = await httpClient(rotateAgentKey.key);
+      const tables = await call<{ name: string }[]>(after, 'list_tables', { database_id: databaseId });
+      expect(tables.map((t) => t.name)).toEqual(['orders']);
+    });
+
+    it('ends access to a table once its grant is revoked: gone from list_tables, and run_sql on it refused as over GraphQL', async () => {
+      const agent = await registerAgent('mcp-regranted');
+      const { grant } = await admin<{ grant: { id: string } }>('mutation($i: GrantInput!) { grant(input: $i) { id } }', {
+        i: { agentId: agent.agentId, databaseId, scope: 'TABLE', table: 'customers', actions: ['READ'] },
+      });
+      const client = await httpClient(agent.key);
+      const sql = 'select count(*) as n from customers';
+      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['customers', 'orders']);
+      expect(Number((await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: databaseId, sql })).rows[0]!.n)).toBeGreaterThan(0);
+
+      await admin('mutation($id: ID!) { revokeGrant(id: $id) { id } }', { id: grant.id });
+      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['orders']);
+      const refused = await callError(client, 'run_sql', { database_id: databaseId, sql });
+      const graphql = await fixture.server.graphql(RUN, { d: databaseId, sql }, agent.key);
+      expect(refused.code).toBe('FORBIDDEN');
+      expect([refused.code, refused.message]).toEqual([graphql.body.errors?.[0]?.extensions.code, graphql.body.errors?.[0]?.message]);
+      // The grant on orders still stands.
+      await call(client, 'run_sql', { database_id: databaseId, sql: 'select count(*) as n from orders' });
+    });
+
     it('offers ask_database once a language model is configured, answering under the same grants', async () => {
       const sql = (text: string) => `\`\`\`sql\n${text}\n\`\`\``;
       const llm = await startFakeLlm([{ content: sql('select count(*) as n from orders') }, { content: sql('select email from customers') }]);
@@ -271,11 +289,11 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       await rm(dataDir, { recursive: true, force: true });
     });
     /** `node --import tsx src/cli.ts mcp`: the entry the `warden` bin runs once built (dist/src/cli.js). */
-    const stdioClient = async (apiKey: string | undefined, entry = ['--import', 'tsx', 'src/cli.ts']) => {
+    const stdioClient = async (apiKey: string | undefined, entry = ['--import', 'tsx', 'src/cli.ts'], cwd = REPO_ROOT) => {
       const transport = new StdioClientTransport({
         command: process.execPath,
         args: [...entry, 'mcp'],
-        cwd: REPO_ROOT,
+        cwd,
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
@@ -311,6 +329,48 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       expect(await shopDigest('postgres', shop.name)).toBe(before);
     });
 
+    it('offers ask_database once a provider is registered after it started, telling the client its tool list changed', { timeout: 90_000 }, async () => {
+      const client = await stdioClient(key);
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(TOOLS);
+      const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+      const llm = await startFakeLlm([{ content: '```sql\nselect count(*) as n from orders\n```' }]);
+      const { registerProvider } = await admin<{ registerProvider: { id: string } }>('mutation($i: RegisterProviderInput!) { registerProvider(input: $i) { id } }', {
+        i: { name: 'scripted-later', baseUrl: llm.baseUrl, model: 'fake-sql-1', timeoutMs: 2_000, maxRetries: 0 },
+      });
+      try {
+        // The next call finds the provider and says so; the list the client then asks for has the tool.
+        await call(client, 'list_databases');
+        await changed;
+        expect((await client.listTools()).tools.map((t) => t.name)).toEqual([...TOOLS, 'ask_database']);
+        const answer = await call<{ sql: string; rows: { n: string }[] }>(client, 'ask_database', { database_id: databaseId, question: 'How many orders are there?' });
+        expect(answer.sql).toBe('select count(*) as n from orders');
+        expect(Number(answer.rows[0]!.n)).toBeGreaterThan(0);
+      } finally {
+        await admin('mutation($id: ID!) { removeProvider(id: $id) { id } }', { id: registerProvider.id });
+        await llm.close();
+      }
+    });
+
+    it('finds a database connected in the gateway after it started, on the next call', { timeout: 90_000 }, async () => {
+      const agent = await registerAgent('mcp-stdio-newcomer');
+      const client = await stdioClient(agent.key);
+      expect((await call<{ id: string }[]>(client, 'list_databases')).map((d) => d.id)).toEqual([databaseId]);
+      const later = await createTempPostgres('warden_later');
+      try {
+        await loadShop('postgres', later.name);
+        const { connectDatabase } = await admin<{ connectDatabase: { id: string } }>('mutation($i: ConnectDatabaseInput!) { connectDatabase(input: $i) { id } }', {
+          i: { name: 'shop-later', engine: 'postgres', host: '127.0.0.1', port: 5432, database: later.name, user: 'postgres' },
+        });
+        await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.agentId, databaseId: connectDatabase.id, scope: 'TABLE', table: 'products', actions: ['READ'] } });
+        expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: connectDatabase.id })).map((t) => t.name)).toEqual(['products']);
+        const count = await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: connectDatabase.id, sql: 'select count(*) as n from products' });
+        expect(Number(count.rows[0]!.n)).toBeGreaterThan(0);
+        await admin('mutation($id: ID!) { removeDatabase(id: $id) { id } }', { id: connectDatabase.id });
+      } finally {
+        await later.drop();
+      }
+    });
+
     it('writes nothing but MCP to stdout: its logs go to stderr', () => {
       // The client parses every stdout line as JSON-RPC; the session above would have failed on a log line.
       expect(stderr.join('')).toContain('serving MCP over stdio');
@@ -325,12 +385,29 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       expect(refused.code).toBe('UNAUTHENTICATED');
     });
 
-    it('runs the same from the built bin (npm run build → dist/src/cli.js)', { timeout: 120_000 }, async () => {
+    it('runs the same from the built bin (npm run build → dist/src/cli.js), started from another folder', { timeout: 120_000 }, async () => {
       await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, timeout: 100_000 });
-      const client = await stdioClient(key, ['dist/src/cli.js']);
+      const client = await stdioClient(key, [join(REPO_ROOT, 'dist/src/cli.js')], dataDir);
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(TOOLS);
       const count = await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: databaseId, sql: 'select count(*) as n from orders' });
       expect(Number(count.rows[0]!.n)).toBeGreaterThan(0);
+
+      // Its grants are the limit: one table, and the others are not there for it.
+      expect(await call(client, 'list_databases')).toEqual([{ id: databaseId, name: 'shop', engine: 'postgres' }]);
+      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['orders']);
+      expect((await callError(client, 'describe_table', { database_id: databaseId, table: 'customers' })).code).toBe('NOT_FOUND');
+      expect((await callError(client, 'sample_rows', { database_id: databaseId, table: 'customers' })).code).toBe('FORBIDDEN');
+
+      // Hostile statements are refused with the code, message and details GraphQL gives, and change nothing.
+      const before = await shopDigest('postgres', shop.name);
+      for (const sql of HOSTILE) {
+        const { code, message, requestId: _mcpRequestId, ...details } = await callError(client, 'run_sql', { database_id: databaseId, sql });
+        const error = (await graphqlRun(sql, `e2e-bin-${randomBytes(4).toString('hex')}`)).errors?.[0];
+        const { code: graphqlCode, requestId: _graphqlRequestId, ...graphqlDetails } = error!.extensions;
+        expect({ sql, code, message, details }).toEqual({ sql, code: graphqlCode, message: error!.message, details: graphqlDetails });
+        expect(['SQL_NOT_ALLOWED', 'FORBIDDEN']).toContain(code);
+      }
+      expect(await shopDigest('postgres', shop.name)).toBe(before);
     });
 
     it('refuses to start without a valid key, saying why on stderr', { timeout: 90_000 }, async () => {
