@@ -162,6 +162,28 @@ describe.skipIf(!pgUp)('askDatabase: natural-language questions under the grants
     expect(res.body.data!.askDatabase.attempts.map((a) => a.errorCode)).toEqual(['SQL_NOT_ALLOWED', null]);
   });
 
+  it('repairs a statement the database rejects after the gate let it through, by sending the database’s error back', async () => {
+    // Division by zero is nothing the gate can see: the database refuses it while running it.
+    const failing = 'select sum(total) / 0 as revenue from orders';
+    llm.setScript([{ content: fenced(failing) }, { content: fenced('select sum(total) as revenue from orders') }]);
+    const before = llm.requests.length;
+    const res = await ask('What is the total revenue?');
+    expect(res.body.errors).toBeUndefined();
+    const answer = res.body.data!.askDatabase;
+    expect(llm.requests.length - before).toBe(2);
+    expect(answer.attempts).toHaveLength(2);
+    expect(answer.attempts.map((a) => a.errorCode)).toEqual(['BAD_USER_INPUT', null]);
+    expect(answer.attempts[0]).toMatchObject({ sql: failing, errorMessage: expect.stringMatching(/division by zero/) });
+    expect(answer.sql).toBe('select sum(total) as revenue from orders');
+    // The answer is the repaired statement's, under the row filter.
+    const [paid] = await direct("select sum(total)::text as revenue from orders where status = 'paid'");
+    expect(String(answer.result.rows[0]!.revenue)).toBe(paid!.revenue);
+    // The model was shown its statement and what the database said of it.
+    const repairPrompt = llm.requests[before + 1]!.messages.map((m) => m.content).join('\n');
+    expect(repairPrompt).toContain(failing);
+    expect(repairPrompt).toMatch(/division by zero/);
+  });
+
   it('gives LLM_BAD_OUTPUT when the model keeps replying junk, after the repairs', async () => {
     llm.setScript([{ content: 'I am not sure what you mean.' }, { content: '¯\\_(ツ)_/¯' }, { content: 'SELECT FROM WHERE' }]);
     const before = llm.requests.length;
@@ -237,6 +259,49 @@ describe.skipIf(!pgUp)('askDatabase: natural-language questions under the grants
       expect(comparison.answers.every((a) => a.rowsEqual)).toBe(true);
       expect(comparison.agree).toBe(true);
     } finally {
+      await other.close();
+    }
+  });
+  it('compares providers that answer differently: the one that differs has rowsEqual false, each with its own time and tokens', async () => {
+    const country = 'DE';
+    const [all, german] = [
+      await direct("select count(*)::int as n from orders where status = 'paid'"),
+      await direct(`select count(*)::int as n from orders where status = 'paid' and shipping_country = '${country}'`),
+    ];
+    expect(german[0]!.n).not.toBe(all[0]!.n);
+    const other = await startFakeLlm([
+      { content: fenced(`select count(*) as n from orders where shipping_country = '${country}'`), usage: { prompt_tokens: 200, completion_tokens: 20 }, delayMs: 250 },
+    ]);
+    const registered = await admin<{ registerProvider: { id: string } }>('mutation($i: RegisterProviderInput!) { registerProvider(input: $i) { id } }', {
+      i: { name: 'differs', baseUrl: other.baseUrl, model: 'fake-sql-3', timeoutMs: 5_000, maxRetries: 0 },
+    });
+    try {
+      const providers = await admin<{ providers: { id: string; name: string }[] }>('{ providers { id name } }');
+      const first = providers.body.data!.providers.find((p) => p.name === 'scripted')!.id;
+      llm.setScript([{ content: fenced('select count(*) as n from orders'), usage: { prompt_tokens: 100, completion_tokens: 10 } }]);
+      type Answer = { provider: { name: string }; sql: string; rowCount: number; rowsEqual: boolean; latencyMs: number; attempts: number; usage: { promptTokens: number; completionTokens: number; totalTokens: number } };
+      const res = await fixture.server.graphql<{ compareModels: { agree: boolean; answers: Answer[] } }>(
+        'mutation($d: ID!, $q: String!, $p: [ID!]!) { compareModels(databaseId: $d, question: $q, providers: $p) { agree answers { provider { name } sql rowCount rowsEqual latencyMs attempts usage { promptTokens completionTokens totalTokens } } } }',
+        { d: databaseId, q: 'How many orders?', p: [first, registered.body.data!.registerProvider.id] },
+        agent.key,
+      );
+      expect(res.body.errors).toBeUndefined();
+      const { agree, answers } = res.body.data!.compareModels;
+      expect(answers.map((a) => [a.provider.name, a.sql, a.rowsEqual])).toEqual([
+        ['scripted', 'select count(*) as n from orders', true],
+        ['differs', `select count(*) as n from orders where shipping_country = '${country}'`, false],
+      ]);
+      expect(agree).toBe(false);
+      expect(answers.map((a) => a.attempts)).toEqual([1, 1]);
+      expect(answers.map((a) => a.usage)).toEqual([
+        { promptTokens: 100, completionTokens: 10, totalTokens: 110 },
+        { promptTokens: 200, completionTokens: 20, totalTokens: 220 },
+      ]);
+      // Each provider's own time with the model: the second one's includes the quarter second it took to answer.
+      expect(answers[0]!.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(answers[1]!.latencyMs).toBeGreaterThanOrEqual(250);
+    } finally {
+      await admin('mutation($id: ID!) { removeProvider(id: $id) { id } }', { id: registered.body.data!.registerProvider.id });
       await other.close();
     }
   });
