@@ -13,6 +13,8 @@ import { WebhookResolver } from './webhook.resolver.js';
 import { ProviderResolver } from './provider.resolver.js';
 import { PromptTemplateResolver } from './prompt-template.resolver.js';
 import { AskResolver } from './ask.resolver.js';
+import { ExportResolver } from './export.resolver.js';
+import { ScheduleResolver } from './schedule.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -30,6 +32,8 @@ export const resolverClasses: NonEmptyArray<Function> = [
   ProviderResolver,
   PromptTemplateResolver,
   AskResolver,
+  ExportResolver,
+  ScheduleResolver,
 ];
 
 export {
@@ -47,4 +51,6 @@ export {
   ProviderResolver,
   PromptTemplateResolver,
   AskResolver,
+  ExportResolver,
+  ScheduleResolver,
 };

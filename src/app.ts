@@ -17,6 +17,8 @@ import {
   ProviderResolver,
   AskResolver,
   PromptTemplateResolver,
+  ExportResolver,
+  ScheduleResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -52,6 +54,9 @@ import { WebhookService } from './services/webhook.service.js';
 import { ProviderService } from './services/provider.service.js';
 import { AskService } from './services/ask.service.js';
 import { PromptTemplateService } from './services/prompt-template.service.js';
+import { ExportService } from './services/export.service.js';
+import { ScheduleService } from './services/schedule.service.js';
+import { ScheduleRunner } from './events/schedule-runner.js';
 import { openStore } from './store/open-store.js';
 
 export interface Warden {
@@ -64,6 +69,8 @@ export interface Warden {
   demoDatabaseId: string | undefined;
   /** Internal counters, for tests and diagnostics. */
   metrics: { catalogIntrospections(): number };
+  /** Runs the schedules due at `at` (default now) at once, as the timer would; how many runs this replica made. */
+  scheduler: { runDue(at?: Date): Promise<number> };
   /** What the MCP tools call: the same services as GraphQL (served at /mcp, and over stdio by `warden mcp`). */
   mcp: McpServices;
   stop(): Promise<void>;
@@ -150,6 +157,15 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const promptTemplates = new PromptTemplateService(store);
     const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
     const askService = new AskService(providers, promptTemplates, queries);
+    const exportService = new ExportService(
+      store,
+      queries,
+      secrets,
+      { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3 },
+      log,
+    );
+    const scheduleService = new ScheduleService(store, queries, exportService, config.exports.maxRows);
+    const scheduler = new ScheduleRunner(store, queries, exportService, audit, log, { pollMs: config.schedules.pollMs, maxRows: config.exports.maxRows });
     const auditRetention = new AuditRetention(store.repos.audit, log, { retentionDays: config.audit.retentionDays });
     auditRetention.start();
     started.push(() => auditRetention.stop());
@@ -168,6 +184,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [WebhookResolver, new WebhookResolver(webhookService)],
       [ProviderResolver, new ProviderResolver(providers)],
       [PromptTemplateResolver, new PromptTemplateResolver(promptTemplates)],
+      [ExportResolver, new ExportResolver(exportService)],
+      [ScheduleResolver, new ScheduleResolver(scheduleService)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     const schema = protectSchema(await buildBareSchema(container));
@@ -215,7 +233,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const stop = () => (stopped ??= stopAll());
     const metrics = { catalogIntrospections: () => catalog.introspections };
     if (options.http === false) {
-      return { url: '', port: 0, generatedAdminKey: generatedKey, demoDatabaseId, metrics, mcp, stop };
+      // Schedules are the gateway's to run; `warden mcp` only answers its client.
+      return { url: '', port: 0, generatedAdminKey: generatedKey, demoDatabaseId, metrics, scheduler, mcp, stop };
     }
     const http = await createHttpServer({
       schema,
@@ -228,6 +247,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       checkStore: () => store.ping(),
       feed,
       mcp,
+      exports: exportService,
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());
@@ -238,12 +258,17 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     });
     const { port } = http.server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const origin = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+    exportService.publicUrl = config.exports.publicUrl ?? origin;
+    scheduler.start();
+    started.push(() => scheduler.stop());
     return {
-      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/graphql`,
+      url: `${origin}/graphql`,
       port,
       generatedAdminKey: generatedKey,
       demoDatabaseId,
       metrics,
+      scheduler,
       mcp,
       stop,
     };

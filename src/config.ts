@@ -52,6 +52,14 @@ const envSchema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes encoded as base64')
     .optional(),
+  WARDEN_PUBLIC_URL: z
+    .url({ message: 'expected an absolute http:// or https:// URL' })
+    .regex(/^https?:\/\//, 'expected an absolute http:// or https:// URL')
+    .optional(),
+  WARDEN_EXPORT_MAX_ROWS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100_000_000).default(1_000_000),
+  WARDEN_EXPORT_LINK_TTL_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(10).max(86_400).default(900),
+  WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
+  WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -96,6 +104,20 @@ export interface Config {
     pseudonymise: boolean;
     /** 32 bytes, base64; when unset, derived from the secret key (src/secrets/pseudonym-key.ts). */
     pseudonymKey: string | undefined;
+  };
+  exports: {
+    /** Where this gateway is reached from outside (for export links); default http://<host>:<port>. */
+    publicUrl: string | undefined;
+    /** Rows an export or a scheduled run reads at most (grants may say fewer). */
+    maxRows: number;
+    /** How long an export link works when its maker does not say (at most a day may be asked for). */
+    linkTtlSeconds: number;
+    /** Per attempt, for a delivery to a webhook or a bucket. */
+    deliveryTimeoutMs: number;
+  };
+  schedules: {
+    /** How often each replica looks for due scheduled queries. */
+    pollMs: number;
   };
 }
 
@@ -152,5 +174,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       pseudonymise: e.WARDEN_AUDIT_PSEUDONYMISE,
       pseudonymKey: e.WARDEN_AUDIT_PSEUDONYM_KEY,
     },
+    exports: {
+      publicUrl: e.WARDEN_PUBLIC_URL?.replace(/\/+$/, ''),
+      maxRows: e.WARDEN_EXPORT_MAX_ROWS,
+      linkTtlSeconds: e.WARDEN_EXPORT_LINK_TTL_SECONDS,
+      deliveryTimeoutMs: e.WARDEN_EXPORT_DELIVERY_TIMEOUT_MS,
+    },
+    schedules: { pollMs: e.WARDEN_SCHEDULE_POLL_MS },
   };
 }

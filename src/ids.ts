@@ -11,6 +11,10 @@ export const ID_PREFIX = {
   Database: 'db',
   Grant: 'grt',
   AuditEvent: 'evt',
+  Schedule: 'sch',
+  ScheduleRun: 'run',
+  ExportDestination: 'dst',
+  ExportLink: 'exp',
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIX;

@@ -28,6 +28,10 @@ export const permissions = {
     deadLetters: isAdmin,
     providers: isAdmin,
     promptTemplates: isAdmin,
+    // Agents see their own schedules; admins everyone's (the service decides which).
+    schedules: isSignedIn,
+    schedule: isSignedIn,
+    exportDestinations: isAdmin,
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -57,6 +61,15 @@ export const permissions = {
     removeProvider: isAdmin,
     createPromptTemplate: isAdmin,
     activatePromptTemplate: isAdmin,
+    // Any key may export or schedule what its grants let it read; the read is checked as runQuery's is.
+    exportLink: isSignedIn,
+    exportToDestination: isSignedIn,
+    scheduleQuery: isSignedIn,
+    pauseSchedule: isSignedIn,
+    resumeSchedule: isSignedIn,
+    deleteSchedule: isSignedIn,
+    registerExportDestination: isAdmin,
+    removeExportDestination: isAdmin,
   },
   Subscription: {
     // Anyone with a key may watch; the feed shows an agent only what concerns itself.
@@ -116,4 +129,10 @@ export const permissions = {
   WebhookDeliveryEdge: allow,
   LlmProvider: allow,
   PromptTemplate: allow,
+  ExportLink: allow,
+  ExportDelivery: allow,
+  ExportDestination: allow,
+  ExportDestinationRegistration: allow,
+  Schedule: allow,
+  ScheduleRun: allow,
 } satisfies IRules;

@@ -13,6 +13,8 @@ export enum ErrorCode {
   LLM_BAD_OUTPUT = 'LLM_BAD_OUTPUT',
   NOT_FOUND = 'NOT_FOUND',
   CONFLICT = 'CONFLICT',
+  /** An export could not reach its destination (a webhook receiver or a bucket); the message says why. */
+  DELIVERY_FAILED = 'DELIVERY_FAILED',
   INTERNAL = 'INTERNAL',
 }
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 
 /**
@@ -54,6 +54,14 @@ export class SecretBox {
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'Stored credentials could not be decrypted.', undefined, { cause: error });
     }
+  }
+
+  /**
+   * A 32-byte key for another purpose (HKDF-SHA256 over the current key, `info` naming the purpose):
+   * independent of the sealing key, the same on every replica sharing it, changed by a rotation.
+   */
+  deriveKey(info: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#keys.get(this.currentKeyId) as Buffer, Buffer.alloc(0), info, 32));
   }
 
   /** Whether a value sealed with this key id should be sealed again with the current key. */

@@ -21,6 +21,7 @@ import { mcpRouter } from '../mcp/mcp-http.js';
 import type { McpServices } from '../mcp/mcp-services.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
+import type { ExportService } from '../services/export.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders } from './loaders.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
@@ -41,6 +42,8 @@ export interface HttpServerOptions {
   feed: LiveFeedService;
   /** The services MCP tools call, served at /mcp (streamable HTTP). */
   mcp: McpServices;
+  /** Export links are downloaded at /exports/<id>. */
+  exports: ExportService;
 }
 
 export interface HttpServer {
@@ -146,6 +149,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   );
 
   app.use('/mcp', mcpRouter(options.mcp));
+  app.get('/exports/:id', exportDownload(options.exports, log));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: ErrorCode.NOT_FOUND } }] });
@@ -185,6 +189,58 @@ function requestErrors(log: Logger): ErrorRequestHandler {
     } else {
       log.error({ err: error, requestId }, 'request failed before GraphQL');
       res.status(500).json(errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
+    }
+  };
+}
+
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.SQL_SYNTAX]: 400,
+  [ErrorCode.SQL_NOT_ALLOWED]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.QUERY_TIMEOUT]: 504,
+  [ErrorCode.DATABASE_UNAVAILABLE]: 503,
+};
+
+/**
+ * GET /exports/<id>?expires=&signature=: the signature is the credential (no API key), checked before
+ * anything else; the read runs under its maker's grants as they are now and is streamed as it is read.
+ * A refusal before the first byte is a JSON error with its status; a failure after it cuts the
+ * connection, so a truncated file never looks complete.
+ */
+function exportDownload(exports: ExportService, log: Logger): RequestHandler {
+  return async (req, res) => {
+    const requestId = res.locals.requestId as string;
+    // The URL is a credential: not cached, not sent on as a referrer.
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('referrer-policy', 'no-referrer');
+    let read: Awaited<ReturnType<ExportService['readLink']>> | undefined;
+    try {
+      const opened = await exports.openLink(String(req.params.id), req.query.expires, req.query.signature);
+      read = await exports.readLink(opened, requestId);
+      res.status(200);
+      res.setHeader('content-type', opened.contentType);
+      res.setHeader('content-disposition', `attachment; filename="${opened.fileName}"`);
+      res.setHeader('x-content-type-options', 'nosniff');
+      const written = await read.write(res);
+      log.info({ requestId, linkId: opened.link.id, rows: written.rows, bytes: written.bytes }, 'served an export');
+    } catch (error) {
+      await read?.close().catch(() => undefined);
+      if (res.headersSent) {
+        log.warn({ err: error, requestId }, 'an export download was cut off');
+        res.destroy();
+        return;
+      }
+      const app = error instanceof AppError ? error : undefined;
+      if (!app || app.code === ErrorCode.INTERNAL) {
+        log.error({ err: error, requestId }, 'an export download failed');
+        res.status(500).json(errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
+        return;
+      }
+      res.status(STATUS_OF[app.code] ?? 400).json({ errors: [{ message: app.message, extensions: { ...app.details, code: app.code, requestId } }] });
     }
   };
 }

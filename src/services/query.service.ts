@@ -128,28 +128,18 @@ export class QueryService {
   async openRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action = 'export'): Promise<OpenRead> {
     let stream: RowStream | undefined;
     const outcome = await this.#governed(caller, action, databaseId, async (target) => {
-      const compiled =
-        query.kind === 'SQL'
-          ? { sql: query.sql, parameters: query.params ?? [], limit: maxRows }
-          : this.#compileRows(target, { ...query, limit: query.limit ?? maxRows }, maxRows);
-      const analysis = await this.#analyse(target, compiled.sql);
-      if (analysis.kind !== 'READ') {
-        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads can be exported or scheduled; this statement is ${analysis.statementType}.`, {
-          construct: analysis.statementType,
-        });
-      }
-      const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+      const prepared = await this.#prepareRead(target, query, maxRows);
       // The rewrite asks for one row more than the cap, which tells whether the result was cut.
       if (target.driver.stream) {
-        stream = await target.driver.stream(rewritten, compiled.parameters, {});
+        stream = await target.driver.stream(prepared.rewritten, prepared.parameters, {});
       } else {
-        const result = await target.driver.execute(rewritten, compiled.parameters, { readOnly: true, maxRows: cap + 1 });
+        const result = await target.driver.execute(prepared.rewritten, prepared.parameters, { readOnly: true, maxRows: prepared.cap + 1 });
         const rows = (async function* () {
           yield* result.rows;
         })();
         stream = { columns: result.columns, rows, close: async () => undefined };
       }
-      return { rowCount: undefined, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`), statementType: analysis.statementType, cap };
+      return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap };
     });
     const opened = stream as RowStream;
     const state = { rows: 0, truncated: false };
@@ -176,6 +166,33 @@ export class QueryService {
       summary: () => ({ ...state }),
       close: () => opened.close(),
     };
+  }
+
+  /**
+   * Whether `caller` may make this read now, decided as openRead decides it (gate, grants) but without
+   * running it: for an export link or a schedule, refused at once rather than at download or run time.
+   * Audited under `action`.
+   */
+  async checkRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action: string): Promise<{ statementType: string; tables: string[] }> {
+    return this.#governed(caller, action, databaseId, async (target) => {
+      const prepared = await this.#prepareRead(target, query, maxRows);
+      return { tables: prepared.tables, statementType: prepared.statementType };
+    });
+  }
+
+  async #prepareRead(target: Target, query: ReadQuery, maxRows: number) {
+    const compiled =
+      query.kind === 'SQL'
+        ? { sql: query.sql, parameters: query.params ?? [], limit: maxRows }
+        : this.#compileRows(target, { ...query, limit: query.limit ?? maxRows }, maxRows);
+    const analysis = await this.#analyse(target, compiled.sql);
+    if (analysis.kind !== 'READ') {
+      throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads can be exported or scheduled; this statement is ${analysis.statementType}.`, {
+        construct: analysis.statementType,
+      });
+    }
+    const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+    return { rewritten, cap, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
   }
 
   #compileRows(target: Target, input: RowsInput, maxLimit: number): { sql: string; parameters: readonly unknown[]; limit: number } {

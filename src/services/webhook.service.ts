@@ -181,7 +181,7 @@ export class WebhookService {
   }
 }
 
-function validateUrl(raw: string): string {
+export function validateUrl(raw: string): string {
   const text = raw.trim();
   let url: URL;
   try {

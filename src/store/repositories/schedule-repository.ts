@@ -73,6 +73,17 @@ export class ScheduleRepository {
     await this.db.updateTable('schedule_runs').set(changes).where('id', '=', id).execute();
   }
 
+  /** Runs still RUNNING that started before `startedBefore`: their gateway stopped mid-run. Marked FAILED; how many. */
+  async failAbandonedRuns(startedBefore: Date, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('schedule_runs')
+      .set({ status: 'FAILED', finished_at: now, error_code: 'INTERNAL', error_message: 'The gateway stopped during this run.' })
+      .where('status', '=', 'RUNNING')
+      .where('started_at', '<', startedBefore)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Newest first. */
   async runs(scheduleId: string, limit: number): Promise<ScheduleRunRecord[]> {
     return this.db

@@ -1,0 +1,102 @@
+import { createHmac } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { SIGNATURE_HEADER } from '../events/webhook-signature.js';
+import { contentTypeOf, type ExportFormat } from './export-format.js';
+
+/** Where a finished export file goes: a signed POST to a receiver, or an object in an S3-compatible bucket. */
+export type DeliveryTarget =
+  | { kind: 'WEBHOOK'; url: string; secret: string }
+  | {
+      kind: 'S3';
+      endpoint: string | null;
+      region: string;
+      bucket: string;
+      prefix: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    };
+
+export interface DeliveryOptions {
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts before the delivery fails (webhooks; the S3 client retries on its own). */
+  attempts: number;
+  now?: () => Date;
+}
+
+/**
+ * Sends the export in `file` (`name` is its file name) to `target`, streaming it from disk so memory
+ * stays flat. Returns where it went, in words without secrets (`s3://bucket/key`, or the URL).
+ * A failure throws AppError(DELIVERY_FAILED) whose message names the destination and the reason, never a secret.
+ */
+export async function deliverExport(target: DeliveryTarget, file: string, name: string, format: ExportFormat, options: DeliveryOptions): Promise<string> {
+  const { size } = await stat(file);
+  if (target.kind === 'S3') {
+    const key = `${target.prefix}${name}`;
+    const client = new S3Client({
+      region: target.region,
+      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      forcePathStyle: target.forcePathStyle,
+      credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
+      maxAttempts: options.attempts,
+    });
+    try {
+      await client.send(
+        new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ContentType: contentTypeOf(format) }),
+        { abortSignal: AbortSignal.timeout(options.timeoutMs) },
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${options.timeoutMs} ms` : error.name) : 'unknown error';
+      throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be stored in bucket ${target.bucket}: ${reason}.`, undefined, { cause: error });
+    } finally {
+      client.destroy();
+    }
+    return `s3://${target.bucket}/${key}`;
+  }
+  let lastError = 'unknown error';
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    const now = options.now?.() ?? new Date();
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const signature = await signFile(target.secret, timestamp, file);
+    try {
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': contentTypeOf(format),
+          'content-length': String(size),
+          'content-disposition': `attachment; filename="${name}"`,
+          'user-agent': 'Warden-Exports/1',
+          [SIGNATURE_HEADER]: `t=${timestamp},v1=${signature}`,
+        },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      } as RequestInit & { duplex: 'half' });
+      await response.body?.cancel();
+      if (response.ok) return target.url;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : causeCode(error);
+    }
+    if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** (attempt - 1))));
+  }
+  throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be delivered to ${target.url}: ${lastError} (after ${options.attempts} attempts).`);
+}
+
+/** The webhook signature over `<t>.<file bytes>`, as for event deliveries, read from disk in chunks. */
+async function signFile(secret: string, timestamp: number, file: string): Promise<string> {
+  const hmac = createHmac('sha256', secret).update(`${timestamp}.`);
+  for await (const chunk of createReadStream(file)) hmac.update(chunk as Buffer);
+  return hmac.digest('hex');
+}
+
+function causeCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : 'the request failed';
+}
