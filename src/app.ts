@@ -84,6 +84,8 @@ export interface StartOptions {
    * database. Default true; `warden mcp` leaves both to the gateway, whose settings it may not share.
    */
   bootstrap?: boolean;
+  /** The clock schedules and export links go by (tests move it on); default the system clock. */
+  clock?: () => Date;
 }
 
 /** The composition root: config → store → databases → services → server, listening. */
@@ -157,15 +159,17 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const promptTemplates = new PromptTemplateService(store);
     const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
     const askService = new AskService(providers, promptTemplates, queries);
+    const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
       store,
       queries,
       secrets,
       { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3 },
       log,
+      clock,
     );
-    const scheduleService = new ScheduleService(store, queries, exportService, config.exports.maxRows);
-    const scheduler = new ScheduleRunner(store, queries, exportService, audit, log, { pollMs: config.schedules.pollMs, maxRows: config.exports.maxRows });
+    const scheduleService = new ScheduleService(store, queries, exportService, config.exports.maxRows, clock);
+    const scheduler = new ScheduleRunner(store, queries, exportService, audit, log, { pollMs: config.schedules.pollMs, maxRows: config.exports.maxRows }, clock);
     const auditRetention = new AuditRetention(store.repos.audit, log, { retentionDays: config.audit.retentionDays });
     auditRetention.start();
     started.push(() => auditRetention.stop());

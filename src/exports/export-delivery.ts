@@ -40,7 +40,9 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
     const key = `${target.prefix}${name}`;
     const client = new S3Client({
       region: target.region,
-      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      // S3-compatible stores (MinIO, Ceph, s3rver…) often cannot read the aws-chunked bodies that
+      // checksums on every request need; AWS itself can, and keeps them.
+      ...(target.endpoint ? { endpoint: target.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
       forcePathStyle: target.forcePathStyle,
       credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
       maxAttempts: options.attempts,

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   adminKey?: string;
   dataDir?: string;
+  /** The clock schedules and export links go by. */
+  clock?: () => Date;
 }
 
 /** A real gateway on an ephemeral port, with a known admin key and its logs captured. */
@@ -53,7 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       callback();
     },
   });
-  const warden = await startWarden(config, createLogger(config.logLevel, sink));
+  const warden = await startWarden(config, createLogger(config.logLevel, sink), options.clock ? { clock: options.clock } : {});
   return {
     warden,
     url: warden.url,
