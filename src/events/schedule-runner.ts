@@ -7,6 +7,7 @@ import type { QueryService } from '../services/query.service.js';
 import { toReadQuery } from '../services/read-query.js';
 import { nextRunAfter } from '../services/schedule-cadence.js';
 import { ownerPrincipal } from '../services/schedule.service.js';
+import { compactTimestamp } from '../services/export.service.js';
 import type { Store } from '../store/open-store.js';
 import type { ScheduleRecord } from '../store/repositories/schedule-repository.js';
 import type { StoredReadQuery } from '../store/schedule-tables.js';
@@ -92,14 +93,13 @@ export class ScheduleRunner {
       const run = await repo.startRun({ id: newId('ScheduleRun'), schedule_id: schedule.id, scheduled_for: slot, started_at: at, status: 'RUNNING' });
       if (!run) continue;
       made += 1;
-      await this.#run(schedule, run.id, at);
+      await this.#run(schedule, run.id, slot);
     }
     return made;
   }
 
-  async #run(schedule: ScheduleRecord, runId: string, at: Date): Promise<void> {
+  async #run(schedule: ScheduleRecord, runId: string, slot: Date): Promise<void> {
     const repo = this.store.repos.schedules;
-    const finished = () => this.now();
     try {
       const owner = await ownerPrincipal(this.store, schedule);
       if (!owner) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The agent this schedule runs as has been revoked.');
@@ -110,11 +110,11 @@ export class ScheduleRunner {
           throw new AppError(ErrorCode.NOT_FOUND, 'The destination this schedule delivered to was removed.');
         }
         const destination = await this.exports.destinationFor(owner, schedule.destination_id);
-        const stem = `${slug(schedule.name)}-${slotStamp(schedule.next_run_at ?? at)}`;
+        const stem = `${slug(schedule.name)}-${compactTimestamp(slot)}`;
         const delivered = await this.exports.deliver(caller, schedule.database_id, query, schedule.export_format, destination, stem, 'scheduledRun');
         await repo.finishRun(runId, {
           status: 'SUCCEEDED',
-          finished_at: finished(),
+          finished_at: this.now(),
           row_count: delivered.rows,
           truncated: delivered.truncated,
           delivered_to: delivered.deliveredTo,
@@ -129,7 +129,7 @@ export class ScheduleRunner {
           await read.close();
         }
         const { rows, truncated } = read.summary();
-        await repo.finishRun(runId, { status: 'SUCCEEDED', finished_at: finished(), row_count: rows, truncated });
+        await repo.finishRun(runId, { status: 'SUCCEEDED', finished_at: this.now(), row_count: rows, truncated });
       }
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
@@ -137,7 +137,7 @@ export class ScheduleRunner {
       const message = app && code !== ErrorCode.INTERNAL ? app.message : 'The run failed unexpectedly; the details are in the log.';
       if (!app || code === ErrorCode.INTERNAL) this.log.error({ err: error, scheduleId: schedule.id }, 'a scheduled run failed');
       const lost = app !== undefined && ACCESS_LOST.has(code);
-      await repo.finishRun(runId, { status: lost ? 'DENIED' : 'FAILED', finished_at: finished(), error_code: code, error_message: message });
+      await repo.finishRun(runId, { status: lost ? 'DENIED' : 'FAILED', finished_at: this.now(), error_code: code, error_message: message });
       if (lost) await this.#stopSchedule(schedule, code, message);
     }
   }
@@ -175,6 +175,3 @@ function slug(name: string): string {
   );
 }
 
-function slotStamp(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}

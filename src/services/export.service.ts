@@ -387,7 +387,12 @@ function validateEndpoint(raw: string): string {
 
 /** `export-20261204T101500Z`: when the export was made. */
 export function fileStem(at: Date): string {
-  return `export-${at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}`;
+  return `export-${compactTimestamp(at)}`;
+}
+
+/** `20261204T101500Z`: a moment as it goes into a file name. */
+export function compactTimestamp(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
 export function toDestinationView(record: ExportDestinationRecord): DestinationView {

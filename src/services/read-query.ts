@@ -21,8 +21,8 @@ export interface ReadQueryInput {
 }
 
 /**
- * The read as it is kept (schedules, export links): checked for shape here; what it may touch is the
- * gate's and the grants' business, decided again each time it runs.
+ * The read as it is kept (schedules, export links): checked for shape here; its length, limits and
+ * what it may touch are QueryService's business (checkRead, openRead), decided each time it runs.
  */
 export function toStoredReadQuery(input: ReadQueryInput): StoredReadQuery {
   const hasSql = typeof input.sql === 'string';
@@ -33,7 +33,6 @@ export function toStoredReadQuery(input: ReadQueryInput): StoredReadQuery {
   if (hasSql) {
     const sql = (input.sql as string).trim();
     if (sql.length === 0) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The SQL is empty.', { field: 'sql' });
-    if (sql.length > 100_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The statement is longer than 100,000 characters.', { field: 'sql' });
     const params = [...(input.params ?? [])];
     if (params.length > 1_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'At most 1,000 parameters.', { field: 'params' });
     return { kind: 'SQL', sql, params };
@@ -43,9 +42,6 @@ export function toStoredReadQuery(input: ReadQueryInput): StoredReadQuery {
   }
   const rows = input.rows as NonNullable<ReadQueryInput['rows']>;
   if (!rows.table) throw new AppError(ErrorCode.BAD_USER_INPUT, 'A rows query names its table.', { field: 'table' });
-  if (rows.limit !== null && rows.limit !== undefined && rows.limit < 1) {
-    throw new AppError(ErrorCode.BAD_USER_INPUT, 'limit must be at least 1.', { field: 'limit' });
-  }
   return {
     kind: 'ROWS',
     table: rows.table,
