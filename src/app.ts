@@ -252,6 +252,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       feed,
       mcp,
       exports: exportService,
+      subscriptions: config.subscriptions,
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());

@@ -60,6 +60,7 @@ const envSchema = z.object({
   WARDEN_EXPORT_LINK_TTL_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(10).max(86_400).default(900),
   WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
   WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
+  WARDEN_WS_REVERIFY_SECONDS: z.coerce.number({ message: 'expected seconds (0 turns it off)' }).int().min(0).max(86_400).default(60),
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -118,6 +119,13 @@ export interface Config {
   schedules: {
     /** How often each replica looks for due scheduled queries. */
     pollMs: number;
+  };
+  subscriptions: {
+    /**
+     * How often each open WebSocket connection's key is checked against the store again (0: never): the
+     * longest a revocation whose pubsub message was missed leaves a socket open.
+     */
+    reverifySeconds: number;
   };
 }
 
@@ -181,5 +189,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       deliveryTimeoutMs: e.WARDEN_EXPORT_DELIVERY_TIMEOUT_MS,
     },
     schedules: { pollMs: e.WARDEN_SCHEDULE_POLL_MS },
+    subscriptions: { reverifySeconds: e.WARDEN_WS_REVERIFY_SECONDS },
   };
 }

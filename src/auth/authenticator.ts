@@ -1,12 +1,15 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
-import type { ApiKeyRepository } from '../store/repositories/api-key-repository.js';
+import type { ApiKeyRepository, KeyWithAgent } from '../store/repositories/api-key-repository.js';
 import { TtlCache } from '../services/ttl-cache.js';
 import { hashSecret, parseKey, secretMatches } from './api-key.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 
 /** How often, at most, a key's last-used time is written back to the store. */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** Key ids per store query when open connections are re-verified. */
+const REVERIFY_BATCH = 500;
 
 export const INVALID_KEY_MESSAGE =
   'The API key is not valid: it is unknown, revoked or expired. Send a current key as "Authorization: Bearer <key>".';
@@ -49,15 +52,30 @@ export class Authenticator {
       key !== undefined &&
       // Compare before looking at anything else, so every refusal costs the same.
       secretMatches(secret, key.secret_hash) &&
-      key.revoked_at === null &&
-      (key.expires_at === null || key.expires_at > now) &&
-      key.agent_status === 'ACTIVE';
+      usable(key, now);
     if (!valid) throw new AppError(ErrorCode.UNAUTHENTICATED, INVALID_KEY_MESSAGE);
     this.touch(key.id, now);
     const principal = { kind: 'agent' as const, agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
     const entry = { principal, expiresAt: key.expires_at };
     this.#recent.set(digest, entry);
     return entry;
+  }
+
+  /**
+   * Of these keys (by id), the ones that are still good: neither revoked nor expired, of an active agent.
+   * Always read from the store, never from what was cached, so a revocation made anywhere is seen by
+   * the time this returns. Asks in batches of `REVERIFY_BATCH` ids, one query each, one after another.
+   * Keys found no longer good are forgotten here too. Store errors are thrown, and nothing is forgotten.
+   */
+  async stillValid(keyIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(keyIds)];
+    const found: KeyWithAgent[] = [];
+    for (let i = 0; i < ids.length; i += REVERIFY_BATCH) found.push(...(await this.keys.findManyWithAgent(ids.slice(i, i + REVERIFY_BATCH))));
+    const now = this.now();
+    const valid = new Set(found.filter((key) => usable(key, now)).map((key) => key.id));
+    const gone = new Set(ids.filter((id) => !valid.has(id)));
+    if (gone.size > 0) this.#recent.invalidate((_, entry) => gone.has(entry.principal.keyId));
+    return valid;
   }
 
   private touch(keyId: string, now: Date): void {
@@ -68,4 +86,9 @@ export class Authenticator {
       this.log.warn({ err: error, keyId }, 'could not record API key use');
     });
   }
+}
+
+/** Whether a key the store holds may be used at `now` (its secret aside). */
+function usable(key: KeyWithAgent, now: Date): boolean {
+  return key.revoked_at === null && (key.expires_at === null || key.expires_at > now) && key.agent_status === 'ACTIVE';
 }

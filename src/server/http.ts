@@ -44,6 +44,10 @@ export interface HttpServerOptions {
   mcp: McpServices;
   /** Export links are downloaded at /exports/<id>. */
   exports: ExportService;
+  subscriptions: {
+    /** How often open WebSocket connections' keys are checked against the store again (0: never). */
+    reverifySeconds: number;
+  };
 }
 
 export interface HttpServer {
@@ -72,6 +76,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     feed: options.feed,
     audit: options.audit,
     log,
+    reverifySeconds: options.subscriptions.reverifySeconds,
   });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,

@@ -43,6 +43,11 @@ export interface SubscriptionServerOptions {
   feed: LiveFeedService;
   audit: AuditWriter;
   log: Logger;
+  /**
+   * Every this many seconds each open connection's key is checked against the store again (0: never),
+   * so a revocation whose message this replica missed still ends its sockets.
+   */
+  reverifySeconds: number;
 }
 
 interface Connection {
@@ -66,7 +71,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * POST, where the audit, limits and batching rules live). The key goes in connection_init
  * (`{ "authorization": "Bearer <key>" }` or `{ "apiKey": "<key>" }`) or the upgrade request's headers;
  * without a valid one the socket is closed with 4403. Every event is re-checked against the key before
- * it is sent, and revoking a key or its agent closes its sockets.
+ * it is sent, and revoking a key or its agent closes its sockets: at once when the revocation comes over
+ * the pubsub, and at the next re-verification (every `reverifySeconds`) when its message was missed.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const { schema, log } = options;
@@ -81,6 +87,32 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       connection.socket.close(code, reason);
     }
   };
+
+  /**
+   * The backstop for a revocation whose message never came (Redis down, or this replica's subscriber
+   * reconnecting while another replica revoked): all open connections' keys, from the store, in batches.
+   * A store error closes nothing; the next interval tries again.
+   */
+  let reverifying = false;
+  const reverify = async () => {
+    const open = [...connections].filter((connection) => !connection.revoked);
+    if (reverifying || open.length === 0) return;
+    reverifying = true;
+    try {
+      const valid = await options.authenticator.stillValid(open.map((connection) => connection.principal.keyId));
+      for (const connection of open) {
+        if (valid.has(connection.principal.keyId)) continue;
+        log.info({ agentId: connection.principal.agentId, keyId: connection.principal.keyId }, 'closed a subscription connection whose key is no longer valid');
+        close(connection, CLOSE_FORBIDDEN, 'The API key is no longer valid.');
+      }
+    } catch (error) {
+      log.error({ err: error, connections: open.length }, 'could not re-verify the keys of subscription connections; they stay open until the next try');
+    } finally {
+      reverifying = false;
+    }
+  };
+  const reverifyTimer = options.reverifySeconds > 0 ? setInterval(() => void reverify(), options.reverifySeconds * 1000) : undefined;
+  reverifyTimer?.unref();
 
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -190,6 +222,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       }
     },
     async dispose(): Promise<void> {
+      clearInterval(reverifyTimer);
       for (const connection of connections) if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
       await disposable.dispose();
     },

@@ -28,6 +28,18 @@ export class ApiKeyRepository {
       .executeTakeFirst();
   }
 
+  /** Keys by id (those that exist, in no particular order), with their agents, in one query. */
+  async findManyWithAgent(ids: readonly string[]): Promise<KeyWithAgent[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('api_keys')
+      .innerJoin('agents', 'agents.id', 'api_keys.agent_id')
+      .selectAll('api_keys')
+      .select(['agents.name as agent_name', 'agents.role as agent_role', 'agents.status as agent_status'])
+      .where('api_keys.id', 'in', ids)
+      .execute();
+  }
+
   async findById(id: string): Promise<ApiKeyRecord | undefined> {
     return this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
   }
