@@ -92,11 +92,34 @@ export async function bridgeMcpOverStdio(
       await reply({ jsonrpc: '2.0', id, error });
       return;
     }
+    const method = 'method' in message ? message.method : undefined;
     for (const answer of answers) {
-      const version = ((answer as { result?: { protocolVersion?: unknown } }).result ?? {}).protocolVersion;
-      if ('method' in message && message.method === 'initialize' && typeof version === 'string') protocolVersion = version;
+      const result = (answer as { result?: { protocolVersion?: unknown; tools?: unknown } }).result;
+      if (method === 'initialize' && typeof result?.protocolVersion === 'string') protocolVersion = result.protocolVersion;
+      if (method === 'tools/list' && Array.isArray(result?.tools)) listed = toolNames(result.tools);
       await reply(answer);
     }
+    // The call was answered; a failed check must not answer it a second time.
+    if (method === 'tools/call') await recheckTools().catch((error: unknown) => log.debug({ err: error }, 'could not ask the gateway for its tool list again'));
+  };
+
+  /**
+   * The gateway decides the tool list at each tools/list (ask_database comes and goes with a language
+   * model provider) and, being stateless, cannot say when it changes. So after each tool call the list is
+   * asked again, and the client is told (notifications/tools/list_changed) when it differs from the one it
+   * was last given, as `warden mcp` on its own does.
+   */
+  let listed: string | undefined;
+  let checks = 0;
+  const recheckTools = async () => {
+    if (listed === undefined) return;
+    const response = await post({ jsonrpc: '2.0', id: `${CHECK_ID}-${++checks}`, method: 'tools/list' });
+    const tools = (parseMessages(await response.text())[0] as { result?: { tools?: unknown } } | undefined)?.result?.tools;
+    if (!response.ok || !Array.isArray(tools)) return;
+    const now = toolNames(tools);
+    if (now === listed) return;
+    listed = now;
+    await reply({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
   };
 
   transport.onmessage = (message) => {
@@ -174,6 +197,13 @@ function parseMessages(text: string): JSONRPCMessage[] {
     .split(/\r?\n/)
     .filter((line) => line.startsWith('data:'))
     .flatMap((line) => parse(line.slice(5).trim()));
+}
+
+function toolNames(tools: unknown[]): string {
+  return tools
+    .map((t) => String((t as { name?: unknown } | null)?.name))
+    .sort()
+    .join(',');
 }
 
 function isLocalHost(hostname: string): boolean {

@@ -90,4 +90,36 @@ describe('warden mcp through a running gateway (WARDEN_URL)', () => {
     // After initialize, each message says which protocol version was agreed.
     expect(gateway.posts.find((p) => p.message.id === 2)?.headers.get('mcp-protocol-version')).toBe('2025-06-18');
   });
+
+  it('tells the client the tool list changed when, after a call, the gateway lists other tools; not when it lists the same', async () => {
+    let tools = [{ name: 'list_databases', inputSchema: { type: 'object' } }];
+    const gateway = fakeGateway((message) => {
+      if (message.id === undefined) return new Response(null, { status: 202 });
+      if (message.method === 'initialize') return result(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: { listChanged: true } }, serverInfo: { name: 'warden', version: '0.1.0' } });
+      if (message.method === 'tools/list') return result(message.id, { tools });
+      return result(message.id, { content: [{ type: 'text', text: '[]' }] });
+    });
+    const client = clientSide();
+    const session = await bridgeMcpOverStdio('http://127.0.0.1:4000', 'wdn_key', silent, { stdin: client.stdin, stdout: client.stdout, fetch: gateway.fetcher });
+    client.send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'unit', version: '1' } } });
+    client.send({ method: 'notifications/initialized' });
+    client.send({ id: 2, method: 'tools/list' });
+    await expect.poll(() => client.received.length).toBe(2);
+
+    // Same list after the call: the answer, and nothing more.
+    client.send({ id: 3, method: 'tools/call', params: { name: 'list_databases', arguments: {} } });
+    await expect.poll(() => gateway.posts.filter((p) => p.message.method === 'tools/list').length).toBe(2);
+    // A provider was registered in the gateway meanwhile: ask_database is offered from now on.
+    tools = [...tools, { name: 'ask_database', inputSchema: { type: 'object' } }];
+    client.send({ id: 4, method: 'tools/call', params: { name: 'list_databases', arguments: {} } });
+    await expect.poll(() => client.received.length).toBe(5);
+    client.stdin.end();
+    await session.closed;
+
+    expect(client.received.slice(2)).toEqual([
+      { jsonrpc: '2.0', id: 3, result: expect.objectContaining({ content: expect.any(Array) }) },
+      { jsonrpc: '2.0', id: 4, result: expect.objectContaining({ content: expect.any(Array) }) },
+      { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
+    ]);
+  });
 });
