@@ -66,6 +66,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const server = createServer(app);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // GraphQL answers are POSTs no cache revalidates: hashing every body for an ETag is work for nothing.
+  app.set('etag', false);
 
   const subscriptions = attachSubscriptionServer({
     server,

@@ -216,9 +216,49 @@ async function parseTree(sql: string): Promise<ParseResult> {
   await ensureParser();
   if (sql.trim() === '') throw exactlyOneStatement();
   try {
-    return await parse(sql);
+    return await parseRemembered(sql);
   } catch (error) {
     throw syntaxError(error, 0);
+  }
+}
+
+/**
+ * Parsing is a pure function of the text, and agents send the same statements again and again (with
+ * other parameters), as the gate itself parses each rewritten statement again to check it. So the trees
+ * of recent texts are kept, as JSON: each use gets a tree of its own (the rewrite edits the tree it is
+ * given), and JSON.parse is several times cheaper than the parser. Only what parsed is kept; a text's
+ * entry holds its fingerprint too once asked. Bounded by entries and by the characters held.
+ */
+const REMEMBERED_ENTRIES = 2_000;
+const REMEMBERED_CHARS = 8_000_000;
+const REMEMBERED_TEXT_MAX = 16_384;
+const remembered = new Map<string, { tree: string; fingerprint?: string }>();
+let rememberedChars = 0;
+
+async function parseRemembered(text: string): Promise<ParseResult> {
+  const hit = recall(text);
+  if (hit !== undefined) return JSON.parse(hit.tree) as ParseResult;
+  const parsed = await parse(text);
+  if (text.length <= REMEMBERED_TEXT_MAX) remember(text, { tree: JSON.stringify(parsed) });
+  return parsed;
+}
+
+function recall(text: string): { tree: string; fingerprint?: string } | undefined {
+  const entry = remembered.get(text);
+  if (entry === undefined) return undefined;
+  // Most recently used last, so the first is the one to drop.
+  remembered.delete(text);
+  remembered.set(text, entry);
+  return entry;
+}
+
+function remember(text: string, entry: { tree: string; fingerprint?: string }): void {
+  remembered.set(text, entry);
+  rememberedChars += text.length + entry.tree.length;
+  while (remembered.size > REMEMBERED_ENTRIES || rememberedChars > REMEMBERED_CHARS) {
+    const [oldest, dropped] = remembered.entries().next().value as [string, { tree: string }];
+    remembered.delete(oldest);
+    rememberedChars -= oldest.length + dropped.tree.length;
   }
 }
 
@@ -230,11 +270,17 @@ async function parseOne(sql: string): Promise<Node> {
 }
 
 async function fingerprintOf(sql: string): Promise<string> {
+  const entry = remembered.get(sql);
+  if (entry?.fingerprint !== undefined) return entry.fingerprint;
+  let found: string;
   try {
-    return await fingerprint(sql);
+    found = await fingerprint(sql);
   } catch (error) {
     throw syntaxError(error, 0);
   }
+  // Only a text that parsed (and so is remembered) keeps its fingerprint.
+  if (entry !== undefined) entry.fingerprint = found;
+  return found;
 }
 
 /** The gate throws AppError only: a statement too deep for the stack is refused, anything else is ours. */
@@ -1823,7 +1869,7 @@ async function parsePolicyExpression(
   await ensureParser();
   let parsed: ParseResult;
   try {
-    parsed = await parse(text);
+    parsed = await parseRemembered(text);
   } catch (error) {
     throw syntaxError(error, prefix.length);
   }

@@ -289,6 +289,15 @@ describe('rewritePostgres', () => {
     );
   });
 
+  it('rewrites the same statement afresh each time: one agent’s filter never carries over to the next', async () => {
+    const sql = 'select id, email from customers where id = $1';
+    const filtered = await rewrite(sql);
+    expect(filtered).toContain("WHERE country = 'DE'");
+    expect(await rewrite(sql, [])).toBe('SELECT id, email FROM customers WHERE id = $1');
+    expect(await rewrite(sql, [{ schema: 'public', table: 'customers', rowFilter: "country = 'FR'" }])).not.toContain("'DE'");
+    expect(await rewrite(sql)).toBe(filtered);
+  });
+
   it('leaves tables without a policy alone', async () => {
     expect(await rewrite('select name from categories')).toBe('SELECT name FROM categories');
     expect(await rewrite('select id from customers', [])).toBe('SELECT id FROM customers');
