@@ -1,6 +1,11 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES, serviceAvailable } from '../helpers/services.js';
+import { createTempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, postGraphQL, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { subscribe } from '../helpers/ws-client.js';
+
+const pgUp = await serviceAvailable('postgres');
 
 const LIVE = 'subscription($s: NotificationSeverity) { securityNotifications(minSeverity: $s) { id kind severity agentId message details } }';
 type Live = { securityNotifications: { id: string; kind: string; severity: string; agentId: string | null; message: string; details: Record<string, unknown> } };
@@ -93,6 +98,88 @@ describe('security notifications', () => {
     await settle();
     expect(quiet.received).toEqual([]);
     await Promise.all([quiet.dispose(), all.dispose()]);
+  });
+
+  it('raises one HIGH notification naming the address when many different made-up keys come from it, while no single key is flagged', async () => {
+    const live = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(server.adminKey) });
+    await live.connected;
+    await settle();
+    // Ten well-formed keys, each with its own key id, each tried once: only the address repeats.
+    const ids = 'abcdefghij'.split('');
+    for (const c of ids) {
+      const res = await postGraphQL(server.url, '{ me { id } }', {}, `wdn_sprayedkey${c}${c}_${'s'.repeat(42)}${c}`);
+      expect(errorCode(res)).toBe('UNAUTHENTICATED');
+    }
+    const [raised] = await live.waitFor(1);
+    const notification = raised!.securityNotifications;
+    expect(notification).toMatchObject({ kind: 'AUTH_FAILURES_ADDRESS', severity: 'HIGH', agentId: null });
+    // The server listens on loopback, so every refusal came from there.
+    expect(notification.details.remoteAddress).toBe(new URL(server.url).hostname);
+    expect(notification.details.failures).toBeGreaterThanOrEqual(10);
+    expect(notification.message).toContain(new URL(server.url).hostname);
+    await settle();
+    // One notification for the address, none for any of the keys, and no secret in what was sent.
+    expect(live.received.map((n) => n.securityNotifications.kind)).toEqual(['AUTH_FAILURES_ADDRESS']);
+    expect(JSON.stringify(live.received)).not.toContain('s'.repeat(42));
+
+    const listed = await admin<Listed>(LIST, { s: 'HIGH' });
+    const nodes = listed.body.data!.securityNotifications.edges.map((e) => e.node);
+    expect(nodes.filter((n) => n.kind === 'AUTH_FAILURES_ADDRESS')).toEqual([expect.objectContaining({ id: notification.id, severity: 'HIGH', read: false })]);
+    await live.dispose();
+  });
+
+  it.skipIf(!pgUp)('raises a rate-limit hit about the agent once, which the agent sees and other agents do not', async () => {
+    const target = await createTempPostgres('warden_notify_limits');
+    try {
+      const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
+      await client.connect();
+      await client.query('create table items (id int primary key); insert into items select generate_series(1, 5)');
+      await client.end();
+      const connected = await admin<{ connectDatabase: { id: string } }>(
+        'mutation($db: String!) { connectDatabase(input: { name: "limited-stock", engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
+        { db: target.name },
+      );
+      expect(connected.body.errors).toBeUndefined();
+      const databaseId = connected.body.data!.connectDatabase.id;
+      const hasty = await register('hasty');
+      const bystander = await register('patient');
+      const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', {
+        i: { agentId: hasty.id, databaseId, scope: 'TABLE', table: 'items', actions: ['READ'] },
+      });
+      expect(granted.body.errors).toBeUndefined();
+      const set = await admin('mutation($a: ID!, $i: RateLimitInput!) { setRateLimit(agentId: $a, input: $i) { perMinute } }', { a: hasty.id, i: { perMinute: 2 } });
+      expect(set.body.errors).toBeUndefined();
+
+      const hastyLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(hasty.key) });
+      const bystanderLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(bystander.key) });
+      await Promise.all([hastyLive.connected, bystanderLive.connected]);
+      await settle();
+      const run = () => server.graphql('mutation($d: ID!) { runQuery(databaseId: $d, sql: "select count(*) as n from items") { rowCount } }', { d: databaseId }, hasty.key);
+      for (let i = 0; i < 2; i++) expect((await run()).body.errors).toBeUndefined();
+      await settle();
+      // Within the limit: nothing to report yet.
+      expect(hastyLive.received).toEqual([]);
+      for (let i = 0; i < 3; i++) expect(errorCode(await run())).toBe('RATE_LIMITED');
+
+      const [hit] = await hastyLive.waitFor(1);
+      expect(hit!.securityNotifications).toMatchObject({ kind: 'RATE_LIMIT_HIT', severity: 'LOW', agentId: hasty.id });
+      expect(hit!.securityNotifications.details).toMatchObject({ action: 'runQuery' });
+      expect(String(hit!.securityNotifications.details.reason)).toMatch(/^This agent may run 2 queries a minute/);
+      await settle();
+      // Three refusals, one notification; nothing for the other agent.
+      expect(hastyLive.received).toHaveLength(1);
+      expect(bystanderLive.received).toEqual([]);
+
+      const own = await server.graphql<Listed>(LIST, {}, hasty.key);
+      expect(own.body.data!.securityNotifications.edges.map((e) => e.node)).toEqual([expect.objectContaining({ id: hit!.securityNotifications.id, kind: 'RATE_LIMIT_HIT' })]);
+      const others = await server.graphql<Listed>(LIST, {}, bystander.key);
+      expect(others.body.data!.securityNotifications.totalCount).toBe(0);
+      const all = await admin<Listed>(LIST, {});
+      expect(all.body.data!.securityNotifications.edges.map((e) => e.node.id)).toContain(hit!.securityNotifications.id);
+      await Promise.all([hastyLive.dispose(), bystanderLive.dispose()]);
+    } finally {
+      await target.drop();
+    }
   });
 
   it('refuses an unknown notification id with NOT_FOUND', async () => {
