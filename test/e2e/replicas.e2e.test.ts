@@ -77,6 +77,44 @@ describe.skipIf(!ready)('two replicas sharing a PostgreSQL store and Redis', () 
     expect(onB.body.data!.runQuery.rowCount).toBe(20);
   });
 
+  it('a catalog refreshed on A shows a new table on B at once, though B had the old catalog cached', async () => {
+    const TABLES = 'query($id: ID!, $s: String) { database(id: $id) { tables(schema: $s) { schema name } } }';
+    type TablesData = { database: { tables: { schema: string; name: string }[] } };
+    const tablesOn = async (gateway: SpawnedGateway, schema: string) => {
+      const res = await gql<TablesData>(gateway, TABLES, { id: databaseId, s: schema });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data!.database.tables.map((t) => `${t.schema}.${t.name}`);
+    };
+    const schema = `replica_${randomBytes(4).toString('hex')}`;
+    const table = `late_${randomBytes(4).toString('hex')}`;
+    // Both replicas load and cache the catalog before the table exists.
+    expect(await tablesOn(a, 'public')).toContain('public.orders');
+    expect(await tablesOn(b, 'public')).toContain('public.orders');
+
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      await client.query(`create schema ${schema}; create table ${schema}.${table} (id int primary key)`);
+      // B still answers from its cache: the table is not there.
+      expect(await tablesOn(b, schema)).toEqual([]);
+
+      const refreshed = await gql<{ refreshCatalog: { tables: { name: string }[] } }>(
+        a,
+        'mutation($d: ID!, $s: String) { refreshCatalog(databaseId: $d) { tables(schema: $s) { name } } }',
+        { d: databaseId, s: schema },
+      );
+      expect(refreshed.body.errors).toBeUndefined();
+      expect(refreshed.body.data!.refreshCatalog.tables.map((t) => t.name)).toEqual([table]);
+
+      // B was not asked to refresh; the invalidation from A makes it read the catalog again.
+      await expect.poll(() => tablesOn(b, schema), { timeout: 1_000, interval: 50 }).toEqual([`${schema}.${table}`]);
+    } finally {
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
+  });
+
   it('a query on replica A is seen by a subscriber on replica B', async () => {
     const live = subscribe<AuditData>(`${b.baseUrl}/graphql`, AUDIT, { connectionParams: { authorization: `Bearer ${adminKey}` }, variables: { f: { action: 'runQuery' } } });
     await live.connected;
