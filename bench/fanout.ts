@@ -14,8 +14,10 @@
  * bisection between the last clean step and that one, and a confirming run twice as long at the best
  * clean rate. Then one step well beyond it, to show what overload looks like. Every step prints what
  * was sent, what arrived, what was lost and which sockets were closed and why: a gateway that cannot
- * keep up falls behind (the backlog waits in its Redis connection and in each subscription's queue),
- * and a subscription 1,000 events behind is closed with 4429 (src/services/live-feed.service.ts).
+ * keep up falls behind (the backlog waits in the live feed's inbox, sent a share per event-loop turn),
+ * a subscription 1,000 events behind is closed with 4429, and when the gateway as a whole is 10 s behind
+ * every audit subscription is closed with 4429 and the backlog dropped, so queries and /healthz are still
+ * served (src/services/live-feed.service.ts).
  *
  *   npm run bench:fanout     BENCH_SUBSCRIBERS (1000), BENCH_STEP_SECONDS (4), BENCH_LAG_MS (1000),
  *                            BENCH_OVERLOAD_RATE (events/s, 500; 0: none),
@@ -283,7 +285,8 @@ async function runStep(rate: number, seconds: number): Promise<Step> {
 function print(step: Step): void {
   const p50 = percentile(step.lag, step.delivered, 0.5);
   const p99 = percentile(step.lag, step.delivered, 0.99);
-  const growth = `${percentile(step.early, step.earlyCount, 0.5)} → ${percentile(step.late, step.lateCount, 0.5)} ms`;
+  const median = (lag: Uint32Array, count: number) => (count === 0 ? 'none arrived' : `${percentile(lag, count, 0.5)}`);
+  const growth = `${median(step.early, step.earlyCount)} → ${median(step.late, step.lateCount)} ms`;
   const closes = [...step.closes].map(([why, n]) => `${fmt(n)} closed "${why}"`).join('; ');
   const verdict = keptPace(step) ? 'kept pace' : lost(step) > 0 ? 'LOST deliveries' : 'FELL BEHIND';
   console.log(

@@ -23,6 +23,33 @@ export interface AuditStreamFilter {
 const MAX_PENDING = 1_000;
 
 /**
+ * Audit events come in from the bus faster than they can be sent when the subscribers are many: each event
+ * is sent to each of them. They wait in an inbox and are handed out a turn of the event loop at a time,
+ * at most about this many deliveries a turn, so queries, health checks and the bus itself are served
+ * between turns instead of waiting behind a burst.
+ */
+const DELIVERIES_PER_TURN = 2_000;
+
+export interface LiveFeedLimits {
+  /**
+   * When the oldest audit event waiting has waited this long, or this many wait, the gateway cannot keep
+   * up with what it is asked to send: every audit subscription is ended as fallen behind (4429, with what to do)
+   * and the waiting events are dropped, rather than hold them all in memory or send them minutes late.
+   * No event is lost silently: each subscriber that misses some is told.
+   */
+  maxLagMs: number;
+  maxWaiting: number;
+  now: () => number;
+}
+
+const DEFAULT_LIMITS: LiveFeedLimits = { maxLagMs: 10_000, maxWaiting: 100_000, now: () => performance.now() };
+
+interface Incoming {
+  at: number;
+  audit: StoredAuditEvent;
+}
+
+/**
  * Live audit events and security notifications from every replica, fanned out to subscribers here.
  * One bus subscription per topic, whatever the number of subscribers; each event is checked against
  * each subscriber (still allowed? may it see this event? does it match the filter?) before it is queued.
@@ -31,16 +58,75 @@ export class LiveFeedService {
   readonly #audit = new Set<Stream<StoredAuditEvent>>();
   readonly #notifications = new Set<Stream<SecurityNotificationMessage>>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #inbox: Incoming[] = [];
+  #turnScheduled = false;
+  readonly #limits: LiveFeedLimits;
+  #shed = 0;
 
   constructor(
     bus: EventBus,
     /** What audit events carry as the principal id of an agent (its id, or its pseudonym). */
     private readonly auditRef: (agentId: string) => string = (agentId) => agentId,
+    limits: Partial<LiveFeedLimits> = {},
   ) {
+    this.#limits = { ...DEFAULT_LIMITS, ...limits };
     this.#unsubscribe.push(
-      bus.onAudit((event) => this.#audit.forEach((stream) => stream.offer(event))),
+      bus.onAudit((audit) => this.#receive({ at: this.#limits.now(), audit })),
+      // Few, and what an operator must not miss: straight out, never behind a flood of audit events.
       bus.onNotification((notification) => this.#notifications.forEach((stream) => stream.offer(notification))),
     );
+  }
+
+  /** How many times every audit subscription was ended because the gateway fell behind. */
+  get timesFallenBehind(): number {
+    return this.#shed;
+  }
+
+  #receive(incoming: Incoming): void {
+    if (this.#audit.size === 0) return;
+    this.#inbox.push(incoming);
+    if (this.#inbox.length > this.#limits.maxWaiting) {
+      this.#fallBehind();
+      return;
+    }
+    if (!this.#turnScheduled) {
+      this.#turnScheduled = true;
+      setImmediate(() => this.#turn());
+    }
+  }
+
+  /** Hands out waiting events until about DELIVERIES_PER_TURN have been accepted, then yields. */
+  #turn(): void {
+    this.#turnScheduled = false;
+    const head = this.#inbox[0];
+    if (head === undefined) return;
+    if (this.#limits.now() - head.at > this.#limits.maxLagMs) {
+      this.#fallBehind();
+      return;
+    }
+    let taken = 0;
+    let delivered = 0;
+    while (taken < this.#inbox.length && delivered < DELIVERIES_PER_TURN) {
+      const { audit } = this.#inbox[taken++]!;
+      for (const stream of this.#audit) delivered += stream.offer(audit) ? 1 : 0;
+    }
+    this.#inbox.splice(0, taken);
+    if (this.#inbox.length > 0) {
+      this.#turnScheduled = true;
+      setImmediate(() => this.#turn());
+    }
+  }
+
+  #fallBehind(): void {
+    this.#shed += 1;
+    const waited = this.#inbox.length;
+    this.#inbox.length = 0;
+    const error = new AppError(
+      ErrorCode.RATE_LIMITED,
+      `The gateway fell ${waited} events behind; subscribe again, and page auditEvents for what was missed.`,
+      { retryAfterSeconds: 5 },
+    );
+    for (const stream of [...this.#audit]) stream.fallBehind(error);
   }
 
   get subscriberCount(): number {
@@ -97,18 +183,19 @@ class Stream<T> implements AsyncIterableIterator<T> {
     registry.add(this);
   }
 
-  offer(item: T): void {
-    if (this.#done) return;
+  /** Whether the item was taken for sending (false: not for this subscriber, or the stream ended). */
+  offer(item: T): boolean {
+    if (this.#done) return false;
     if (!this.viewer.stillAllowed()) {
       this.#fail(new AppError(ErrorCode.UNAUTHENTICATED, 'The API key of this subscription is no longer valid.'));
-      return;
+      return false;
     }
-    if (!this.accepts(item)) return;
+    if (!this.accepts(item)) return false;
     if (this.#waiting) {
       const waiting = this.#waiting;
       this.#waiting = undefined;
       waiting.resolve({ value: item, done: false });
-      return;
+      return true;
     }
     if (this.#queue.length >= MAX_PENDING) {
       this.#fail(
@@ -116,9 +203,15 @@ class Stream<T> implements AsyncIterableIterator<T> {
           retryAfterSeconds: 1,
         }),
       );
-      return;
+      return false;
     }
     this.#queue.push(item);
+    return true;
+  }
+
+  /** Ends the stream because the whole feed fell behind (see LiveFeedService). */
+  fallBehind(error: AppError): void {
+    if (!this.#done) this.#fail(error);
   }
 
   next(): Promise<IteratorResult<T>> {
