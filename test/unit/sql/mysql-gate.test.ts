@@ -188,6 +188,15 @@ describe('rewriteMysql', () => {
     );
   });
 
+  it('rewrites the same statement afresh each time: one agent’s filter never carries over to the next', () => {
+    const sql = 'select id, email from customers where id = ?';
+    const filtered = rewrite(sql);
+    expect(filtered).toContain(CUSTOMERS);
+    expect(rewrite(sql, undefined, [])).not.toContain('WHERE (`country`');
+    expect(rewrite(sql, undefined, [{ schema: 'shop', table: 'customers', rowFilter: "country = 'FR'" }])).not.toContain("'DE'");
+    expect(rewrite(sql)).toBe(filtered);
+  });
+
   it('leaves tables without a policy alone', () => {
     expect(rewrite('select p.name from products p join orders o on o.id = p.id')).toBe(
       `SELECT \`p\`.\`name\` FROM \`products\` AS \`p\` INNER JOIN ${ORDERS} AS \`o\` ON \`o\`.\`id\` = \`p\`.\`id\``,
