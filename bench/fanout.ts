@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { auditEvent } from '../test/helpers/audit-event.js';
 import { SERVICES } from '../test/helpers/services.js';
 import { spawnGateway } from '../test/helpers/spawn-gateway.js';
 import { createTempPostgres } from '../test/helpers/temp-postgres.js';
@@ -197,23 +198,7 @@ async function fillSubscribers(): Promise<number> {
   return performance.now() - opened;
 }
 
-const event = (n: number) =>
-  JSON.stringify({
-    id: `evt_bench${n}`,
-    occurredAt: new Date().toISOString(),
-    requestId: null,
-    principalId: 'agt_bench',
-    principalKind: 'agent',
-    action: 'bench',
-    databaseId: null,
-    decision: 'ALLOWED',
-    reasons: null,
-    statementFingerprint: null,
-    tables: null,
-    durationMs: 1,
-    rowCount: 1,
-    details: null,
-  });
+const event = (n: number) => JSON.stringify(auditEvent({ id: `evt_bench${n}`, principalId: 'agt_bench', action: 'bench', databaseId: null }));
 
 /** Publishes at `rate` for `seconds`, then waits until every delivery arrived or none has for 3 s. */
 async function runStep(rate: number, seconds: number): Promise<Step> {

@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredAuditEvent } from '../../../src/events/audit-writer.js';
 import { SecurityRules, DEFAULT_RULE_SETTINGS } from '../../../src/events/security-rules.js';
+import { auditEvent } from '../../helpers/audit-event.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 let seq = 0;
 
 function event(over: Partial<StoredAuditEvent> & { at: number }): StoredAuditEvent {
   const { at, ...rest } = over;
-  return {
-    id: `evt_${seq++}`,
-    occurredAt: new Date(at),
-    requestId: null,
-    principalId: 'agt_a',
-    principalKind: 'agent',
-    action: 'runQuery',
-    databaseId: 'db_1',
-    decision: 'ALLOWED',
-    reasons: null,
-    statementFingerprint: null,
-    tables: null,
-    durationMs: 1,
-    rowCount: 1,
-    details: null,
-    ...rest,
-  };
+  return auditEvent({ id: `evt_${seq++}`, occurredAt: new Date(at), ...rest });
 }
 
 const authFailure = (at: number, keyId: string, remoteAddress: string) =>

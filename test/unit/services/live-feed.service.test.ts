@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../../src/errors/app-error.js';
-import type { StoredAuditEvent } from '../../../src/events/audit-writer.js';
 import { EventBus, type SecurityNotificationMessage } from '../../../src/events/event-bus.js';
 import { InProcessPubSub } from '../../../src/events/pubsub.js';
+import { auditEvent } from '../../helpers/audit-event.js';
 import { LiveFeedService, type LiveFeedLimits, type Viewer } from '../../../src/services/live-feed.service.js';
 
-const event = (n: number): StoredAuditEvent => ({
-  id: `evt_${n}`,
-  occurredAt: new Date(),
-  requestId: null,
-  principalId: 'agt_a',
-  principalKind: 'agent',
-  action: 'runQuery',
-  databaseId: 'db_1',
-  decision: 'ALLOWED',
-  reasons: null,
-  statementFingerprint: null,
-  tables: null,
-  durationMs: 1,
-  rowCount: 1,
-  details: null,
-});
+const event = (n: number) => auditEvent({ id: `evt_${n}` });
 
 const notification: SecurityNotificationMessage = {
   id: 'ntf_1',
