@@ -110,31 +110,34 @@ export class WebhookRepository {
    */
   async completeAttempt(deliveryId: string, outcome: AttemptOutcome): Promise<boolean> {
     const base = { locked_until: null, last_status_code: outcome.statusCode, last_error: outcome.error };
-    const update = this.db
-      .updateTable('webhook_deliveries')
-      .where('id', '=', deliveryId)
-      .where('attempts', '=', outcome.attempt)
-      .where('status', '=', 'PENDING');
     const next = outcome.next;
-    const result =
-      next.status === 'DELIVERED'
-        ? await update.set({ ...base, status: 'DELIVERED', delivered_at: sql<Date>`now()` }).executeTakeFirst()
-        : next.status === 'DEAD'
-          ? await update.set({ ...base, status: 'DEAD' }).executeTakeFirst()
-          : await update.set({ ...base, next_attempt_at: inMs(next.retryInMs) }).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
-    await this.db
-      .insertInto('webhook_attempts')
-      .values({
-        delivery_id: deliveryId,
-        attempt: outcome.attempt,
-        attempted_at: outcome.attemptedAt,
-        status_code: outcome.statusCode,
-        error: outcome.error,
-        duration_ms: Math.round(outcome.durationMs),
-      })
-      .execute();
-    return true;
+    // One transaction: the delivery's new state and its history's new attempt are seen together, or neither.
+    return this.db.transaction().execute(async (trx) => {
+      const update = trx
+        .updateTable('webhook_deliveries')
+        .where('id', '=', deliveryId)
+        .where('attempts', '=', outcome.attempt)
+        .where('status', '=', 'PENDING');
+      const result =
+        next.status === 'DELIVERED'
+          ? await update.set({ ...base, status: 'DELIVERED', delivered_at: sql<Date>`now()` }).executeTakeFirst()
+          : next.status === 'DEAD'
+            ? await update.set({ ...base, status: 'DEAD' }).executeTakeFirst()
+            : await update.set({ ...base, next_attempt_at: inMs(next.retryInMs) }).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await trx
+        .insertInto('webhook_attempts')
+        .values({
+          delivery_id: deliveryId,
+          attempt: outcome.attempt,
+          attempted_at: outcome.attemptedAt,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+          duration_ms: Math.round(outcome.durationMs),
+        })
+        .execute();
+      return true;
+    });
   }
 
   /** Gives a claimed delivery back unattempted (the gateway is stopping): due again at once elsewhere. */
