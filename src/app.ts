@@ -138,7 +138,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     started.push(() => feed.close());
     // Redis, when replicas share one: a finding every replica sees is raised by one of them.
     const redis = pubsub instanceof RedisPubSub ? pubsub.client : undefined;
-    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`) : new MemoryClaims(), log);
+    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`) : new MemoryClaims(), log, config.alerts);
     started.push(() => monitor.stop());
     // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
     const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { RuleSettings } from './events/security-rules.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -61,6 +62,15 @@ const envSchema = z.object({
   WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
   WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
   WARDEN_WS_REVERIFY_SECONDS: z.coerce.number({ message: 'expected seconds (0 turns it off)' }).int().min(0).max(86_400).default(60),
+  WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(5),
+  WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(10),
+  WARDEN_ALERT_DENIAL_BURST: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(10),
+  WARDEN_ALERT_WINDOW_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(86400).default(60),
+  WARDEN_ALERT_VOLUME_FACTOR: z.coerce.number({ message: 'expected a number' }).min(1).max(1000).default(5),
+  WARDEN_ALERT_VOLUME_MINIMUM: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10000000).default(60),
+  WARDEN_ALERT_VOLUME_BASELINE_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(1).max(100000).default(60),
+  WARDEN_ALERT_VOLUME_WARMUP_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(0).max(100000).default(10),
+  WARDEN_ALERT_COOLDOWN_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(604800).default(300),
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -127,6 +137,12 @@ export interface Config {
      */
     reverifySeconds: number;
   };
+  alerts: {
+    /** The thresholds of the security notification rules (src/events/security-rules.ts). */
+    rules: RuleSettings;
+    /** A situation (one key guessed at, one agent probing) is raised at most once in this long. */
+    cooldownMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -190,5 +206,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     schedules: { pollMs: e.WARDEN_SCHEDULE_POLL_MS },
     subscriptions: { reverifySeconds: e.WARDEN_WS_REVERIFY_SECONDS },
+    alerts: {
+      rules: {
+        authFailuresPerKey: e.WARDEN_ALERT_AUTH_FAILURES_PER_KEY,
+        authFailuresPerAddress: e.WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS,
+        denialBurst: e.WARDEN_ALERT_DENIAL_BURST,
+        windowMs: e.WARDEN_ALERT_WINDOW_SECONDS * 1000,
+        volumeFactor: e.WARDEN_ALERT_VOLUME_FACTOR,
+        volumeMinimum: e.WARDEN_ALERT_VOLUME_MINIMUM,
+        baselineMinutes: e.WARDEN_ALERT_VOLUME_BASELINE_MINUTES,
+        warmupMinutes: e.WARDEN_ALERT_VOLUME_WARMUP_MINUTES,
+      },
+      cooldownMs: e.WARDEN_ALERT_COOLDOWN_SECONDS * 1000,
+    },
   };
 }

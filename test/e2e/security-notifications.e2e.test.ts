@@ -218,3 +218,70 @@ describe('security notifications with pseudonymised audit principals', () => {
     await live.dispose();
   });
 });
+
+describe('unusual query volume, with the thresholds set by WARDEN_ALERT_*', () => {
+  let server: TestServer;
+  const admin = <T>(query: string, variables?: Record<string, unknown>) => server.graphql<T>(query, variables, server.adminKey);
+
+  beforeAll(async () => {
+    // No warm-up and a low floor, so a new agent's sixth query in a minute is already far above its usual none.
+    server = await startTestServer({ env: { WARDEN_ALERT_VOLUME_MINIMUM: '5', WARDEN_ALERT_VOLUME_WARMUP_MINUTES: '0' } });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it.skipIf(!pgUp)('raises UNUSUAL_VOLUME once about the agent that ran more queries in a minute than allowed for, and not about one that stayed below', async () => {
+    const target = await createTempPostgres('warden_notify_volume');
+    try {
+      const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
+      await client.connect();
+      await client.query('create table items (id int primary key); insert into items select generate_series(1, 5)');
+      await client.end();
+      const connected = await admin<{ connectDatabase: { id: string } }>(
+        'mutation($db: String!) { connectDatabase(input: { name: "busy-stock", engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
+        { db: target.name },
+      );
+      expect(connected.body.errors).toBeUndefined();
+      const databaseId = connected.body.data!.connectDatabase.id;
+      const agents: Record<'busy' | 'steady', { id: string; key: string }> = {} as never;
+      for (const name of ['busy', 'steady'] as const) {
+        const res = await admin<{ registerAgent: { key: string; agent: { id: string } } }>('mutation($n: String!) { registerAgent(input: { name: $n }) { key agent { id } } }', { n: name });
+        agents[name] = { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.key };
+        const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agents[name].id, databaseId, scope: 'TABLE', table: 'items', actions: ['READ'] } });
+        expect(granted.body.errors).toBeUndefined();
+      }
+      const adminLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(server.adminKey) });
+      const steadyLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(agents.steady.key) });
+      await Promise.all([adminLive.connected, steadyLive.connected]);
+      await settle();
+      // The rule counts per clock minute: start early in one, so the queries below all fall in it.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 40_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+      const run = (who: 'busy' | 'steady') =>
+        server.graphql('mutation($d: ID!) { runQuery(databaseId: $d, sql: "select id from items where id = 1") { rowCount } }', { d: databaseId }, agents[who].key);
+      for (let i = 0; i < 5; i++) {
+        expect((await run('busy')).body.errors).toBeUndefined();
+        expect((await run('steady')).body.errors).toBeUndefined();
+      }
+      await settle();
+      // Five each: at the threshold, not above it.
+      expect(adminLive.received).toEqual([]);
+      for (let i = 0; i < 3; i++) expect((await run('busy')).body.errors).toBeUndefined();
+
+      const [raised] = await adminLive.waitFor(1);
+      expect(raised!.securityNotifications).toMatchObject({ kind: 'UNUSUAL_VOLUME', severity: 'MEDIUM', agentId: agents.busy.id });
+      expect(raised!.securityNotifications.details).toMatchObject({ queriesThisMinute: 6, usualPerMinute: 0, factor: 5 });
+      expect(raised!.securityNotifications.message).toContain('ran 6 queries this minute');
+      await settle();
+      // Eight queries, one notification; the steady agent is told nothing about the busy one.
+      expect(adminLive.received).toHaveLength(1);
+      expect(steadyLive.received).toEqual([]);
+      const listed = await server.graphql<Listed>(LIST, {}, agents.busy.key);
+      expect(listed.body.data!.securityNotifications.edges.map((e) => e.node)).toEqual([expect.objectContaining({ id: raised!.securityNotifications.id, kind: 'UNUSUAL_VOLUME', read: false })]);
+      await Promise.all([adminLive.dispose(), steadyLive.dispose()]);
+    } finally {
+      await target.drop();
+    }
+  });
+});

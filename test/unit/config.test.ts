@@ -56,4 +56,16 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ WARDEN_SECRET_KEY: key }).secretKey).toBe(key);
   });
+
+  it('takes the security rule thresholds from WARDEN_ALERT_*, with the documented defaults, and refuses nonsense', () => {
+    expect(loadConfig({}).alerts).toEqual({
+      rules: { authFailuresPerKey: 5, authFailuresPerAddress: 10, denialBurst: 10, windowMs: 60_000, volumeFactor: 5, volumeMinimum: 60, baselineMinutes: 60, warmupMinutes: 10 },
+      cooldownMs: 300_000,
+    });
+    const set = loadConfig({ WARDEN_ALERT_DENIAL_BURST: '3', WARDEN_ALERT_WINDOW_SECONDS: '10', WARDEN_ALERT_VOLUME_FACTOR: '2.5', WARDEN_ALERT_VOLUME_WARMUP_MINUTES: '0', WARDEN_ALERT_COOLDOWN_SECONDS: '30' });
+    expect(set.alerts.rules).toMatchObject({ denialBurst: 3, windowMs: 10_000, volumeFactor: 2.5, warmupMinutes: 0 });
+    expect(set.alerts.cooldownMs).toBe(30_000);
+    expect(() => loadConfig({ WARDEN_ALERT_DENIAL_BURST: '0' })).toThrow(/WARDEN_ALERT_DENIAL_BURST/);
+    expect(() => loadConfig({ WARDEN_ALERT_VOLUME_FACTOR: 'lots' })).toThrow(/WARDEN_ALERT_VOLUME_FACTOR: expected a number/);
+  });
 });
