@@ -15,6 +15,26 @@ const LIST = 'query($s: NotificationSeverity, $u: Boolean) { securityNotificatio
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
+/** A fresh PostgreSQL database with a five-row `items` table, connected to the gateway as `name`, dropped after `use`. */
+async function withItemsDatabase(server: TestServer, name: string, use: (databaseId: string) => Promise<void>): Promise<void> {
+  const target = await createTempPostgres(`warden_notify_${name.replace(/\W/g, '_')}`);
+  try {
+    const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
+    await client.connect();
+    await client.query('create table items (id int primary key); insert into items select generate_series(1, 5)');
+    await client.end();
+    const connected = await server.graphql<{ connectDatabase: { id: string } }>(
+      'mutation($n: String!, $db: String!) { connectDatabase(input: { name: $n, engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
+      { n: name, db: target.name },
+      server.adminKey,
+    );
+    expect(connected.body.errors).toBeUndefined();
+    await use(connected.body.data!.connectDatabase.id);
+  } finally {
+    await target.drop();
+  }
+}
+
 describe('security notifications', () => {
   let server: TestServer;
   const admin = <T>(query: string, variables?: Record<string, unknown>) => server.graphql<T>(query, variables, server.adminKey);
@@ -129,18 +149,7 @@ describe('security notifications', () => {
   });
 
   it.skipIf(!pgUp)('raises a rate-limit hit about the agent once, which the agent sees and other agents do not', async () => {
-    const target = await createTempPostgres('warden_notify_limits');
-    try {
-      const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
-      await client.connect();
-      await client.query('create table items (id int primary key); insert into items select generate_series(1, 5)');
-      await client.end();
-      const connected = await admin<{ connectDatabase: { id: string } }>(
-        'mutation($db: String!) { connectDatabase(input: { name: "limited-stock", engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
-        { db: target.name },
-      );
-      expect(connected.body.errors).toBeUndefined();
-      const databaseId = connected.body.data!.connectDatabase.id;
+    await withItemsDatabase(server, 'limited-stock', async (databaseId) => {
       const hasty = await register('hasty');
       const bystander = await register('patient');
       const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', {
@@ -177,9 +186,7 @@ describe('security notifications', () => {
       const all = await admin<Listed>(LIST, {});
       expect(all.body.data!.securityNotifications.edges.map((e) => e.node.id)).toContain(hit!.securityNotifications.id);
       await Promise.all([hastyLive.dispose(), bystanderLive.dispose()]);
-    } finally {
-      await target.drop();
-    }
+    });
   });
 
   it('refuses an unknown notification id with NOT_FOUND', async () => {
@@ -232,18 +239,7 @@ describe('unusual query volume, with the thresholds set by WARDEN_ALERT_*', () =
   });
 
   it.skipIf(!pgUp)('raises UNUSUAL_VOLUME once about the agent that ran more queries in a minute than allowed for, and not about one that stayed below', async () => {
-    const target = await createTempPostgres('warden_notify_volume');
-    try {
-      const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
-      await client.connect();
-      await client.query('create table items (id int primary key); insert into items select generate_series(1, 5)');
-      await client.end();
-      const connected = await admin<{ connectDatabase: { id: string } }>(
-        'mutation($db: String!) { connectDatabase(input: { name: "busy-stock", engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
-        { db: target.name },
-      );
-      expect(connected.body.errors).toBeUndefined();
-      const databaseId = connected.body.data!.connectDatabase.id;
+    await withItemsDatabase(server, 'busy-stock', async (databaseId) => {
       const agents: Record<'busy' | 'steady', { id: string; key: string }> = {} as never;
       for (const name of ['busy', 'steady'] as const) {
         const res = await admin<{ registerAgent: { key: string; agent: { id: string } } }>('mutation($n: String!) { registerAgent(input: { name: $n }) { key agent { id } } }', { n: name });
@@ -280,8 +276,6 @@ describe('unusual query volume, with the thresholds set by WARDEN_ALERT_*', () =
       const listed = await server.graphql<Listed>(LIST, {}, agents.busy.key);
       expect(listed.body.data!.securityNotifications.edges.map((e) => e.node)).toEqual([expect.objectContaining({ id: raised!.securityNotifications.id, kind: 'UNUSUAL_VOLUME', read: false })]);
       await Promise.all([adminLive.dispose(), steadyLive.dispose()]);
-    } finally {
-      await target.drop();
-    }
+    });
   });
 });
