@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { RuleSettings } from './events/security-rules.js';
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './events/security-rules.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -62,15 +62,16 @@ const envSchema = z.object({
   WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
   WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
   WARDEN_WS_REVERIFY_SECONDS: z.coerce.number({ message: 'expected seconds (0 turns it off)' }).int().min(0).max(86_400).default(60),
-  WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(5),
-  WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(10),
-  WARDEN_ALERT_DENIAL_BURST: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(10),
-  WARDEN_ALERT_WINDOW_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(86400).default(60),
-  WARDEN_ALERT_VOLUME_FACTOR: z.coerce.number({ message: 'expected a number' }).min(1).max(1000).default(5),
-  WARDEN_ALERT_VOLUME_MINIMUM: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10000000).default(60),
-  WARDEN_ALERT_VOLUME_BASELINE_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(1).max(100000).default(60),
-  WARDEN_ALERT_VOLUME_WARMUP_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(0).max(100000).default(10),
-  WARDEN_ALERT_COOLDOWN_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(604800).default(300),
+  // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
+  WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
+  WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
+  WARDEN_ALERT_DENIAL_BURST: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.denialBurst),
+  WARDEN_ALERT_WINDOW_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(86_400).default(DEFAULT_RULE_SETTINGS.windowMs / 1000),
+  WARDEN_ALERT_VOLUME_FACTOR: z.coerce.number({ message: 'expected a number' }).min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.volumeFactor),
+  WARDEN_ALERT_VOLUME_MINIMUM: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10_000_000).default(DEFAULT_RULE_SETTINGS.volumeMinimum),
+  WARDEN_ALERT_VOLUME_BASELINE_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(1).max(100_000).default(DEFAULT_RULE_SETTINGS.baselineMinutes),
+  WARDEN_ALERT_VOLUME_WARMUP_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(0).max(100_000).default(DEFAULT_RULE_SETTINGS.warmupMinutes),
+  WARDEN_ALERT_COOLDOWN_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(604_800).default(300),
 });
 
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };

@@ -18,7 +18,7 @@ export class SecurityMonitor {
     private readonly notifications: NotificationService,
     private readonly claims: Claims,
     private readonly log: Logger,
-    private readonly options: { cooldownMs: number; rules?: RuleSettings } = { cooldownMs: 5 * 60_000 },
+    private readonly options: { cooldownMs: number; rules: RuleSettings },
   ) {
     this.#rules = new SecurityRules(options.rules);
     this.#unsubscribe = bus.onAudit((event) => {
