@@ -15,6 +15,12 @@ const LIST = 'query($s: NotificationSeverity, $u: Boolean) { securityNotificatio
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
+/** A new agent, registered by the admin. */
+async function register(server: TestServer, name: string): Promise<{ id: string; key: string }> {
+  const res = await server.graphql<{ registerAgent: { key: string; agent: { id: string } } }>('mutation($n: String!) { registerAgent(input: { name: $n }) { key agent { id } } }', { n: name }, server.adminKey);
+  return { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.key };
+}
+
 /** A fresh PostgreSQL database with a five-row `items` table, connected to the gateway as `name`, dropped after `use`. */
 async function withItemsDatabase(server: TestServer, name: string, use: (databaseId: string) => Promise<void>): Promise<void> {
   const target = await createTempPostgres(`warden_notify_${name.replace(/\W/g, '_')}`);
@@ -38,10 +44,6 @@ async function withItemsDatabase(server: TestServer, name: string, use: (databas
 describe('security notifications', () => {
   let server: TestServer;
   const admin = <T>(query: string, variables?: Record<string, unknown>) => server.graphql<T>(query, variables, server.adminKey);
-  const register = async (name: string) => {
-    const res = await admin<{ registerAgent: { key: string; agent: { id: string } } }>('mutation($n: String!) { registerAgent(input: { name: $n }) { key agent { id } } }', { n: name });
-    return { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.key };
-  };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -81,8 +83,8 @@ describe('security notifications', () => {
   });
 
   it('raises a denial burst about the agent, which the agent sees and other agents do not', async () => {
-    const prober = await register('prober');
-    const bystander = await register('bystander');
+    const prober = await register(server, 'prober');
+    const bystander = await register(server, 'bystander');
     const proberLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(prober.key) });
     const bystanderLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(bystander.key) });
     await Promise.all([proberLive.connected, bystanderLive.connected]);
@@ -111,7 +113,7 @@ describe('security notifications', () => {
     const all = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(server.adminKey) });
     await Promise.all([quiet.connected, all.connected]);
     await settle();
-    const leaver = await register('leaver');
+    const leaver = await register(server, 'leaver');
     await admin('mutation($id: ID!) { revokeAgent(id: $id) { id } }', { id: leaver.id });
     const seen = await all.waitFor(1);
     expect(seen.map((n) => n.securityNotifications)).toContainEqual(expect.objectContaining({ kind: 'AGENT_REVOKED', agentId: leaver.id, severity: 'MEDIUM' }));
@@ -150,8 +152,8 @@ describe('security notifications', () => {
 
   it.skipIf(!pgUp)('raises a rate-limit hit about the agent once, which the agent sees and other agents do not', async () => {
     await withItemsDatabase(server, 'limited-stock', async (databaseId) => {
-      const hasty = await register('hasty');
-      const bystander = await register('patient');
+      const hasty = await register(server, 'hasty');
+      const bystander = await register(server, 'patient');
       const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', {
         i: { agentId: hasty.id, databaseId, scope: 'TABLE', table: 'items', actions: ['READ'] },
       });
@@ -240,11 +242,9 @@ describe('unusual query volume, with the thresholds set by WARDEN_ALERT_*', () =
 
   it.skipIf(!pgUp)('raises UNUSUAL_VOLUME once about the agent that ran more queries in a minute than allowed for, and not about one that stayed below', async () => {
     await withItemsDatabase(server, 'busy-stock', async (databaseId) => {
-      const agents: Record<'busy' | 'steady', { id: string; key: string }> = {} as never;
-      for (const name of ['busy', 'steady'] as const) {
-        const res = await admin<{ registerAgent: { key: string; agent: { id: string } } }>('mutation($n: String!) { registerAgent(input: { name: $n }) { key agent { id } } }', { n: name });
-        agents[name] = { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.key };
-        const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agents[name].id, databaseId, scope: 'TABLE', table: 'items', actions: ['READ'] } });
+      const agents = { busy: await register(server, 'busy'), steady: await register(server, 'steady') };
+      for (const agent of Object.values(agents)) {
+        const granted = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.id, databaseId, scope: 'TABLE', table: 'items', actions: ['READ'] } });
         expect(granted.body.errors).toBeUndefined();
       }
       const adminLive = subscribe<Live>(server.url, LIVE, { connectionParams: bearer(server.adminKey) });
