@@ -13,7 +13,7 @@ export class SecurityNotification implements Node {
   createdAt!: Date;
 
   @Field(() => String, {
-    description: 'AUTH_FAILURES_KEY, AUTH_FAILURES_ADDRESS, DENIAL_BURST, RATE_LIMIT_HIT, UNUSUAL_VOLUME or AGENT_REVOKED.',
+    description: 'AUTH_FAILURES_KEY, AUTH_FAILURES_ADDRESS, DENIAL_BURST, RATE_LIMIT_HIT, UNUSUAL_VOLUME, AGENT_REVOKED, REDIS_UNAVAILABLE or REDIS_RECOVERED.',
   })
   kind!: string;
 

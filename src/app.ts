@@ -27,6 +27,7 @@ import { ensureDemoDatabase } from './demo/demo-database.js';
 import { AuditRetention } from './events/audit-retention.js';
 import { AuditWriter } from './events/audit-writer.js';
 import { MemoryClaims, RedisClaims } from './events/claims.js';
+import { connectRedisCommands, RedisHealth } from './events/redis-health.js';
 import { EventBus } from './events/event-bus.js';
 import { Pseudonymiser } from './events/pseudonymiser.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
@@ -46,7 +47,7 @@ import { ConnectorRegistry } from './services/connector-registry.js';
 import { DatabaseService } from './services/database.service.js';
 import { GrantService } from './services/grant.service.js';
 import { LiveFeedService } from './services/live-feed.service.js';
-import { NotificationService } from './services/notification.service.js';
+import { NotificationService, type NotificationDraft } from './services/notification.service.js';
 import { QueryService } from './services/query.service.js';
 import { RateLimitService } from './services/rate-limit.service.js';
 import { SqlGateService } from './services/sql-gate.service.js';
@@ -110,6 +111,9 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
   try {
     // In-process by default; Redis when scaled out, so every replica sees every event and invalidation.
     pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log, config.redisPrefix) : new InProcessPubSub();
+    // Counters and claims a request waits on: a connection that answers within WARDEN_REDIS_TIMEOUT_MS or not at all.
+    const redis = config.redisUrl ? await connectRedisCommands(config.redisUrl, log, config.redisTimeoutMs) : undefined;
+    if (redis) started.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const bus = new EventBus(pubsub);
     const bootstrap = options.bootstrap ?? true;
     const { generatedKey } = bootstrap ? await ensureAdmin(store, config.adminKey) : { generatedKey: undefined };
@@ -136,12 +140,18 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const notifications = new NotificationService(store, bus, (agentId) => pseudonyms.ref(agentId));
     const feed = new LiveFeedService(bus, (agentId) => pseudonyms.ref(agentId));
     started.push(() => feed.close());
+    // Redis away: said once (a HIGH notification) and once more when it is back; meanwhile limits are per replica.
+    const redisHealth = new RedisHealth(log, (state, since) => {
+      notifications.raise(redisNotification(state, since)).catch((error: unknown) => log.error({ err: error }, 'could not raise a security notification'));
+    });
+    if (redis) redisHealth.watch(redis);
+    started.push(() => redisHealth.stop());
+    const redisFailed = (cause: unknown) => redisHealth.failed(cause);
     // Redis, when replicas share one: a finding every replica sees is raised by one of them.
-    const redis = pubsub instanceof RedisPubSub ? pubsub.client : undefined;
-    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`) : new MemoryClaims(), log, config.alerts);
+    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`, redisFailed) : new MemoryClaims(), log, config.alerts);
     started.push(() => monitor.stop());
     // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
-    const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix });
+    const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix, onRedisUnavailable: redisFailed });
     rateLimits.onChanged((agentId) => bus.invalidate({ kind: 'rateLimit', agentId }));
     const webhookService = new WebhookService(store, secrets);
     const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, config.webhooks);
@@ -249,6 +259,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       audit,
       log,
       checkStore: () => store.ping(),
+      checkRedis: redis ? () => ({ ok: redisHealth.state === 'ok', since: redisHealth.since }) : undefined,
       feed,
       mcp,
       exports: exportService,
@@ -281,4 +292,23 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     await stopAll();
     throw error;
   }
+}
+
+function redisNotification(state: 'ok' | 'unavailable', since: Date): NotificationDraft {
+  return state === 'unavailable'
+    ? {
+        kind: 'REDIS_UNAVAILABLE',
+        severity: 'HIGH',
+        agentId: null,
+        message:
+          'Redis does not answer. Rate limits are counted by each replica on its own until it is back (an agent may get up to its limit once per replica), and live subscriptions see only this replica\'s events. Check Redis.',
+        details: { since: since.toISOString() },
+      }
+    : {
+        kind: 'REDIS_RECOVERED',
+        severity: 'LOW',
+        agentId: null,
+        message: 'Redis answers again: rate limits are shared by every replica again.',
+        details: { since: since.toISOString() },
+      };
 }

@@ -31,6 +31,9 @@ const envSchema = z.object({
   WARDEN_MAX_CONNECTIONS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10_000).default(200),
   WARDEN_DEMO: booleanFlag.default(true),
   WARDEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  WARDEN_REDIS_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(300),
+  WARDEN_STORE_POOL_MAX: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(20),
+  WARDEN_STORE_POOL_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(600_000).default(15_000),
   WARDEN_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1 to 64 letters, digits, colons, dots, dashes or underscores').default('warden:'),
   WARDEN_LLM_BASE_URL: z.url({ message: 'expected a URL' }).optional(),
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
@@ -74,7 +77,13 @@ const envSchema = z.object({
   WARDEN_ALERT_COOLDOWN_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(604_800).default(300),
 });
 
-export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+/** PostgreSQL store pool: connections at most, and how long a query waits for one (queued) before STORE_UNAVAILABLE. */
+export interface StorePoolConfig {
+  max: number;
+  timeoutMs: number;
+}
+
+export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; pool?: StorePoolConfig | undefined };
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -92,6 +101,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Starts every Redis key and channel name, so deployments sharing one Redis stay apart. */
   redisPrefix: string;
+  /** How long a request waits for Redis (rate-limit counters) before using this replica's own counters. */
+  redisTimeoutMs: number;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   airGapped: boolean;
   /**
@@ -176,7 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     dataDir,
     store: e.WARDEN_STORE_URL
-      ? { kind: 'postgres', url: e.WARDEN_STORE_URL }
+      ? { kind: 'postgres', url: e.WARDEN_STORE_URL, pool: { max: e.WARDEN_STORE_POOL_MAX, timeoutMs: e.WARDEN_STORE_POOL_TIMEOUT_MS } }
       : { kind: 'pglite', dataDir: resolve(dataDir, 'store') },
     secretKey: e.WARDEN_SECRET_KEY,
     previousSecretKeys: e.WARDEN_SECRET_KEY_PREVIOUS?.split(',').map((k) => k.trim()) ?? [],
@@ -185,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demo: e.WARDEN_DEMO,
     redisUrl: e.WARDEN_REDIS_URL,
     redisPrefix: e.WARDEN_REDIS_PREFIX,
+    redisTimeoutMs: e.WARDEN_REDIS_TIMEOUT_MS,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
     airGapped: e.WARDEN_AIR_GAPPED,
     gatewayUrl: e.WARDEN_URL,

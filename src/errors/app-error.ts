@@ -15,6 +15,11 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** An export could not reach its destination (a webhook receiver or a bucket); the message says why. */
   DELIVERY_FAILED = 'DELIVERY_FAILED',
+  /**
+   * Warden's own store (agents, keys, grants, audit) could not be reached or is saturated; nothing was
+   * done. Retryable: the error carries `retryable: true` and `retryAfterSeconds`.
+   */
+  STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 }
 

@@ -25,13 +25,25 @@ export class MemoryClaims implements Claims {
   }
 }
 
+/**
+ * Claims in Redis. While Redis does not answer, claims are made in this process instead (so a finding
+ * is raised once per replica rather than not at all), and `onUnavailable` is told.
+ */
 export class RedisClaims implements Claims {
+  readonly #fallback = new MemoryClaims();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'warden:claim:',
+    private readonly onUnavailable: (cause: unknown) => void = () => undefined,
   ) {}
 
   async claim(name: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.prefix + name, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    try {
+      return (await this.redis.set(this.prefix + name, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    } catch (error) {
+      this.onUnavailable(error);
+      return this.#fallback.claim(name, ttlMs);
+    }
   }
 }

@@ -38,6 +38,8 @@ export interface HttpServerOptions {
   audit: AuditWriter;
   /** Checks the store; throws when it is not reachable. */
   checkStore: () => Promise<void>;
+  /** Whether Redis answers (when one is set): `ok: false` is reported as degraded, not down. */
+  checkRedis?: (() => { ok: boolean; since: Date }) | undefined;
   /** Live events for subscriptions over WebSocket at /graphql. */
   feed: LiveFeedService;
   /** The services MCP tools call, served at /mcp (streamable HTTP). */
@@ -114,12 +116,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.use(requestId);
   app.get('/healthz', async (_req, res) => {
     const started = performance.now();
+    // Redis away is degraded service (limits per replica), not an outage: still 200.
+    const redis = options.checkRedis?.();
+    const redisPart = redis ? { redis: redis.ok ? { ok: true } : { ok: false, since: redis.since.toISOString() } } : {};
     try {
       await options.checkStore();
-      res.json({ status: 'ok', store: { ok: true, latencyMs: Math.round(performance.now() - started) } });
+      res.json({ status: redis && !redis.ok ? 'degraded' : 'ok', store: { ok: true, latencyMs: Math.round(performance.now() - started) }, ...redisPart });
     } catch (error) {
       log.error({ err: error }, 'health check: store unreachable');
-      res.status(503).json({ status: 'unavailable', store: { ok: false } });
+      res.status(503).json({ status: 'unavailable', store: { ok: false }, ...redisPart });
     }
   });
 
@@ -210,6 +215,7 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.QUERY_TIMEOUT]: 504,
   [ErrorCode.DATABASE_UNAVAILABLE]: 503,
+  [ErrorCode.STORE_UNAVAILABLE]: 503,
 };
 
 /**

@@ -33,6 +33,11 @@ export interface RateLimitOptions {
   leaseMs?: number | undefined;
   /** How long limits read from the store are kept (default 10 s); changes elsewhere arrive sooner by invalidation. */
   cacheTtlMs?: number | undefined;
+  /**
+   * Called each time Redis did not answer (not connected, or an error or timeout from the client) and
+   * this process's own counters were used instead.
+   */
+  onRedisUnavailable?: ((cause: unknown) => void) | undefined;
 }
 
 /** Releases a concurrency slot; calling it again does nothing. */
@@ -98,7 +103,9 @@ return 1
  *
  * In memory by default; in Redis when given a client, so replicas share one count and one cap. A
  * concurrency slot in Redis is a lease the holder renews, so a crashed replica's slots lapse. When
- * Redis cannot be reached, limited agents are refused (the limits hold) rather than let through.
+ * Redis is not connected or does not answer (the client's command timeout), the limits are counted in
+ * this process instead: they still hold, but per replica, until Redis answers again; then the shared
+ * counters are used once more (what was counted in memory meanwhile is not carried over).
  */
 export class RateLimitService {
   readonly #redis: Redis | undefined;
@@ -111,6 +118,7 @@ export class RateLimitService {
   readonly #running = new Map<string, number>();
   readonly #changeListeners: ((agentId: string) => void)[] = [];
   readonly #loader: DataLoader<string, RateLimitRecord | null>;
+  readonly #onRedisUnavailable: (cause: unknown) => void;
 
   constructor(
     private readonly store: Store,
@@ -121,11 +129,20 @@ export class RateLimitService {
     this.#keyPrefix = options.keyPrefix ?? 'warden:';
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#cache = new TtlCache(options.cacheTtlMs ?? 10_000);
+    this.#onRedisUnavailable = options.onRedisUnavailable ?? (() => undefined);
     // The limit is compared here, per agent, so the limiters only count: their own `points` never bind.
     this.#limiters = new Map(
       WINDOWS.map((w) => {
         const common = { keyPrefix: `${this.#keyPrefix}rate:${w.name}`, points: Number.MAX_SAFE_INTEGER, duration: w.seconds };
-        const limiter = this.#redis ? new RateLimiterRedis({ ...common, storeClient: this.#redis }) : new RateLimiterMemory(common);
+        const limiter = this.#redis
+          ? new RateLimiterRedis({
+              ...common,
+              storeClient: this.#redis,
+              // Not connected: straight to the in-process counters, never waiting for a reconnect.
+              rejectIfRedisNotReady: true,
+              insuranceLimiter: new FallbackLimiter(common, () => this.#onRedisUnavailable(new Error(`Redis is ${this.#redis?.status ?? 'gone'}`))),
+            })
+          : new RateLimiterMemory(common);
         return [w.field, limiter];
       }),
     );
@@ -274,9 +291,12 @@ export class RateLimitService {
     const token = randomUUID();
     let taken: unknown;
     try {
+      if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
       taken = await redis.eval(ACQUIRE_SCRIPT, 1, key, max, this.#leaseMs, token);
     } catch (error) {
-      throw unavailable(error);
+      // Redis away: this process's own slots hold the cap, per replica, until it is back.
+      this.#onRedisUnavailable(error);
+      return this.#takeMemorySlot(agentId, max);
     }
     if (Number(taken) !== 1) throw concurrencyExceeded(max);
     // Renewed while held; a replica that dies stops renewing, and its slot lapses within one lease.
@@ -312,6 +332,26 @@ function concurrencyExceeded(max: number): AppError {
 
 function unavailable(cause: unknown): AppError {
   return new AppError(ErrorCode.INTERNAL, 'The rate-limit counters could not be reached.', undefined, { cause });
+}
+
+/** The in-process counters a Redis limiter falls back to; says so each time it is used. */
+class FallbackLimiter extends RateLimiterMemory {
+  constructor(
+    options: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly used: () => void,
+  ) {
+    super(options);
+  }
+
+  override penalty(...args: Parameters<RateLimiterMemory['penalty']>): ReturnType<RateLimiterMemory['penalty']> {
+    this.used();
+    return super.penalty(...args);
+  }
+
+  override reward(...args: Parameters<RateLimiterMemory['reward']>): ReturnType<RateLimiterMemory['reward']> {
+    this.used();
+    return super.reward(...args);
+  }
 }
 
 function once(release: () => void): Release {

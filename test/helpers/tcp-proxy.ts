@@ -6,8 +6,11 @@ export interface TcpProxy {
   kill(): Promise<void>;
 }
 
-/** A TCP forwarder on an ephemeral loopback port: a stand-in endpoint that can be killed mid-test. */
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+/**
+ * A TCP forwarder on a loopback port (ephemeral unless `listenPort` is given: start one again on a killed
+ * one's port to bring the endpoint back): a stand-in endpoint that can be killed mid-test.
+ */
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1', listenPort = 0): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect({ host: targetHost, port: targetPort });
@@ -22,7 +25,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     kill: () =>

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
   it('uses PostgreSQL for the store when WARDEN_STORE_URL is set, with a shared WARDEN_SECRET_KEY', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     const config = loadConfig({ WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden', WARDEN_SECRET_KEY: key });
-    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db.internal:5432/warden' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db.internal:5432/warden', pool: { max: 20, timeoutMs: 15_000 } });
     // Replicas sharing a store must share the key that seals credentials; a local key file cannot.
     expect(() => loadConfig({ WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden' })).toThrow(/WARDEN_SECRET_KEY: required when WARDEN_STORE_URL is set/);
   });
