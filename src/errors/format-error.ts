@@ -39,7 +39,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && OUR_CODES.has(code) && code !== ErrorCode.INTERNAL) {
-    return { message: formatted.message, ...where, extensions: { code, ...trace } };
+    // Raised by the server itself (before a resolver, e.g. while checking the key): only the retry hints are kept.
+    const { retryable, retryAfterSeconds } = formatted.extensions ?? {};
+    const retry = { ...(retryable === true ? { retryable } : {}), ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) };
+    return { message: formatted.message, ...where, extensions: { code, ...retry, ...trace } };
   }
   if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
     return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code, ...trace } };

@@ -71,6 +71,12 @@ async function authenticate(services: McpServices, req: Request, res: Response, 
     return principal.kind === 'agent' ? principal : refuse(NO_KEY_MESSAGE);
   } catch (error) {
     if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) return refuse(error.message);
+    if (error instanceof AppError && error.code === ErrorCode.STORE_UNAVAILABLE) {
+      services.log.warn({ err: error, requestId }, 'could not check an MCP key: the store is unavailable');
+      const body = rpcError(JSONRPC_SERVER_ERROR, error.message, error.code, requestId);
+      res.status(503).json({ ...body, error: { ...body.error, data: { ...error.details, ...body.error.data } } });
+      return undefined;
+    }
     services.log.error({ err: error, requestId }, 'an MCP request failed');
     res.status(500).json(rpcError(JSONRPC_INTERNAL, INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
     return undefined;

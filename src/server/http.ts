@@ -145,6 +145,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
                 extensions: { code: error.code, requestId: id, http: { status: 401 } },
               });
             }
+            if (error instanceof AppError && error.code === ErrorCode.STORE_UNAVAILABLE) {
+              log.warn({ err: error, requestId: id }, 'could not check an API key: the store is unavailable');
+              throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, requestId: id, http: { status: 503 } } });
+            }
             log.error({ err: error, requestId: id }, 'request failed');
             throw new GraphQLError(INTERNAL_MESSAGE, {
               extensions: { code: ErrorCode.INTERNAL, requestId: id, http: { status: 500 } },

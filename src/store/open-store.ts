@@ -1,12 +1,14 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { StoreConfig } from '../config.js';
+import type { StoreConfig, StorePoolConfig } from '../config.js';
+import { AppError } from '../errors/app-error.js';
 import { containPoolErrors } from '../../plugins/drivers/postgres/contain-pool-errors.js';
 import { openPGliteClient } from '../../plugins/drivers/pglite/pglite-client.js';
 import { PGliteDialect } from '../../plugins/drivers/pglite/pglite-dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import type { StoreSchema } from './store-schema.js';
+import { withStoreErrors } from './store-errors.js';
 
 export type StoreDb = Kysely<StoreSchema>;
 
@@ -50,27 +52,33 @@ function toStore(handle: StoreHandle): Store {
 
 /** Opens the control-plane store (PGlite in a folder, or PostgreSQL) and migrates it to the newest schema. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const store = toStore(config.kind === 'postgres' ? openPostgres(config.url) : await openPGlite(config.dataDir));
+  const store = toStore(config.kind === 'postgres' ? openPostgres(config.url, config.pool ?? DEFAULT_POOL) : await openPGlite(config.dataDir));
   try {
     await migrateToLatest(store.db);
   } catch (error) {
     await store.close();
-    throw error;
+    // At start the operator needs the driver's own words (which host refused), not the retry advice.
+    throw error instanceof AppError && error.cause instanceof Error ? error.cause : error;
   }
   return store;
 }
 
-function openPostgres(url: string): StoreHandle {
+/** WARDEN_STORE_POOL_MAX and WARDEN_STORE_POOL_TIMEOUT_MS's defaults. */
+export const DEFAULT_POOL: StorePoolConfig = { max: 20, timeoutMs: 15_000 };
+
+function openPostgres(url: string, poolConfig: StorePoolConfig): StoreHandle {
+  // Past `max` connections, queries queue (without bound) for up to `timeoutMs` for a free one, then
+  // fail with STORE_UNAVAILABLE; a burst waits its turn rather than failing.
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolConfig.max,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: poolConfig.timeoutMs,
     application_name: 'warden-store',
   });
   // A client losing its connection must not take the process down; the next query reconnects.
   containPoolErrors(pool);
-  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PostgresDialect({ pool })) });
   return {
     kind: 'postgres',
     db,
@@ -80,7 +88,7 @@ function openPostgres(url: string): StoreHandle {
 
 async function openPGlite(dataDir: string): Promise<StoreHandle> {
   const client = await openPGliteClient(dataDir);
-  const db = new Kysely<StoreSchema>({ dialect: new PGliteDialect(client) });
+  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PGliteDialect(client)) });
   return {
     kind: 'pglite',
     db,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreConfig } from '../../src/config.js';
+import { AppError, ErrorCode } from '../../src/errors/app-error.js';
 import { ensureAdmin } from '../../src/services/bootstrap.service.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -136,7 +137,7 @@ describe.skipIf(!pgUp)('two gateways starting at once on one new PostgreSQL stor
 });
 
 describe.skipIf(!pgUp)('a PostgreSQL store whose server ends a connection mid-transaction', () => {
-  it('fails that transaction with the connection error, and the store keeps working', async () => {
+  it('fails that transaction with STORE_UNAVAILABLE (the connection error as its cause), and the store keeps working', async () => {
     const db = await createTempPostgres();
     const store = await openStore({ kind: 'postgres', url: db.url });
     try {
@@ -151,9 +152,12 @@ describe.skipIf(!pgUp)('a PostgreSQL store whose server ends a connection mid-tr
         })
         .then(
           () => 'committed',
-          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+          (error: unknown) => error,
         );
-      expect(await outcome).toMatch(/terminat|connection/i);
+      const failed = await outcome;
+      expect(failed).toBeInstanceOf(AppError);
+      expect((failed as AppError).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+      expect(String(((failed as AppError).cause as Error).message)).toMatch(/terminat|connection/i);
       await expect(store.ping()).resolves.toBeUndefined();
     } finally {
       await store.close();
