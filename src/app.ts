@@ -21,6 +21,7 @@ import {
   ScheduleResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
+import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
@@ -202,7 +203,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [ScheduleResolver, new ScheduleResolver(scheduleService)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
-    const schema = protectSchema(await buildBareSchema(container));
+    // A mutation that succeeds has its audit event stored with its change, before it is answered.
+    const schema = protectSchema(await buildBareSchema(container), mutationAuditMiddleware(audit));
 
     const authenticator = new Authenticator(store.repos.apiKeys, log);
     // A change takes effect at once here, and on other replicas as soon as the bus brings it.

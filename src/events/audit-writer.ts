@@ -50,7 +50,8 @@ export interface AuditWriterOptions {
 
 /**
  * Collects audit events and writes them in batches, off the request path: a request only pushes to a
- * buffer. Flushed every `intervalMs`, when `batchSize` events wait, and on stop. A failed write is
+ * buffer. Changes made through GraphQL mutations are the exception: their events are written with the
+ * change itself (`writeInTransaction`, plugins/mutation-audit.plugin.ts), so none is lost in a crash. Flushed every `intervalMs`, when `batchSize` events wait, and on stop. A failed write is
  * retried with the next batch (the buffer is bounded: past `maxBuffered` the oldest are dropped and
  * the loss is logged, so a dead store cannot exhaust memory). When pseudonymising, the principal id is
  * replaced as the event is recorded: the store and every listener see the pseudonym, never the id.
@@ -89,11 +90,35 @@ export class AuditWriter {
     this.#listeners.push(listener);
   }
 
+  /** Batched: for reads and decisions, which may be lost in a crash within `intervalMs` (see `writeInTransaction`). */
   record(event: AuditEvent): void {
-    const stored = { ...event, principalId: this.options.pseudonyms.ref(event.principalId), id: eventId(event.occurredAt) };
+    const stored = this.prepare(event);
     this.#buffer.push(stored);
-    for (const listener of this.#listeners) listener(stored);
+    this.announce(stored);
     if (this.#buffer.size >= this.options.batchSize) void this.flush();
+  }
+
+  /** The event as it will be stored: its id given, its principal pseudonymised when that is on. */
+  prepare(event: AuditEvent): StoredAuditEvent {
+    return { ...event, principalId: this.options.pseudonyms.ref(event.principalId), id: eventId(event.occurredAt) };
+  }
+
+  /**
+   * Writes a prepared event with the caller's transaction (its audit repository), so the event lands
+   * if and only if the change it records does. Call `announce` once the transaction has committed.
+   */
+  async writeInTransaction(repo: AuditRepository, event: StoredAuditEvent): Promise<void> {
+    await repo.append([toRow(event)]);
+  }
+
+  /** Writes a prepared event now, on its own, not batched: for a change that had no transaction to join. */
+  async writeNow(event: StoredAuditEvent): Promise<void> {
+    await this.repo.append([toRow(event)]);
+  }
+
+  /** Tells listeners (live subscriptions, alert rules, webhooks) of an event that is stored or buffered. */
+  announce(event: StoredAuditEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   /** Writes everything buffered so far. Safe to call at any time; concurrent calls share one write. */
@@ -108,23 +133,25 @@ export class AuditWriter {
   }
 
   #write(batch: StoredAuditEvent[]): Promise<void> {
-    return this.repo.append(
-      batch.map((e) => ({
-        id: e.id,
-        occurred_at: e.occurredAt,
-        request_id: e.requestId,
-        principal_id: e.principalId,
-        principal_kind: e.principalKind,
-        action: e.action,
-        database_id: e.databaseId,
-        decision: e.decision,
-        reasons: JSON.stringify(e.reasons),
-        statement_fingerprint: e.statementFingerprint,
-        tables: JSON.stringify(e.tables),
-        duration_ms: e.durationMs,
-        row_count: e.rowCount,
-        details: JSON.stringify(e.details),
-      })),
-    );
+    return this.repo.append(batch.map(toRow));
   }
+}
+
+function toRow(e: StoredAuditEvent) {
+  return {
+    id: e.id,
+    occurred_at: e.occurredAt,
+    request_id: e.requestId,
+    principal_id: e.principalId,
+    principal_kind: e.principalKind,
+    action: e.action,
+    database_id: e.databaseId,
+    decision: e.decision,
+    reasons: JSON.stringify(e.reasons),
+    statement_fingerprint: e.statementFingerprint,
+    tables: JSON.stringify(e.tables),
+    duration_ms: e.durationMs,
+    row_count: e.rowCount,
+    details: JSON.stringify(e.details),
+  };
 }

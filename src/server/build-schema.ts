@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
+import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { resolverClasses } from '../../resolvers/index.js';
@@ -26,8 +26,11 @@ export async function buildBareSchema(container?: ContainerType): Promise<GraphQ
   });
 }
 
-/** The schema with graphql-shield over every field: anything without an explicit rule is denied. */
-export function protectSchema(schema: GraphQLSchema): GraphQLSchema {
+/**
+ * The schema with graphql-shield over every field: anything without an explicit rule is denied. `inner`
+ * middleware runs inside shield, so only for calls shield admits.
+ */
+export function protectSchema(schema: GraphQLSchema, ...inner: IMiddleware[]): GraphQLSchema {
   return applyMiddleware(
     schema,
     shield(permissions, {
@@ -37,5 +40,6 @@ export function protectSchema(schema: GraphQLSchema): GraphQLSchema {
       allowExternalErrors: true,
       debug: false,
     }),
+    ...inner,
   );
 }

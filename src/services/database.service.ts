@@ -247,7 +247,7 @@ export class DatabaseService {
 
   /** Unregisters a database: its grants go with it, its connections are closed. */
   async remove(id: string): Promise<Database> {
-    const removed = await this.store.repos.databases.delete(id);
+    const removed = await this.store.transaction((repos) => repos.databases.delete(id));
     if (!removed) throw notFound(id);
     await this.connectors.remove(id);
     this.catalog.invalidate(id);

@@ -162,7 +162,7 @@ export class ExportService {
     }
     const id = newId('ExportDestination');
     const sealed = this.secrets.seal(secret, destinationContext(id));
-    const record = await this.store.repos.exports.insertDestination({
+    const record = await this.store.transaction((repos) => repos.exports.insertDestination({
       id,
       name,
       kind: input.kind,
@@ -172,7 +172,7 @@ export class ExportService {
       agent_ids: JSON.stringify(agentIds),
       created_at: this.now(),
       created_by: by,
-    });
+    }));
     return { destination: toDestinationView(record), secret: shown };
   }
 
@@ -182,7 +182,7 @@ export class ExportService {
 
   /** Schedules that delivered here stop at their next run (their destination is gone). */
   async removeDestination(id: string): Promise<DestinationView> {
-    const removed = await this.store.repos.exports.deleteDestination(id);
+    const removed = await this.store.transaction((repos) => repos.exports.deleteDestination(id));
     if (!removed) throw new AppError(ErrorCode.NOT_FOUND, `No export destination with the id "${id}".`);
     return toDestinationView(removed);
   }
@@ -219,7 +219,7 @@ export class ExportService {
     const now = this.now();
     // Whole seconds, so the signed `expires` and the stored time agree exactly.
     const expiresAt = new Date((Math.floor(now.getTime() / 1000) + ttl) * 1000);
-    const link = await this.store.repos.exports.insertLink({
+    const link = await this.store.transaction((repos) => repos.exports.insertLink({
       id: newId('ExportLink', 24),
       agent_id: principal.agentId,
       database_id: databaseId,
@@ -227,7 +227,7 @@ export class ExportService {
       format,
       created_at: now,
       expires_at: expiresAt,
-    });
+    }));
     const expires = Math.floor(expiresAt.getTime() / 1000);
     const url = `${this.publicUrl}/exports/${link.id}?expires=${expires}&signature=${this.#sign(link.id, expires)}`;
     return { id: link.id, url, format, expiresAt };

@@ -70,7 +70,7 @@ export class GrantService {
         await this.conditions.checkMask(database.engine, mask.expression, table);
       }
     }
-    const record = await this.store.repos.grants.insert({
+    const record = await this.store.transaction((repos) => repos.grants.insert({
       id: newId('Grant'),
       agent_id: agent.id,
       database_id: database.id,
@@ -85,13 +85,13 @@ export class GrantService {
       expires_at: input.expiresAt ?? null,
       created_by: grantedBy,
       revoked_at: null,
-    });
+    }));
     this.#changed(record.agent_id);
     return toGrant(record);
   }
 
   async revoke(id: string): Promise<Grant> {
-    const revoked = await this.store.repos.grants.revoke(id, this.now());
+    const revoked = await this.store.transaction((repos) => repos.grants.revoke(id, this.now()));
     if (revoked) {
       this.#changed(revoked.agent_id);
       return toGrant(revoked);

@@ -87,7 +87,7 @@ export class NotificationService {
   }
 
   async markRead(id: string, read: boolean, by: string): Promise<NotificationView> {
-    const record = await this.store.repos.notifications.setRead(id, read, by, this.now());
+    const record = await this.store.transaction((repos) => repos.notifications.setRead(id, read, by, this.now()));
     if (!record) throw new AppError(ErrorCode.NOT_FOUND, `No security notification has the id "${id}".`);
     return toView(record);
   }

@@ -190,7 +190,7 @@ export class ProviderService {
 
   /** Unregisters a provider; its sealed key goes with it. */
   async remove(id: string): Promise<ProviderView> {
-    const removed = await this.store.repos.providers.delete(id);
+    const removed = await this.store.transaction((repos) => repos.providers.delete(id));
     if (!removed) throw notFound(id);
     return toView(removed);
   }

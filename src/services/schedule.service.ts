@@ -90,7 +90,7 @@ export class ScheduleService {
     // Refused now if the agent may not make this read now; checked again at every run.
     await this.queries.checkRead(caller, input.databaseId, toReadQuery(stored), this.maxRows, 'scheduleQuery');
     const now = this.now();
-    const record = await this.store.repos.schedules.insert({
+    const record = await this.store.transaction((repos) => repos.schedules.insert({
       id: newId('Schedule'),
       agent_id: principal.agentId,
       database_id: input.databaseId,
@@ -105,7 +105,7 @@ export class ScheduleService {
       next_run_at: nextRunAfter(cron, timezone, now),
       created_at: now,
       updated_at: now,
-    });
+    }));
     return toScheduleView(record);
   }
 
@@ -127,7 +127,7 @@ export class ScheduleService {
   async pause(principal: Principal, id: string): Promise<ScheduleView> {
     const record = await this.#owned(principal, id);
     if (record.status !== 'ACTIVE') return toScheduleView(record);
-    const updated = await this.store.repos.schedules.update(id, { status: 'PAUSED', next_run_at: null, updated_at: this.now() });
+    const updated = await this.store.transaction((repos) => repos.schedules.update(id, { status: 'PAUSED', next_run_at: null, updated_at: this.now() }));
     return toScheduleView(updated ?? record);
   }
 
@@ -149,19 +149,19 @@ export class ScheduleService {
     await this.queries.checkRead(asOwner, record.database_id, toReadQuery(record.query as unknown as StoredReadQuery), this.maxRows, 'resumeSchedule');
     checkTimezone(record.timezone);
     const now = this.now();
-    const updated = await this.store.repos.schedules.update(id, {
+    const updated = await this.store.transaction((repos) => repos.schedules.update(id, {
       status: 'ACTIVE',
       stopped_reason: null,
       next_run_at: nextRunAfter(record.cron, record.timezone, now),
       updated_at: now,
-    });
+    }));
     return toScheduleView(updated ?? record);
   }
 
   /** Deletes the schedule and its run history. */
   async delete(principal: Principal, id: string): Promise<ScheduleView> {
     const record = await this.#owned(principal, id);
-    await this.store.repos.schedules.delete(id);
+    await this.store.transaction((repos) => repos.schedules.delete(id));
     return toScheduleView(record);
   }
 

@@ -94,7 +94,7 @@ export class WebhookService {
     const id = newWebhookId();
     const secret = generateWebhookSecret();
     const sealed = this.secrets.seal(secret, webhookSecretContext(id));
-    const record = await this.store.repos.webhooks.insert({
+    const record = await this.store.transaction((repos) => repos.webhooks.insert({
       id,
       url,
       event_types: JSON.stringify(eventTypes),
@@ -104,7 +104,7 @@ export class WebhookService {
       created_at: this.now(),
       created_by: createdBy,
       removed_at: null,
-    });
+    }));
     await this.#changed();
     return { webhook: toWebhookView(record), secret };
   }
@@ -116,7 +116,7 @@ export class WebhookService {
 
   /** Removes a webhook; what it had still to send (pending or dead) is discarded. */
   async remove(id: string): Promise<WebhookView> {
-    const record = await this.store.repos.webhooks.remove(id, this.now());
+    const record = await this.store.transaction((repos) => repos.webhooks.remove(id, this.now()));
     if (!record) throw new AppError(ErrorCode.NOT_FOUND, `No webhook has the id "${id}". The webhooks query lists them.`);
     await this.#changed();
     return toWebhookView(record);
@@ -145,7 +145,7 @@ export class WebhookService {
 
   /** Drops a dead letter from the queue for good (it stays in the history as DISCARDED). */
   async discardDeadLetter(id: string): Promise<WebhookDeliveryView> {
-    const discarded = await this.store.repos.webhooks.setStatus(id, 'DEAD', 'DISCARDED');
+    const discarded = await this.store.transaction((repos) => repos.webhooks.setStatus(id, 'DEAD', 'DISCARDED'));
     if (!discarded) throw await this.#notDead(id, 'discarded');
     return this.#withAttempts(discarded);
   }

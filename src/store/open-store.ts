@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import type { StoreSchema } from './store-schema.js';
 import { withStoreErrors } from './store-errors.js';
+import { claimTransactionScope } from './transaction-scope.js';
 
 export type StoreDb = Kysely<StoreSchema>;
 
@@ -27,6 +28,7 @@ export interface Store {
   /**
    * Runs `work` in one transaction: all of it lands or none of it does. With `lock`, the transaction
    * first takes a store-wide advisory lock of that name, so replicas doing the same work queue up.
+   * Inside a transaction scope (transaction-scope.ts), the scope's records land in it too.
    */
   transaction<T>(work: (repos: Repositories) => Promise<T>, options?: { lock?: string }): Promise<T>;
   close(): Promise<void>;
@@ -41,11 +43,19 @@ function toStore(handle: StoreHandle): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    transaction: (work, options) =>
-      db.transaction().execute(async (trx) => {
+    transaction: async (work, options) => {
+      // A change made for a caller carries the caller's audit record in the same transaction.
+      const scope = claimTransactionScope();
+      const result = await db.transaction().execute(async (trx) => {
         if (options?.lock) await sql`select pg_advisory_xact_lock(hashtext(${options.lock}))`.execute(trx);
-        return work(createRepositories(trx));
-      }),
+        const repos = createRepositories(trx);
+        const done = await work(repos);
+        await scope?.beforeCommit(repos);
+        return done;
+      });
+      scope?.afterCommit();
+      return result;
+    },
     close: handle.close,
   };
 }
