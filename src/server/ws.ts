@@ -146,6 +146,12 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           return true;
         } catch (error) {
           if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) return refuse();
+          if (error instanceof AppError && error.code === ErrorCode.STORE_UNAVAILABLE) {
+            log.warn({ err: error }, 'could not check the key of a WebSocket connection: the store is unavailable');
+            // 1013 "try again later": the key was not refused, the store could not be asked.
+            ctx.extra.socket.close(1013, 'The store is unavailable; connect again shortly.');
+            return false;
+          }
           log.error({ err: error }, 'could not check the key of a WebSocket connection');
           return false;
         }

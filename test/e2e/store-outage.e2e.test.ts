@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
+import { subscribe } from '../helpers/ws-client.js';
 import { errorCode, postGraphQL, startTestServer, type GraphQLResponse, type TestServer } from '../helpers/test-server.js';
 
 const pgUp = await serviceAvailable('postgres');
@@ -58,6 +59,10 @@ describe.skipIf(!pgUp)('calls that need a PostgreSQL store that is cut off', () 
       expect(error?.message).not.toMatch(new RegExp(`${proxy.port}|127\\.0\\.0\\.1|${store.name}|ECONNREFUSED`));
     }
     expect(checks[2]![1].status).toBe(503);
+    // A subscription connection whose key cannot be checked is told to come back later (1013), not refused.
+    const live = subscribe(server.url, 'subscription { auditEvents { id } }', { connectionParams: { authorization: `Bearer ${fresh.key}` } });
+    expect((await live.closed).code).toBe(1013);
+    await live.dispose();
 
     proxy = await startTcpProxy(SERVICES.postgres.port, '127.0.0.1', proxy.port);
     let back: GraphQLResponse | undefined;
