@@ -115,7 +115,7 @@ export class RedisPubSub implements PubSub {
     await Promise.all(this.#subscribed.values());
   }
 
-  /** The publishing connection, for other Redis work (rate-limit counters) that needs no listener. */
+  /** The publishing connection (rate-limit counters and claims have their own: events/redis-health.ts). */
   get client(): Redis {
     return this.publisher;
   }
