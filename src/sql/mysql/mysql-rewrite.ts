@@ -31,6 +31,9 @@ import { prepareMysql } from './mysql-statement.js';
 
 const CAPPED_ALIAS = 'warden_capped';
 
+/** LIMIT with this count keeps every row: 2^64 - 1, as the MySQL manual suggests for "all rows". */
+const ALL_ROWS = '18446744073709551615';
+
 function notAllowed(message: string, construct: string, extra?: Record<string, unknown>): never {
   throw new AppError(ErrorCode.SQL_NOT_ALLOWED, message, { construct, ...extra });
 }
@@ -135,7 +138,13 @@ function derivedTable(table: CatalogTable, policy: TablePolicy): AstNode {
     const mask = masks.get(column);
     return mask === undefined ? quote(column) : `(${mask}) AS ${quote(column)}`;
   });
-  const text = `SELECT ${columns.join(', ')} FROM ${tableName(table)}${filter === '' ? '' : ` WHERE (${filter})`}`;
+  // With a row filter, the derived table gets a LIMIT of every row (the largest the server accepts):
+  // MySQL and MariaDB neither merge a derived table with a LIMIT into the outer query (derived_merge)
+  // nor push the outer query's conditions into it (MariaDB condition_pushdown_for_derived, MySQL
+  // derived_condition_pushdown). So the statement's own conditions, joins and casts only ever see rows
+  // the filter let through, and an error they raise cannot carry a hidden row's value.
+  const where = filter === '' ? '' : ` WHERE (${filter}) LIMIT ${ALL_ROWS}`;
+  const text = `SELECT ${columns.join(', ')} FROM ${tableName(table)}${where}`;
   return parseMysql(lexMysql(text).code).ast;
 }
 

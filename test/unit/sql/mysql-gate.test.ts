@@ -168,9 +168,9 @@ describe('rewriteMysql', () => {
     { schema: 'shop', table: 'orders', rowFilter: "status <> 'cancelled'" },
   ];
   const CUSTOMERS =
-    "(SELECT `id`, ('***') AS `email`, `full_name`, `country`, `city`, `segment`, `marketing_opt_in`, `created_at` FROM `shop`.`customers` WHERE (`country` = 'DE'))";
+    "(SELECT `id`, ('***') AS `email`, `full_name`, `country`, `city`, `segment`, `marketing_opt_in`, `created_at` FROM `shop`.`customers` WHERE (`country` = 'DE') LIMIT 18446744073709551615)";
   const ORDERS =
-    "(SELECT `id`, `customer_id`, `status`, `ordered_at`, `shipped_at`, `shipping_country`, `total` FROM `shop`.`orders` WHERE (`status` <> 'cancelled'))";
+    "(SELECT `id`, `customer_id`, `status`, `ordered_at`, `shipped_at`, `shipping_country`, `total` FROM `shop`.`orders` WHERE (`status` <> 'cancelled') LIMIT 18446744073709551615)";
 
   const rewrite = (sql: string, rowCap?: number, given: readonly TablePolicy[] = policies): string =>
     rewriteMysql(sql, analyseMysql(sql, catalog), catalog, given, rowCap);
