@@ -182,6 +182,20 @@ for (const target of targets) {
       expect(typo.body.errors?.[0]?.extensions.code).toMatch(/FORBIDDEN|SQL_NOT_ALLOWED|BAD_USER_INPUT/);
     });
 
+    it('runQuery: whether a statement fails tells nothing about a hidden row (no error oracle)', async () => {
+      // PostgreSQL: the date parse fails on any row whose secret is not a month name (only tenant 2's).
+      // MariaDB: row 2 is tenant 2's; the condition overflows only when its secret starts with 'S'.
+      for (const letter of ['S', 'X']) {
+        const sql =
+          target.engine === 'postgres'
+            ? `select count(*) as n from accounts where to_date(secret, 'Month') is not null and '${letter}' <> ''`
+            : `select count(*) as n from accounts where id = 2 and (case when left(secret, 1) = '${letter}' then ~0 + 1 else 0 end) = 0`;
+        const res = await run(sql);
+        expect(res.body.errors, sql).toBeUndefined();
+        expect(Number(res.body.data!.runQuery.rows[0]!.n)).toBe(target.engine === 'postgres' ? 2 : 0);
+      }
+    });
+
     it('rows: only tenant 1, masked', async () => {
       const res = await agent<{ rows: { rows: Record<string, unknown>[] } }>(ROWS, { d: databaseId, t: 'accounts', w: { secret: { _like: '%' } } });
       expect(res.body.errors).toBeUndefined();
