@@ -86,7 +86,9 @@ export function redactPlan(plan: unknown, columns: ReadonlySet<string>, key?: st
       // not JSON: handled as text below
     }
   }
-  if (!plan.includes('\n')) return key === undefined || key === 'QUERY PLAN' || key === 'EXPLAIN' ? redactLine(plan, columns) : mentionsAny(plan, columns) ? REDACTED_PLAN_EXPRESSION : plan;
+  // A field of a JSON plan holds one expression; anything else is a plan line (or lines).
+  const planText = key === undefined || key === 'QUERY PLAN' || key === 'EXPLAIN' || plan.includes('\n');
+  if (!planText) return mentionsAny(plan, columns) ? REDACTED_PLAN_EXPRESSION : plan;
   return plan
     .split('\n')
     .map((line) => redactLine(line, columns))
