@@ -120,6 +120,7 @@ for (const target of targets) {
       const agentId = reg.body.data!.registerAgent.agent.id;
       for (const grant of [
         { scope: 'TABLE', table: 'accounts', actions: ['READ'], rowFilter: ROW_FILTER, columnMasks: [{ column: 'code', expression: MASK }] },
+        { scope: 'TABLE', table: 'accounts', actions: ['UPDATE', 'DELETE'], rowFilter: ROW_FILTER },
         { scope: 'TABLE', table: 'notes', actions: ['READ', 'INSERT'] },
       ]) {
         const res = await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId, databaseId, ...grant } });
@@ -193,6 +194,25 @@ for (const target of targets) {
         const res = await run(sql);
         expect(res.body.errors, sql).toBeUndefined();
         expect(Number(res.body.data!.runQuery.rows[0]!.n)).toBe(target.engine === 'postgres' ? 2 : 0);
+      }
+    });
+
+    it('runQuery: an UPDATE or DELETE evaluates its own condition only on rows the filter lets through', async () => {
+      const statements =
+        target.engine === 'postgres'
+          ? [
+              "update accounts set tenant = tenant where id = 2 and to_date(secret, 'Month') is not null",
+              "delete from accounts where id = 4 and to_date(secret, 'Month') is null",
+            ]
+          : [
+              "update accounts a join notes n on n.id = 1 set a.tenant = a.tenant where a.id = 2 and (case when left(a.secret, 1) = 'S' then ~0 + 1 else 0 end) = 0",
+              "update accounts a join notes n on n.id = 1 + (case when a.id = 2 and left(a.secret, 1) = 'S' then ~0 + 1 else 0 end) set a.tenant = a.tenant",
+              "delete from accounts where id = 4 and (case when left(secret, 1) = 'S' then ~0 + 1 else 0 end) = 0",
+            ];
+      for (const sql of statements) {
+        const res = await run(sql);
+        expect(seen(res.body), sql).not.toContain(HIDDEN);
+        expect(res.body.errors, sql).toBeUndefined();
       }
     });
 

@@ -176,17 +176,30 @@ function checkMasksNotRead(policy: TablePolicy | undefined, relation: Relation, 
   }
 }
 
+/**
+ * `WHERE (filter) AND CASE WHEN (filter) THEN (condition) ELSE FALSE END`: the filter still drives the
+ * scan, while the statement's own condition, inside CASE, is evaluated only on rows the filter lets
+ * through (MySQL and MariaDB evaluate AND's operands in any order, and on a constant table all of them).
+ */
 function andWhere(statement: AstNode, relation: Relation, filter: string): void {
   const table = relation.base as CatalogTable;
-  const { expression } = parseOverTable(table, filter, 'where', 'row filter');
-  qualifyColumns(expression, relation.alias);
-  expression.parentheses = true;
+  const parsed = (): AstNode => {
+    const { expression } = parseOverTable(table, filter, 'where', 'row filter');
+    qualifyColumns(expression, relation.alias);
+    expression.parentheses = true;
+    return expression;
+  };
+  const guard = (condition: AstNode): AstNode => {
+    condition.parentheses = true;
+    return { type: 'case', expr: null, args: [{ type: 'when', cond: parsed(), result: condition }, { type: 'else', result: { type: 'bool', value: false } }] };
+  };
   const existing = statement.where;
-  if (isNode(existing)) {
-    existing.parentheses = true;
-    statement.where = { type: 'binary_expr', operator: 'AND', left: existing, right: expression };
-  } else {
-    statement.where = expression;
+  statement.where = isNode(existing) ? { type: 'binary_expr', operator: 'AND', left: parsed(), right: guard(existing) } : parsed();
+  // A multi-table UPDATE or DELETE joins its target in FROM: its ON conditions are guarded the same way
+  // (rows the filter hides are dropped by the WHERE anyway, so this changes no result).
+  const joined = statement.type === 'update' ? statement.table : statement.from;
+  for (const item of Array.isArray(joined) ? joined : []) {
+    if (isNode(item) && isNode(item.on)) item.on = guard(item.on);
   }
 }
 

@@ -1987,24 +1987,33 @@ function applyPolicyToTarget(target: WriteTarget, policy: PreparedPolicy): void 
   }
   if (policy.rowFilter === undefined) return;
   const filter = (): Node => qualifiedFilter(policy.rowFilter as Node, target.refName);
+  // `filter AND CASE WHEN filter THEN condition ELSE false END`: the filter still drives the scan (an
+  // index on it is used), while the statement's own condition, inside CASE, is evaluated only on rows
+  // the filter lets through, whatever order the planner puts the conditions in.
+  const guarded = (condition: Node | undefined): Node =>
+    condition === undefined
+      ? filter()
+      : and(filter(), {
+          CaseExpr: { args: [{ CaseWhen: { expr: filter(), result: condition } } as Node], defresult: { A_Const: { boolval: { boolval: false } } } as Node },
+        } as Node);
   switch (target.kind) {
     case 'UPDATE':
     case 'DELETE': {
       const statement = target.statement as UpdateStmt | DeleteStmt;
-      statement.whereClause = and(filter(), statement.whereClause);
+      statement.whereClause = guarded(statement.whereClause);
       return;
     }
     case 'INSERT': {
       // New rows cannot be filtered; an ON CONFLICT DO UPDATE may only touch rows the agent can see.
       const conflict = (target.statement as InsertStmt).onConflictClause;
-      if (conflict?.action === 'ONCONFLICT_UPDATE') conflict.whereClause = and(filter(), conflict.whereClause);
+      if (conflict?.action === 'ONCONFLICT_UPDATE') conflict.whereClause = guarded(conflict.whereClause);
       return;
     }
     case 'MERGE': {
       for (const node of (target.statement as MergeStmt).mergeWhenClauses ?? []) {
         const clause = payloadOf<MergeWhenClause>(node);
         if (clause.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_TARGET') continue;
-        clause.condition = and(filter(), clause.condition);
+        clause.condition = guarded(clause.condition);
       }
       return;
     }

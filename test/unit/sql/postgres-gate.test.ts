@@ -383,13 +383,13 @@ describe('rewritePostgres', () => {
     }
   });
 
-  it('ANDs the row filter into the WHERE of an UPDATE or DELETE target, qualified by its name', async () => {
+  it('ANDs the row filter into the WHERE of an UPDATE or DELETE target, qualified by its name, guarding the statement’s own condition', async () => {
     expect(await rewrite("update orders set status = 'x' where id = 1 or id = 2")).toBe(
-      "UPDATE orders SET status = 'x' WHERE orders.customer_id < 100 AND (id = 1 OR id = 2)",
+      "UPDATE orders SET status = 'x' WHERE orders.customer_id < 100 AND CASE WHEN orders.customer_id < 100 THEN (id = 1 OR id = 2) ELSE false END",
     );
     expect(await rewrite('delete from orders o')).toBe('DELETE FROM orders AS o WHERE o.customer_id < 100');
     expect(await rewrite("update customers c set city = 'x' where c.id = 1")).toBe(
-      "UPDATE customers AS c SET city = 'x' WHERE (c.country = 'DE' OR c.segment = 'enterprise') AND c.id = 1",
+      "UPDATE customers AS c SET city = 'x' WHERE (c.country = 'DE' OR c.segment = 'enterprise') AND CASE WHEN (c.country = 'DE' OR c.segment = 'enterprise') THEN c.id = 1 ELSE false END",
     );
   });
 
