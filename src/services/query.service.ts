@@ -7,7 +7,8 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
 import type { GrantRule } from '../policy/grant-rules.js';
-import type { GateCatalog, StatementAnalysis } from '../sql/analysis.js';
+import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
+import { policyColumns, redactPlan, withholdDatabaseError } from '../sql/policy-redaction.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { GrantService } from './grant.service.js';
@@ -129,24 +130,30 @@ export class QueryService {
     let stream: RowStream | undefined;
     const outcome = await this.#governed(caller, action, databaseId, async (target) => {
       const prepared = await this.#prepareRead(target, query, maxRows);
+      const withhold = withholding(prepared.policies, target.dialect);
       // The rewrite asks for one row more than the cap, which tells whether the result was cut.
       if (target.driver.stream) {
-        stream = await target.driver.stream(prepared.rewritten, prepared.parameters, {});
+        stream = await withhold(() => target.driver.stream!(prepared.rewritten, prepared.parameters, {}));
       } else {
-        const result = await target.driver.execute(prepared.rewritten, prepared.parameters, { readOnly: true, maxRows: prepared.cap + 1 });
+        const result = await withhold(() => target.driver.execute(prepared.rewritten, prepared.parameters, { readOnly: true, maxRows: prepared.cap + 1 }));
         const rows = (async function* () {
           yield* result.rows;
         })();
         stream = { columns: result.columns, rows, close: async () => undefined };
       }
-      return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap };
+      return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap, withhold };
     });
     const opened = stream as RowStream;
     const state = { rows: 0, truncated: false };
     const source = opened.rows;
+    const { withhold } = outcome;
     async function* capped(): AsyncGenerator<Record<string, unknown>> {
+      const iterator = source[Symbol.asyncIterator]();
       try {
-        for await (const row of source) {
+        for (;;) {
+          const next = await withhold(() => iterator.next());
+          if (next.done) break;
+          const row = next.value;
           if (state.rows >= outcome.cap) {
             state.truncated = true;
             break;
@@ -155,6 +162,7 @@ export class QueryService {
           yield row;
         }
       } finally {
+        await iterator.return?.();
         await opened.close();
       }
     }
@@ -191,8 +199,8 @@ export class QueryService {
         construct: analysis.statementType,
       });
     }
-    const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
-    return { rewritten, cap, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
+    const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+    return { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
   }
 
   #compileRows(target: Target, input: RowsInput, maxLimit: number): { sql: string; parameters: readonly unknown[]; limit: number } {
@@ -229,9 +237,15 @@ export class QueryService {
     maxRows: number | null | undefined,
     prefix = '',
   ): Promise<QueryOutcome> {
-    const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
+    const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
     const started = performance.now();
-    const result = await target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap });
+    const result = await withholding(policies, target.dialect)(() =>
+      target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap }),
+    );
+    // A plan prints the row filter and mask expressions it applies: those are the admin's, not the agent's.
+    if (policies.length > 0 && (prefix !== '' || analysis.statementType === 'EXPLAIN')) {
+      result.rows = redactPlan(result.rows, policyColumns(policies, target.gateCatalog)) as Record<string, unknown>[];
+    }
     return {
       ...result,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
@@ -250,7 +264,7 @@ export class QueryService {
     sql: string,
     wanted: number,
     hardMax: number,
-  ): Promise<{ rewritten: string; cap: number }> {
+  ): Promise<{ rewritten: string; cap: number; policies: TablePolicy[] }> {
     const decision = authorize(target.rules, analysis, this.now());
     target.analysis = analysis;
     if (!decision.allowed) {
@@ -261,7 +275,7 @@ export class QueryService {
     }
     const cap = Math.min(wanted, decision.rowCap ?? hardMax, hardMax);
     const rewritten = await this.gate.rewrite(target.engine, sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined);
-    return { rewritten, cap };
+    return { rewritten, cap, policies: decision.policies };
   }
 
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
@@ -347,6 +361,20 @@ export class QueryService {
     const catalog = await this.catalog.get(databaseId);
     return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
   }
+}
+
+/**
+ * Runs a database call for a statement under `policies`: when any applies, a database error that could
+ * quote a row's value comes back without the server's words (withholdDatabaseError).
+ */
+function withholding(policies: readonly TablePolicy[], dialect: 'postgres' | 'mysql'): <T>(call: () => Promise<T>) => Promise<T> {
+  return async (call) => {
+    try {
+      return await call();
+    } catch (error) {
+      throw policies.length > 0 ? withholdDatabaseError(error, dialect) : error;
+    }
+  };
 }
 
 export interface Target {

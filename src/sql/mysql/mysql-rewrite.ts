@@ -31,6 +31,9 @@ import { prepareMysql } from './mysql-statement.js';
 
 const CAPPED_ALIAS = 'warden_capped';
 
+/** LIMIT with this count keeps every row: 2^64 - 1, as the MySQL manual suggests for "all rows". */
+const ALL_ROWS = '18446744073709551615';
+
 function notAllowed(message: string, construct: string, extra?: Record<string, unknown>): never {
   throw new AppError(ErrorCode.SQL_NOT_ALLOWED, message, { construct, ...extra });
 }
@@ -135,7 +138,13 @@ function derivedTable(table: CatalogTable, policy: TablePolicy): AstNode {
     const mask = masks.get(column);
     return mask === undefined ? quote(column) : `(${mask}) AS ${quote(column)}`;
   });
-  const text = `SELECT ${columns.join(', ')} FROM ${tableName(table)}${filter === '' ? '' : ` WHERE (${filter})`}`;
+  // With a row filter, the derived table gets a LIMIT of every row (the largest the server accepts):
+  // MySQL and MariaDB neither merge a derived table with a LIMIT into the outer query (derived_merge)
+  // nor push the outer query's conditions into it (MariaDB condition_pushdown_for_derived, MySQL
+  // derived_condition_pushdown). So the statement's own conditions, joins and casts only ever see rows
+  // the filter let through, and an error they raise cannot carry a hidden row's value.
+  const where = filter === '' ? '' : ` WHERE (${filter}) LIMIT ${ALL_ROWS}`;
+  const text = `SELECT ${columns.join(', ')} FROM ${tableName(table)}${where}`;
   return parseMysql(lexMysql(text).code).ast;
 }
 
@@ -167,17 +176,30 @@ function checkMasksNotRead(policy: TablePolicy | undefined, relation: Relation, 
   }
 }
 
+/**
+ * `WHERE (filter) AND CASE WHEN (filter) THEN (condition) ELSE FALSE END`: the filter still drives the
+ * scan, while the statement's own condition, inside CASE, is evaluated only on rows the filter lets
+ * through (MySQL and MariaDB evaluate AND's operands in any order, and on a constant table all of them).
+ */
 function andWhere(statement: AstNode, relation: Relation, filter: string): void {
   const table = relation.base as CatalogTable;
-  const { expression } = parseOverTable(table, filter, 'where', 'row filter');
-  qualifyColumns(expression, relation.alias);
-  expression.parentheses = true;
+  const parsed = (): AstNode => {
+    const { expression } = parseOverTable(table, filter, 'where', 'row filter');
+    qualifyColumns(expression, relation.alias);
+    expression.parentheses = true;
+    return expression;
+  };
+  const guard = (condition: AstNode): AstNode => {
+    condition.parentheses = true;
+    return { type: 'case', expr: null, args: [{ type: 'when', cond: parsed(), result: condition }, { type: 'else', result: { type: 'bool', value: false } }] };
+  };
   const existing = statement.where;
-  if (isNode(existing)) {
-    existing.parentheses = true;
-    statement.where = { type: 'binary_expr', operator: 'AND', left: existing, right: expression };
-  } else {
-    statement.where = expression;
+  statement.where = isNode(existing) ? { type: 'binary_expr', operator: 'AND', left: parsed(), right: guard(existing) } : parsed();
+  // A multi-table UPDATE or DELETE joins its target in FROM: its ON conditions are guarded the same way
+  // (rows the filter hides are dropped by the WHERE anyway, so this changes no result).
+  const joined = statement.type === 'update' ? statement.table : statement.from;
+  for (const item of Array.isArray(joined) ? joined : []) {
+    if (isNode(item) && isNode(item.on)) item.on = guard(item.on);
   }
 }
 

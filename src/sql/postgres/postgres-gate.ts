@@ -140,6 +140,12 @@ async function rewrite(
     if (prepared !== undefined) byTable.set(tableKey(table), prepared);
   }
 
+  if (explainsWithAnalyze(statement) && [...analyser.relationReads, ...analyser.writeTargets].some((use) => byTable.has(tableKey(use.table)))) {
+    throw notAllowed(
+      'EXPLAIN ANALYZE is not allowed on a table with a row filter or column mask for you: its row counts (such as "Rows Removed by Filter") would count rows you may not see. Use EXPLAIN without ANALYZE.',
+      { construct: 'EXPLAIN ANALYZE', reason: 'row filter or column mask' },
+    );
+  }
   for (const read of analyser.relationReads) {
     const policy = byTable.get(tableKey(read.table));
     if (policy !== undefined) replaceWithPolicySubquery(read, policy);
@@ -1951,11 +1957,18 @@ function replaceWithPolicySubquery(read: RelationRead, policy: PreparedPolicy): 
   const subquery: SelectStmt = {
     targetList,
     fromClause: [fromNode],
-    whereClause: policy.rowFilter === undefined ? undefined : structuredClone(policy.rowFilter),
     limitOption: 'LIMIT_OPTION_DEFAULT',
     op: 'SETOP_NONE',
   };
-  if (subquery.whereClause === undefined) delete subquery.whereClause;
+  if (policy.rowFilter !== undefined) {
+    subquery.whereClause = structuredClone(policy.rowFilter);
+    // OFFSET 0 is a planner barrier: PostgreSQL neither pulls a subquery with OFFSET up into the outer
+    // query (is_simple_subquery) nor pushes the outer query's conditions down into it
+    // (subquery_is_pushdown_safe). So the statement's own conditions, joins and casts only ever see rows
+    // the filter let through, and an error they raise cannot carry a hidden row's value.
+    subquery.limitOffset = constInt(0);
+    subquery.limitOption = 'LIMIT_OPTION_COUNT'; // as the parser sets it for any LIMIT or OFFSET
+  }
   const alias: Alias = { aliasname: read.rangeVar.alias?.aliasname ?? table.name };
   if (read.rangeVar.alias?.colnames !== undefined) alias.colnames = read.rangeVar.alias.colnames;
   const replacement: RangeSubselect = { lateral: false, subquery: { SelectStmt: subquery } as Node, alias };
@@ -1974,28 +1987,47 @@ function applyPolicyToTarget(target: WriteTarget, policy: PreparedPolicy): void 
   }
   if (policy.rowFilter === undefined) return;
   const filter = (): Node => qualifiedFilter(policy.rowFilter as Node, target.refName);
+  // `filter AND CASE WHEN filter THEN condition ELSE false END`: the filter still drives the scan (an
+  // index on it is used), while the statement's own condition, inside CASE, is evaluated only on rows
+  // the filter lets through, whatever order the planner puts the conditions in.
+  const guarded = (condition: Node | undefined): Node =>
+    condition === undefined
+      ? filter()
+      : and(filter(), {
+          CaseExpr: { args: [{ CaseWhen: { expr: filter(), result: condition } } as Node], defresult: { A_Const: { boolval: { boolval: false } } } as Node },
+        } as Node);
   switch (target.kind) {
     case 'UPDATE':
     case 'DELETE': {
       const statement = target.statement as UpdateStmt | DeleteStmt;
-      statement.whereClause = and(filter(), statement.whereClause);
+      statement.whereClause = guarded(statement.whereClause);
       return;
     }
     case 'INSERT': {
       // New rows cannot be filtered; an ON CONFLICT DO UPDATE may only touch rows the agent can see.
       const conflict = (target.statement as InsertStmt).onConflictClause;
-      if (conflict?.action === 'ONCONFLICT_UPDATE') conflict.whereClause = and(filter(), conflict.whereClause);
+      if (conflict?.action === 'ONCONFLICT_UPDATE') conflict.whereClause = guarded(conflict.whereClause);
       return;
     }
     case 'MERGE': {
       for (const node of (target.statement as MergeStmt).mergeWhenClauses ?? []) {
         const clause = payloadOf<MergeWhenClause>(node);
         if (clause.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_TARGET') continue;
-        clause.condition = and(filter(), clause.condition);
+        clause.condition = guarded(clause.condition);
       }
       return;
     }
   }
+}
+
+/** Whether the statement is EXPLAIN with ANALYZE on (which runs it and counts the rows each step removed). */
+function explainsWithAnalyze(statement: Node): boolean {
+  if (kindOf(statement) !== 'ExplainStmt') return false;
+  return (payloadOf<ExplainStmt>(statement).options ?? []).some((option) => {
+    if (kindOf(option) !== 'DefElem') return false;
+    const element = payloadOf<DefElem>(option);
+    return (element.defname ?? '').toLowerCase() === 'analyze' && !isFalse(element.arg);
+  });
 }
 
 /** Caps a read at rowCap + 1 rows, keeping its ORDER BY: lower the top-level LIMIT, or wrap. */

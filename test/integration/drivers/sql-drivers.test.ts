@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POOL_SETTINGS, type DatabaseDriver } from '../../../plugins/drivers/driver.js';
 import { DriverRegistry } from '../../../plugins/drivers/registry.js';
 import { AppError } from '../../../src/errors/app-error.js';
+import { analyseMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
+import { analysePostgres, rewritePostgres } from '../../../src/sql/postgres/postgres-gate.js';
 import { serviceAvailable } from '../../helpers/services.js';
 import { createTempPostgres } from '../../helpers/temp-postgres.js';
 
@@ -186,6 +188,29 @@ for (const dialect of dialects) {
     it('counts rows changed by a write', async () => {
       const result = await driver.execute(`update customers set name = ${dialect.param(1)} where id = ${dialect.param(2)}`, ['Ben', 2], { readOnly: false });
       expect(result.rowCount).toBe(1);
+    });
+
+    it('runs a row-filtered read’s own conditions only on rows the filter lets through', async () => {
+      const postgres = dialect.name !== 'mariadb';
+      await driver.execute('create table tenant_rows (id integer primary key, tenant integer not null, secret varchar(40) not null)', [], { readOnly: false });
+      try {
+        await driver.execute("insert into tenant_rows values (1, 1, 'March'), (2, 2, 'S3CRET-TENANT-2'), (3, 1, 'May'), (4, 2, 'S3CRET-TENANT-2')", [], { readOnly: false });
+        await driver.execute(postgres ? 'analyze tenant_rows' : 'analyze table tenant_rows', [], { readOnly: false });
+        const schema = postgres ? 'public' : String(((await driver.execute('select database() as d', [], { readOnly: true })).rows[0] as { d: string }).d);
+        const catalog = { searchPath: [schema], tables: [{ schema, name: 'tenant_rows', columns: ['id', 'tenant', 'secret'] }] };
+        const policies = [{ schema, table: 'tenant_rows', rowFilter: 'tenant = 1' }];
+        // Each fails if it meets a tenant 2 row: a date parse of its secret, an overflow only for row 2.
+        const sql = postgres
+          ? "select count(*) as n from tenant_rows where to_date(secret, 'Month') is not null"
+          : "select count(*) as n from tenant_rows where id = 2 and (case when left(secret, 1) = 'S' then ~0 + 1 else 0 end) = 0";
+        const rewritten = postgres
+          ? await rewritePostgres(sql, await analysePostgres(sql, catalog), catalog, policies, 10)
+          : rewriteMysql(sql, analyseMysql(sql, catalog), catalog, policies, 10);
+        const result = await driver.execute(rewritten, [], { readOnly: true });
+        expect(Number(result.rows[0]?.n)).toBe(postgres ? 2 : 0);
+      } finally {
+        await driver.execute('drop table tenant_rows', [], { readOnly: false });
+      }
     });
   });
 }

@@ -168,9 +168,9 @@ describe('rewriteMysql', () => {
     { schema: 'shop', table: 'orders', rowFilter: "status <> 'cancelled'" },
   ];
   const CUSTOMERS =
-    "(SELECT `id`, ('***') AS `email`, `full_name`, `country`, `city`, `segment`, `marketing_opt_in`, `created_at` FROM `shop`.`customers` WHERE (`country` = 'DE'))";
+    "(SELECT `id`, ('***') AS `email`, `full_name`, `country`, `city`, `segment`, `marketing_opt_in`, `created_at` FROM `shop`.`customers` WHERE (`country` = 'DE') LIMIT 18446744073709551615)";
   const ORDERS =
-    "(SELECT `id`, `customer_id`, `status`, `ordered_at`, `shipped_at`, `shipping_country`, `total` FROM `shop`.`orders` WHERE (`status` <> 'cancelled'))";
+    "(SELECT `id`, `customer_id`, `status`, `ordered_at`, `shipped_at`, `shipping_country`, `total` FROM `shop`.`orders` WHERE (`status` <> 'cancelled') LIMIT 18446744073709551615)";
 
   const rewrite = (sql: string, rowCap?: number, given: readonly TablePolicy[] = policies): string =>
     rewriteMysql(sql, analyseMysql(sql, catalog), catalog, given, rowCap);
@@ -213,9 +213,9 @@ describe('rewriteMysql', () => {
     expect(out).toContain(`FROM ${ORDERS} AS \`orders\``);
   });
 
-  it('ANDs the row filter into an UPDATE, qualified by the target alias', () => {
+  it('ANDs the row filter into an UPDATE, qualified by the target alias, guarding the statement’s own condition', () => {
     expect(rewrite("update orders o set o.total = 0 where o.id = 3 or o.id = 4")).toBe(
-      "UPDATE `orders` AS `o` SET `o`.`total` = 0 WHERE (`o`.`id` = 3 OR `o`.`id` = 4) AND (`o`.`status` <> 'cancelled')",
+      "UPDATE `orders` AS `o` SET `o`.`total` = 0 WHERE (`o`.`status` <> 'cancelled') AND CASE WHEN (`o`.`status` <> 'cancelled') THEN (`o`.`id` = 3 OR `o`.`id` = 4) ELSE FALSE END",
     );
   });
 
@@ -224,19 +224,23 @@ describe('rewriteMysql', () => {
   });
 
   it('ANDs the row filter into a DELETE', () => {
-    expect(rewrite('delete from orders where id = 1')).toBe("DELETE FROM `orders` WHERE (`id` = 1) AND (`orders`.`status` <> 'cancelled')");
+    expect(rewrite('delete from orders where id = 1')).toBe(
+      "DELETE FROM `orders` WHERE (`orders`.`status` <> 'cancelled') AND CASE WHEN (`orders`.`status` <> 'cancelled') THEN (`id` = 1) ELSE FALSE END",
+    );
   });
 
-  it('wraps the read tables of a multi-table UPDATE and filters its target', () => {
+  it('wraps the read tables of a multi-table UPDATE and filters its target, guarding ON and WHERE', () => {
+    const filter = "(`o`.`status` <> 'cancelled')";
     expect(rewrite("update orders o join customers c on o.customer_id = c.id set o.total = 0 where c.city = 'Bonn'")).toBe(
-      `UPDATE \`orders\` AS \`o\` INNER JOIN ${CUSTOMERS} AS \`c\` ON \`o\`.\`customer_id\` = \`c\`.\`id\` SET \`o\`.\`total\` = 0 WHERE (\`c\`.\`city\` = 'Bonn') AND (\`o\`.\`status\` <> 'cancelled')`,
+      `UPDATE \`orders\` AS \`o\` INNER JOIN ${CUSTOMERS} AS \`c\` ON CASE WHEN ${filter} THEN (\`o\`.\`customer_id\` = \`c\`.\`id\`) ELSE FALSE END ` +
+        `SET \`o\`.\`total\` = 0 WHERE ${filter} AND CASE WHEN ${filter} THEN (\`c\`.\`city\` = 'Bonn') ELSE FALSE END`,
     );
   });
 
   it('filters the target of a multi-table DELETE and wraps the others', () => {
     const out = rewrite("delete o from orders o join customers c on o.customer_id = c.id where c.city = 'Bonn'");
     expect(out).toContain(`INNER JOIN ${CUSTOMERS} AS \`c\``);
-    expect(out).toContain("AND (`o`.`status` <> 'cancelled')");
+    expect(out).toContain("WHERE (`o`.`status` <> 'cancelled') AND CASE WHEN (`o`.`status` <> 'cancelled') THEN (`c`.`city` = 'Bonn') ELSE FALSE END");
     expect(out).toMatch(/^DELETE `o` FROM `orders` AS `o`/);
   });
 

@@ -285,8 +285,31 @@ describe('rewritePostgres', () => {
 
   it('replaces a table read by the filtered, masked subquery under the same name', async () => {
     expect(customersFilter).toBe(
-      "SELECT id FROM ( SELECT id, \"left\"(email, 2) || '***' AS email, full_name, country, city, segment, marketing_opt_in, created_at FROM public.customers WHERE country = 'DE' OR segment = 'enterprise' ) AS customers",
+      "SELECT id FROM ( SELECT id, \"left\"(email, 2) || '***' AS email, full_name, country, city, segment, marketing_opt_in, created_at FROM public.customers WHERE country = 'DE' OR segment = 'enterprise' OFFSET 0 ) AS customers",
     );
+  });
+
+  it('fences a row-filtered table with OFFSET 0, so the planner cannot run the statement’s conditions on hidden rows', async () => {
+    const tree = await parse(await rewrite('select id from customers where id::text = $1'));
+    const fenced = (collect(tree, 'SelectStmt') as { fromClause?: { RangeVar?: RangeVarLike }[]; limitOffset?: unknown }[]).find(
+      (s) => s.fromClause?.[0]?.RangeVar?.relname === 'customers',
+    );
+    expect(fenced?.limitOffset).toBeDefined();
+    // A mask alone hides no rows: its subquery may be merged, and keeps the planner's freedom.
+    const masksOnly = await rewrite('select id from customers', [{ schema: 'public', table: 'customers', masks: { email: "'***'" } }]);
+    expect(masksOnly).not.toContain('OFFSET');
+  });
+
+  it('refuses EXPLAIN ANALYZE on a table with a row filter or mask, and allows it on others', async () => {
+    for (const sql of ['explain analyze select * from customers', 'explain (analyze, format json) select count(*) from orders o join customers c on c.id = o.customer_id']) {
+      await expect(rewrite(sql), sql).rejects.toMatchObject({ code: ErrorCode.SQL_NOT_ALLOWED, details: { construct: 'EXPLAIN ANALYZE' } });
+    }
+    await expect(rewrite('explain analyze select * from customers', [{ schema: 'public', table: 'customers', masks: { email: "'***'" } }])).rejects.toMatchObject({
+      code: ErrorCode.SQL_NOT_ALLOWED,
+    });
+    await expect(rewrite('explain analyze select name from categories')).resolves.toBe('EXPLAIN (ANALYZE) SELECT name FROM categories');
+    await expect(rewrite('explain (analyze false) select * from customers')).resolves.toContain('OFFSET 0');
+    await expect(rewrite('explain analyze select * from customers', [])).resolves.toBe('EXPLAIN (ANALYZE) SELECT * FROM customers');
   });
 
   it('rewrites the same statement afresh each time: one agent’s filter never carries over to the next', async () => {
@@ -329,7 +352,7 @@ describe('rewritePostgres', () => {
   });
 
   it('keeps ONLY inside the policy subquery', async () => {
-    expect(await rewrite('select id from only orders')).toBe('SELECT id FROM ( SELECT id, customer_id, status, ordered_at, shipped_at, shipping_country, total FROM ONLY public.orders WHERE customer_id < 100 ) AS orders');
+    expect(await rewrite('select id from only orders')).toBe('SELECT id FROM ( SELECT id, customer_id, status, ordered_at, shipped_at, shipping_country, total FROM ONLY public.orders WHERE customer_id < 100 OFFSET 0 ) AS orders');
   });
 
   it('masks a column wherever it is read through the table', async () => {
@@ -360,13 +383,13 @@ describe('rewritePostgres', () => {
     }
   });
 
-  it('ANDs the row filter into the WHERE of an UPDATE or DELETE target, qualified by its name', async () => {
+  it('ANDs the row filter into the WHERE of an UPDATE or DELETE target, qualified by its name, guarding the statement’s own condition', async () => {
     expect(await rewrite("update orders set status = 'x' where id = 1 or id = 2")).toBe(
-      "UPDATE orders SET status = 'x' WHERE orders.customer_id < 100 AND (id = 1 OR id = 2)",
+      "UPDATE orders SET status = 'x' WHERE orders.customer_id < 100 AND CASE WHEN orders.customer_id < 100 THEN (id = 1 OR id = 2) ELSE false END",
     );
     expect(await rewrite('delete from orders o')).toBe('DELETE FROM orders AS o WHERE o.customer_id < 100');
     expect(await rewrite("update customers c set city = 'x' where c.id = 1")).toBe(
-      "UPDATE customers AS c SET city = 'x' WHERE (c.country = 'DE' OR c.segment = 'enterprise') AND c.id = 1",
+      "UPDATE customers AS c SET city = 'x' WHERE (c.country = 'DE' OR c.segment = 'enterprise') AND CASE WHEN (c.country = 'DE' OR c.segment = 'enterprise') THEN c.id = 1 ELSE false END",
     );
   });
 
@@ -439,6 +462,7 @@ describe('rewritePostgres', () => {
         out = await rewritePostgres(c.sql, analysis, SHOP, everything, 50);
       } catch (error) {
         if (error instanceof AppError && error.details?.reason === 'masked column') continue;
+        if (error instanceof AppError && error.details?.construct === 'EXPLAIN ANALYZE') continue;
         throw new Error(`rewrite failed for ${c.sql}: ${String(error)}`);
       }
       const again = await analysePostgres(out, SHOP);
