@@ -36,7 +36,7 @@ export class GrantResolver {
   }
 
   @Query(() => [TableAccess], {
-    description: 'Every table of the database as the agent would find it: actions per column, row filter, masks, cap. Admins, or the agent itself.',
+    description: 'Every table of the database as the agent would find it: actions per column, row filter, masks, cap, and what views read. Admins, or the agent itself.',
   })
   async accessPreview(@Arg('agentId', () => ID) agentId: string, @Arg('databaseId', () => ID) databaseId: string) {
     return this.grantService.preview(agentId, databaseId);

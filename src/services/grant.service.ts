@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { newId } from '../ids.js';
 import { previewAccess, type TableAccess } from '../policy/access-preview.js';
 import type { GrantRule } from '../policy/grant-rules.js';
+import { relationGraph } from '../policy/relation-graph.js';
 import type { Store } from '../store/open-store.js';
 import type { GrantRecord } from '../store/repositories/index.js';
 import type { GrantAction, GrantScope } from '../store/store-schema.js';
@@ -142,18 +143,19 @@ export class GrantService {
     if (!(await this.store.repos.agents.findById(agentId))) throw new AppError(ErrorCode.NOT_FOUND, `No agent has the id "${agentId}".`);
     if (!(await this.store.repos.databases.findById(databaseId))) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${databaseId}".`);
     const [rules, catalog] = await Promise.all([this.rulesFor(agentId, databaseId), this.catalog.get(databaseId)]);
-    return previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+    return previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
   }
 
   /**
    * The catalog as this agent may see it: tables it can reach at all, and in each only the columns
-   * it can touch. Admins see everything.
+   * it can touch. Admins see everything. `tables` may be part of the database's catalog; views are
+   * followed through the whole of it.
    */
   async visibleTables(principal: Principal, databaseId: string, tables: readonly CatalogTable[]): Promise<CatalogTable[]> {
     if (isAdmin(principal)) return [...tables];
     if (principal.kind !== 'agent') return [];
-    const rules = await this.rulesFor(principal.agentId, databaseId);
-    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+    const [rules, catalog] = await Promise.all([this.rulesFor(principal.agentId, databaseId), this.catalog.get(databaseId)]);
+    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
     return tables.flatMap((table, i) => {
       const seen = access[i];
       if (!seen || seen.actions.length === 0) return [];
