@@ -36,9 +36,10 @@ export class GrantResolver {
   }
 
   @Query(() => [TableAccess], {
-    description: 'Every table of the database as the agent would find it: actions per column, row filter, masks, cap. Admins, or the agent itself.',
+    description:
+      'The database as the agent would find it: actions per column, row filter, masks, cap, and what views read. Admins see every table; an agent previewing itself sees only the tables and columns it may use.',
   })
-  async accessPreview(@Arg('agentId', () => ID) agentId: string, @Arg('databaseId', () => ID) databaseId: string) {
-    return this.grantService.preview(agentId, databaseId);
+  async accessPreview(@Ctx() ctx: RequestContext, @Arg('agentId', () => ID) agentId: string, @Arg('databaseId', () => ID) databaseId: string) {
+    return this.grantService.preview(ctx.principal, agentId, databaseId);
   }
 }

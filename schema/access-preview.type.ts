@@ -13,7 +13,10 @@ export class ColumnAccess {
   mask!: string | null;
 }
 
-@ObjectType({ description: 'One table as an agent would find it: the same decision the SQL gate makes.' })
+@ObjectType({
+  description:
+    'One table or view as an agent would find it: the same decision the SQL gate makes. A view is reached by a schema or database grant only when the agent may read, unfiltered, everything it reads; a grant naming the view reaches it regardless (see exposes).',
+})
 export class TableAccess {
   @Field(() => String)
   schema!: string;
@@ -32,4 +35,13 @@ export class TableAccess {
 
   @Field(() => Int, { nullable: true })
   rowCap!: number | null;
+
+  @Field(() => [String], { description: 'A view: every relation it reads, through views of views (schema.table). Empty for a table.' })
+  reads!: string[];
+
+  @Field(() => [String], {
+    description:
+      'A view the agent may use: the tables behind it that the agent could not read itself, in full and unfiltered. Only a grant naming the view lets it be read so; these are what that grant exposes.',
+  })
+  exposes!: string[];
 }

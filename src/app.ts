@@ -126,7 +126,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       previousKeys: config.previousSecretKeys,
       keyFile: join(config.dataDir, 'secret.key'),
     });
-    const catalog = new CatalogService(connectors);
+    const catalog = new CatalogService(connectors, sqlGate);
     const agents = new AgentService(store);
     const databases = new DatabaseService(store, connectors, new DriverRegistry(gatewayDrivers(config.dataDir)), catalog, secrets, { maxConnections: config.maxConnections }, log);
     await databases.openAll();

@@ -29,6 +29,14 @@ export interface CatalogIndex {
   primary: boolean;
 }
 
+/** A relation a view's definition reads, and which of its columns. */
+export interface CatalogRelationRead {
+  schema: string;
+  name: string;
+  /** The columns read; null when the definition reads every column (a whole-row reference, `count(*)`). */
+  columns: string[] | null;
+}
+
 export interface CatalogTable {
   /** Schema (Postgres), database (MySQL/MariaDB) or database (MongoDB). */
   schema: string;
@@ -41,6 +49,17 @@ export interface CatalogTable {
   primaryKey: string[];
   foreignKeys: CatalogForeignKey[];
   indexes: CatalogIndex[];
+  /**
+   * Views and materialized views: the relations their definition reads directly (a view over a view
+   * names the view). An empty list: it reads none. null, or absent on a view: the driver cannot tell,
+   * and a grant on the view's schema or database does not reach it. Absent on tables.
+   */
+  reads?: CatalogRelationRead[] | null;
+  /**
+   * A view's definition as the engine stores it, when the driver reports that rather than `reads`: the
+   * catalog service works `reads` out from it with the engine's SQL gate, then drops it.
+   */
+  definition?: string;
 }
 
 export interface Catalog {

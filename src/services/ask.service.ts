@@ -6,6 +6,7 @@ import { renderPrompt } from '../nl/prompt-template.js';
 import { linkSchema } from '../nl/schema-linker.js';
 import { extractSql } from '../nl/sql-extract.js';
 import { authorize } from '../policy/authorize.js';
+import { relationGraph } from '../policy/relation-graph.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Caller, QueryOutcome, QueryService } from './query.service.js';
@@ -290,6 +291,7 @@ export function readableTables(catalog: Catalog, rules: readonly GrantRule[], no
     rules,
     { tables: catalog.tables.map((t) => ({ schema: t.schema, table: t.name, actions: ['READ' as const], columns: t.columns.map((c) => ({ column: c.name, actions: ['READ' as const] })) })) },
     now,
+    relationGraph(catalog.tables),
   );
   const denied = new Set(decision.denied.map((d) => d.resource));
   const readable = new Map<string, Set<string>>();

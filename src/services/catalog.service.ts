@@ -1,5 +1,11 @@
-import type { Catalog } from '../../plugins/drivers/catalog.js';
+import type { Catalog, CatalogRelationRead } from '../../plugins/drivers/catalog.js';
+import type { GateCatalog } from '../sql/analysis.js';
 import type { ConnectorRegistry } from './connector-registry.js';
+
+/** Works out what a view reads from its definition (the SQL gate does: SqlGateService.viewReads). */
+export interface ViewReadsResolver {
+  viewReads(engine: string, definition: string, schema: string, catalog: GateCatalog): Promise<CatalogRelationRead[] | null>;
+}
 
 /**
  * Each database's catalog, introspected once and kept until refreshed (or the database changes).
@@ -13,6 +19,8 @@ export class CatalogService {
 
   constructor(
     private readonly connectors: ConnectorRegistry,
+    /** Without one, a view the driver gives only a definition for stays unresolved (`reads: null`): refused unless granted by name. */
+    private readonly views?: ViewReadsResolver,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -46,12 +54,32 @@ export class CatalogService {
   #load(databaseId: string): { catalog: Promise<Catalog>; refreshedAt: Date } {
     const driver = this.connectors.require(databaseId);
     this.introspections += 1;
-    const entry = { catalog: driver.introspect(), refreshedAt: this.now() };
+    const entry = { catalog: driver.introspect().then((catalog) => this.#resolveViews(driver.engine, catalog)), refreshedAt: this.now() };
     this.#cache.set(databaseId, entry);
     // A failed introspection is not remembered: the next ask tries again.
     entry.catalog.catch(() => {
       if (this.#cache.get(databaseId) === entry) this.#cache.delete(databaseId);
     });
     return entry;
+  }
+
+  /**
+   * Views the driver describes by their definition (MySQL, MariaDB) get `reads` worked out from it;
+   * the definition itself is dropped, so no later reader of the catalog can show it.
+   */
+  async #resolveViews(engine: string, catalog: Catalog): Promise<Catalog> {
+    if (!catalog.tables.some((t) => t.definition !== undefined)) return catalog;
+    const gateCatalog: GateCatalog = {
+      searchPath: catalog.searchPath ?? [],
+      tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })),
+    };
+    const tables = await Promise.all(
+      catalog.tables.map(async ({ definition, ...table }) => {
+        if (definition === undefined) return table;
+        const reads = this.views ? await this.views.viewReads(engine, definition, table.schema, gateCatalog) : null;
+        return { ...table, reads };
+      }),
+    );
+    return { ...catalog, tables };
   }
 }

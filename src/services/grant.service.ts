@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { newId } from '../ids.js';
 import { previewAccess, type TableAccess } from '../policy/access-preview.js';
 import type { GrantRule } from '../policy/grant-rules.js';
+import { relationGraph } from '../policy/relation-graph.js';
 import type { Store } from '../store/open-store.js';
 import type { GrantRecord } from '../store/repositories/index.js';
 import type { GrantAction, GrantScope } from '../store/store-schema.js';
@@ -137,23 +138,44 @@ export class GrantService {
     for (const listener of this.#changeListeners) listener(agentId);
   }
 
-  /** Every table of the database as this agent would find it (the same decision function as the gate). */
-  async preview(agentId: string, databaseId: string): Promise<TableAccess[]> {
+  /**
+   * Every table of the database as this agent would find it (the same decision function as the gate).
+   * An admin sees the whole matrix, tables out of reach included; an agent previewing itself sees only
+   * what it may use (tables and columns with some action, and of what views read only those), as
+   * Database.tables and list_tables show it, and a database it has no grant on does not exist for it.
+   */
+  async preview(principal: Principal, agentId: string, databaseId: string): Promise<TableAccess[]> {
+    const admin = isAdmin(principal);
+    if (!admin && !(principal.kind === 'agent' && principal.agentId === agentId)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'You may preview only your own access.');
+    }
     if (!(await this.store.repos.agents.findById(agentId))) throw new AppError(ErrorCode.NOT_FOUND, `No agent has the id "${agentId}".`);
+    const rules = await this.rulesFor(agentId, databaseId);
+    if (!admin && rules.length === 0) throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
     if (!(await this.store.repos.databases.findById(databaseId))) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${databaseId}".`);
-    const [rules, catalog] = await Promise.all([this.rulesFor(agentId, databaseId), this.catalog.get(databaseId)]);
-    return previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+    const catalog = await this.catalog.get(databaseId);
+    const access = previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
+    if (admin) return access;
+    const usable = access.filter((t) => t.actions.length > 0);
+    const visible = new Set(usable.map((t) => `${t.schema}.${t.table}`));
+    return usable.map((t) => ({
+      ...t,
+      columns: t.columns.filter((c) => c.actions.length > 0),
+      reads: t.reads.filter((name) => visible.has(name)),
+      exposes: t.exposes.filter((name) => visible.has(name)),
+    }));
   }
 
   /**
    * The catalog as this agent may see it: tables it can reach at all, and in each only the columns
-   * it can touch. Admins see everything.
+   * it can touch. Admins see everything. `tables` may be part of the database's catalog; views are
+   * followed through the whole of it.
    */
   async visibleTables(principal: Principal, databaseId: string, tables: readonly CatalogTable[]): Promise<CatalogTable[]> {
     if (isAdmin(principal)) return [...tables];
     if (principal.kind !== 'agent') return [];
-    const rules = await this.rulesFor(principal.agentId, databaseId);
-    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now());
+    const [rules, catalog] = await Promise.all([this.rulesFor(principal.agentId, databaseId), this.catalog.get(databaseId)]);
+    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
     return tables.flatMap((table, i) => {
       const seen = access[i];
       if (!seen || seen.actions.length === 0) return [];

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
+import { relationGraph } from '../policy/relation-graph.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
 import { policyColumns, redactPlan, withholdDatabaseError } from '../sql/policy-redaction.js';
@@ -265,8 +266,9 @@ export class QueryService {
     wanted: number,
     hardMax: number,
   ): Promise<{ rewritten: string; cap: number; policies: TablePolicy[] }> {
-    const decision = authorize(target.rules, analysis, this.now());
+    const decision = authorize(target.rules, analysis, this.now(), relationGraph(target.catalog.tables));
     target.analysis = analysis;
+    target.reached = decision.reached;
     if (!decision.allowed) {
       const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
       throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
@@ -336,7 +338,8 @@ export class QueryService {
       decision,
       reasons: reason ? [reason] : null,
       statementFingerprint: target?.analysis?.fingerprint ?? null,
-      tables: target?.analysis ? target.analysis.tables.map((t) => `${t.schema}.${t.table}`) : null,
+      // What views read is recorded with them: the audit names every table a statement reached.
+      tables: target?.analysis ? [...new Set([...target.analysis.tables.map((t) => `${t.schema}.${t.table}`), ...(target.reached ?? [])])] : null,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       rowCount,
       details: target?.analysis ? { statementType: target.analysis.statementType, kind: target.analysis.kind } : null,
@@ -387,6 +390,8 @@ export interface Target {
   rules: GrantRule[];
   /** Set once the statement is analysed, for the audit record. */
   analysis: StatementAnalysis | undefined;
+  /** Relations read through the views the statement reads, once decided: audited with it. */
+  reached?: string[];
 }
 
 const gateCatalogs = new WeakMap<Catalog, GateCatalog>();

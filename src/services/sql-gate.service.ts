@@ -1,3 +1,4 @@
+import type { CatalogRelationRead } from '../../plugins/drivers/catalog.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
 import { analysePostgres, checkColumnMaskPostgres, checkRowFilterPostgres, rewritePostgres } from '../sql/postgres/postgres-gate.js';
@@ -62,6 +63,30 @@ export class SqlGateService implements ConditionChecker {
     memo.set(key, pending);
     pending.catch(() => memo.delete(key));
     return pending;
+  }
+
+  /**
+   * What a view's definition reads, resolved by the gate against the catalog (`schema` is the view's
+   * own, for the names it leaves unqualified). null when the gate cannot tell: the definition does not
+   * parse, is not a plain read, or names what the catalog does not hold. Such a view is then refused
+   * unless granted by name.
+   */
+  async viewReads(engine: string, definition: string, schema: string, catalog: GateCatalog): Promise<CatalogRelationRead[] | null> {
+    try {
+      const own = { searchPath: [schema, ...catalog.searchPath.filter((s) => s !== schema)], tables: catalog.tables };
+      const analysis = dialectOf(engine) === 'postgres' ? await analysePostgres(definition, own) : (await loadMysqlGate()).analyseMysql(definition, own);
+      if (analysis.kind !== 'READ') return null;
+      const reads = new Map<string, CatalogRelationRead>();
+      for (const use of analysis.tables) {
+        const key = `${use.schema}\u0000${use.table}`;
+        const read = reads.get(key) ?? { schema: use.schema, name: use.table, columns: [] as string[] | null };
+        reads.set(key, read);
+        for (const column of use.columns) if (read.columns && !read.columns.includes(column.column)) read.columns.push(column.column);
+      }
+      return [...reads.values()];
+    } catch {
+      return null;
+    }
   }
 
   async checkRowFilter(engine: string, predicate: string, table: Table): Promise<void> {

@@ -65,18 +65,40 @@ describe.skipIf(!pgUp)('grants and the access preview', () => {
       { a: agent.id, d: databaseId },
       agent.key,
     );
-    expect(preview.body.data?.accessPreview[0]).toEqual({
-      table: 'customers',
-      actions: ['READ'],
-      rowFilter: null,
-      columns: [
-        { column: 'id', actions: ['READ'] },
-        { column: 'email', actions: ['READ'] },
-        { column: 'country', actions: [] },
-      ],
-    });
+    expect(preview.body.data?.accessPreview).toEqual([
+      {
+        table: 'customers',
+        actions: ['READ'],
+        rowFilter: null,
+        columns: [
+          { column: 'id', actions: ['READ'] },
+          { column: 'email', actions: ['READ'] },
+        ],
+      },
+    ]);
     const visible = await fixture.server.graphql<{ databases: { totalCount: number } }>('{ databases { totalCount } }', undefined, agent.key);
     expect(visible.body.data?.databases.totalCount).toBe(1);
+  });
+
+  it('shows an agent previewing itself only what it may use, as its tables list does; an admin sees every table and column', async () => {
+    const own = await fixture.server.graphql<{ accessPreview: { table: string; columns: { column: string }[] }[] }>(PREVIEW, { a: agent.id, d: databaseId }, agent.key);
+    expect(own.body.data?.accessPreview.map((t) => [t.table, t.columns.map((c) => c.column)])).toEqual([['customers', ['id', 'email']]]);
+    const listed = await fixture.server.graphql<{ database: { tables: { name: string; columns: { name: string }[] }[] } }>(
+      'query($d: ID!) { database(id: $d) { tables { name columns { name } } } }',
+      { d: databaseId },
+      agent.key,
+    );
+    expect(listed.body.data?.database.tables.map((t) => [t.name, t.columns.map((c) => c.name)])).toEqual([['customers', ['id', 'email']]]);
+    const byAdmin = await admin<{ accessPreview: { table: string; columns: { column: string }[] }[] }>(PREVIEW, { a: agent.id, d: databaseId });
+    expect(byAdmin.body.data?.accessPreview.map((t) => [t.table, t.columns.map((c) => c.column)])).toEqual([
+      ['customers', ['id', 'email', 'country']],
+      ['orders', ['id', 'customer_id', 'total']],
+    ]);
+    // Without a grant on it, the database does not exist for an agent: no table names come back.
+    const stranger = await register('stranger');
+    const none = await fixture.server.graphql(PREVIEW, { a: stranger.id, d: databaseId }, stranger.key);
+    expect(errorCode(none)).toBe('NOT_FOUND');
+    expect(JSON.stringify(none.body)).not.toContain('customers');
   });
 
   it('lets an agent preview only its own access', async () => {

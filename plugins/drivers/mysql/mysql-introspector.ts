@@ -2,8 +2,9 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable } from '../catalog.js';
 
 /**
- * The catalog of one MySQL/MariaDB database in four queries against information_schema, however many
- * tables it has. Every selected column is aliased in lower case: MySQL 8 returns information_schema
+ * The catalog of one MySQL/MariaDB database in five queries against information_schema, however many
+ * tables it has. A view comes with its definition as the server stores it (every name qualified),
+ * from which the catalog service works out what it reads: MariaDB has no VIEW_TABLE_USAGE. Every selected column is aliased in lower case: MySQL 8 returns information_schema
  * column names in upper case whatever the query says, MariaDB as written.
  */
 
@@ -33,6 +34,17 @@ FROM information_schema.KEY_COLUMN_USAGE k
 JOIN information_schema.REFERENTIAL_CONSTRAINTS r
   ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
 WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL`;
+
+/** Empty for a view the connecting user may not SHOW VIEW. */
+const VIEWS_SQL = `
+SELECT TABLE_NAME AS table_name, VIEW_DEFINITION AS view_definition
+FROM information_schema.VIEWS
+WHERE TABLE_SCHEMA = ?`;
+
+interface ViewRow extends RowDataPacket {
+  table_name: string;
+  view_definition: string | null;
+}
 
 interface TableRow extends RowDataPacket {
   table_name: string;
@@ -84,6 +96,8 @@ export async function introspectDatabase(connection: PoolConnection, options: In
   const [columnRows] = await connection.query<ColumnRow[]>(COLUMNS_SQL, [database]);
   const [indexRows] = await connection.query<IndexRow[]>(INDEXES_SQL, [database]);
   const [foreignKeyRows] = await connection.query<ForeignKeyRow[]>(FOREIGN_KEYS_SQL, [database]);
+  const [viewRows] = await connection.query<ViewRow[]>(VIEWS_SQL, [database]);
+  const definitions = new Map(viewRows.map((row) => [row.table_name, row.view_definition ?? '']));
 
   const tables = new Map<string, CatalogTable>();
   for (const row of tableRows) {
@@ -99,6 +113,8 @@ export async function introspectDatabase(connection: PoolConnection, options: In
       primaryKey: [],
       foreignKeys: [],
       indexes: [],
+      // What a view reads is unknown (null) until its definition is resolved; without one it stays so.
+      ...(kind === 'VIEW' ? { reads: null, ...(definitions.get(row.table_name) ? { definition: definitions.get(row.table_name) as string } : {}) } : {}),
     });
   }
 

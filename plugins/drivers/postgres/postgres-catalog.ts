@@ -4,6 +4,13 @@ import type { Catalog, CatalogTable, RelationKind } from '../catalog.js';
  * The whole catalog of a Postgres database (or PGlite) in ONE query: tables and views, their columns,
  * keys and indexes come back as one JSON document, so the cost does not grow with the number of tables.
  * System schemas are left out.
+ *
+ * What a view or materialized view reads comes from the dependencies PostgreSQL records for its rules
+ * (pg_depend of its pg_rewrite rows): every relation and column the definition names, so a grant
+ * decision can follow a view to the tables behind it. A dependency on a whole relation (a whole-row
+ * reference, `count(*)`) has no column and stands for all of them. A view that calls a function of
+ * its own database (built-ins are pinned and leave no dependency) may read anything that function
+ * reads, which no dependency shows: what it reads is unknown.
  */
 export const CATALOG_QUERY = `
 with rels as (
@@ -52,7 +59,22 @@ select json_build_object(
                   where k.ord <= i.indnkeyatts))), '[]'::json)
     from pg_index i
     join rels r on r.oid = i.indrelid
-    join pg_class ic on ic.oid = i.indexrelid)
+    join pg_class ic on ic.oid = i.indexrelid),
+  'reads', (select coalesce(json_agg(json_build_object(
+      'oid', r.oid, 'schema', rn.nspname, 'name', rc.relname, 'column', att.attname)), '[]'::json)
+    from rels r
+    join pg_rewrite rw on rw.ev_class = r.oid
+    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
+                    and d.refclassid = 'pg_class'::regclass and d.refobjid <> r.oid
+    join pg_class rc on rc.oid = d.refobjid
+    join pg_namespace rn on rn.oid = rc.relnamespace
+    left join pg_attribute att on d.refobjsubid > 0 and att.attrelid = d.refobjid and att.attnum = d.refobjsubid
+    where r.kind in ('v', 'm')),
+  'opaque', (select coalesce(json_agg(distinct r.oid), '[]'::json)
+    from rels r
+    join pg_rewrite rw on rw.ev_class = r.oid
+    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid and d.refclassid = 'pg_proc'::regclass
+    where r.kind in ('v', 'm'))
 ) as catalog
 `;
 
@@ -71,6 +93,10 @@ interface RawCatalog {
     refColumns: string[] | null;
   }[];
   indexes: { oid: number; name: string; unique: boolean; primary: boolean; columns: string[] | null }[];
+  /** Absent: nothing is known of what views read (they get `reads: null`). */
+  reads?: { oid: number; schema: string; name: string; column: string | null }[];
+  /** Views that call a function defined in the database. */
+  opaque?: number[];
 }
 
 const KINDS: Record<string, RelationKind> = { r: 'TABLE', p: 'TABLE', f: 'TABLE', v: 'VIEW', m: 'MATERIALIZED_VIEW' };
@@ -91,7 +117,21 @@ export function toCatalog(raw: unknown): Catalog {
       primaryKey: [],
       foreignKeys: [],
       indexes: [],
+      ...(r.kind === 'v' || r.kind === 'm' ? { reads: data.reads ? [] : null } : {}),
     });
+  }
+  for (const read of data.reads ?? []) {
+    const reads = tables.get(read.oid)?.reads;
+    if (!reads) continue;
+    const known = reads.find((x) => x.schema === read.schema && x.name === read.name);
+    const entry = known ?? { schema: read.schema, name: read.name, columns: [] as string[] | null };
+    if (!known) reads.push(entry);
+    if (read.column === null) entry.columns = null;
+    else if (entry.columns && !entry.columns.includes(read.column)) entry.columns.push(read.column);
+  }
+  for (const oid of data.opaque ?? []) {
+    const table = tables.get(oid);
+    if (table?.reads) table.reads = null;
   }
   for (const c of data.columns) {
     tables.get(c.oid)?.columns.push({
@@ -130,6 +170,7 @@ export function toCatalog(raw: unknown): Catalog {
     table.columns.sort((a, b) => a.position - b.position);
     table.foreignKeys.sort((a, b) => a.name.localeCompare(b.name));
     table.indexes.sort((a, b) => a.name.localeCompare(b.name));
+    table.reads?.sort((a, b) => a.schema.localeCompare(b.schema) || a.name.localeCompare(b.name));
   }
   return { schemas: data.schemas, searchPath: data.searchPath ?? [], tables: sorted };
 }
