@@ -2,6 +2,7 @@ import type { Catalog } from '../../plugins/drivers/catalog.js';
 import type { DatabaseDriver, QueryResult, ResultColumn, RowStream } from '../../plugins/drivers/driver.js';
 import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
 import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
+import { checkWhere } from '../../plugins/drivers/row-query-shape.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
@@ -199,7 +200,8 @@ export class QueryService {
     const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
     const known = new Set(table.columns);
     const columns = input.columns?.length ? input.columns : table.columns;
-    for (const column of [...columns, ...columnsOf(input.where ?? undefined), ...(input.orderBy ?? []).map((o) => o.column)]) {
+    const where = checkWhere(input.where);
+    for (const column of [...columns, ...columnsOf(where), ...(input.orderBy ?? []).map((o) => o.column)]) {
       if (!known.has(column)) {
         throw new AppError(ErrorCode.BAD_USER_INPUT, `${table.schema}.${table.name} has no column "${column}".`, { field: 'columns' });
       }
@@ -213,7 +215,7 @@ export class QueryService {
       schema: table.schema,
       table: table.name,
       columns,
-      where: input.where ?? undefined,
+      where,
       orderBy: input.orderBy ?? undefined,
       limit,
       offset: input.offset ?? undefined,
