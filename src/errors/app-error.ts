@@ -15,6 +15,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** An export could not reach its destination (a webhook receiver or a bucket); the message says why. */
   DELIVERY_FAILED = 'DELIVERY_FAILED',
+  /** The planner's estimate (cost or rows) is over a limit set on the database or a grant; nothing ran. */
+  QUERY_TOO_EXPENSIVE = 'QUERY_TOO_EXPENSIVE',
   INTERNAL = 'INTERNAL',
 }
 

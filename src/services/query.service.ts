@@ -1,5 +1,6 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
-import type { DatabaseDriver, QueryResult, ResultColumn, RowStream } from '../../plugins/drivers/driver.js';
+import type { DatabaseDriver, QueryResult, ResultColumn, RowStream, TruncatedReason } from '../../plugins/drivers/driver.js';
+import { capResultBytes, RowBudget } from '../../plugins/drivers/result-bytes.js';
 import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
 import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
 import { checkWhere } from '../../plugins/drivers/row-query-shape.js';
@@ -9,6 +10,9 @@ import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis } from '../sql/analysis.js';
+import { planLimitsOf } from '../policy/plan-limits.js';
+import { tightest, type DatabaseLimits } from './database-limits.js';
+import { combinePlanLimits, enforcePlanLimits } from './plan-cost.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { GrantService } from './grant.service.js';
@@ -45,7 +49,7 @@ export interface OpenRead {
   rows: AsyncIterable<Record<string, unknown>>;
   statementType: string;
   tables: string[];
-  summary(): { rows: number; truncated: boolean };
+  summary(): { rows: number; truncated: boolean; truncatedReason?: TruncatedReason | undefined };
   close(): Promise<void>;
 }
 
@@ -54,6 +58,10 @@ export interface QueryLimits {
   defaultMaxRows: number;
   /** Rows never exceeded, whatever the caller or grants say. */
   hardMaxRows: number;
+  /** Bytes one answer carries at most (WARDEN_MAX_RESULT_BYTES); a database may set fewer. */
+  maxResultBytes?: number | undefined;
+  /** Bytes one export or scheduled run reads at most (WARDEN_EXPORT_MAX_BYTES); a database may set fewer. */
+  maxExportBytes?: number | undefined;
 }
 
 const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
@@ -128,8 +136,10 @@ export class QueryService {
    */
   async openRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action = 'export'): Promise<OpenRead> {
     let stream: RowStream | undefined;
+    let maxBytes: number | undefined;
     const outcome = await this.#governed(caller, action, databaseId, async (target) => {
       const prepared = await this.#prepareRead(target, query, maxRows);
+      maxBytes = tightest(this.limits.maxExportBytes, target.limits.maxExportBytes) ?? undefined;
       // The rewrite asks for one row more than the cap, which tells whether the result was cut.
       if (target.driver.stream) {
         stream = await target.driver.stream(prepared.rewritten, prepared.parameters, {});
@@ -143,13 +153,16 @@ export class QueryService {
       return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap };
     });
     const opened = stream as RowStream;
-    const state = { rows: 0, truncated: false };
+    // Rows and bytes are counted as the rows come; at either cap the read stops (and says which).
+    const budget = new RowBudget(outcome.cap, maxBytes);
+    const state = { rows: 0, truncated: false, truncatedReason: undefined as TruncatedReason | undefined };
     const source = opened.rows;
     async function* capped(): AsyncGenerator<Record<string, unknown>> {
       try {
         for await (const row of source) {
-          if (state.rows >= outcome.cap) {
+          if (!budget.admit(row)) {
             state.truncated = true;
+            state.truncatedReason = budget.truncatedReason;
             break;
           }
           state.rows += 1;
@@ -193,6 +206,7 @@ export class QueryService {
       });
     }
     const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+    await this.#holdToPlanLimits(target, analysis, rewritten, compiled.parameters);
     return { rewritten, cap, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
   }
 
@@ -232,8 +246,12 @@ export class QueryService {
     prefix = '',
   ): Promise<QueryOutcome> {
     const { rewritten, cap } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
+    if (!prefix) await this.#holdToPlanLimits(target, analysis, rewritten, params);
+    const maxBytes = tightest(this.limits.maxResultBytes, target.limits.maxResultBytes) ?? undefined;
     const started = performance.now();
-    const result = await target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap });
+    const executed = await target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes });
+    // Drivers that read the whole result at once (embedded engines) are cut here instead.
+    const result = analysis.kind === 'READ' ? capResultBytes(executed, maxBytes) : executed;
     return {
       ...result,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
@@ -266,6 +284,16 @@ export class QueryService {
     return { rewritten, cap };
   }
 
+  /**
+   * The planner's estimate against the tightest limit of the database and of the grants that apply;
+   * over it, QUERY_TOO_EXPENSIVE before anything runs. Without a limit, no EXPLAIN is run at all.
+   */
+  async #holdToPlanLimits(target: Target, analysis: StatementAnalysis, sql: string, params: readonly unknown[]): Promise<void> {
+    const limits = combinePlanLimits(target.limits, planLimitsOf(target.rules, analysis, this.now()));
+    if (limits.maxCost === null && limits.maxEstimatedRows === null) return;
+    await enforcePlanLimits(target.driver, target.dialect, sql, params, limits);
+  }
+
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
     if (sql.length > 100_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The statement is longer than 100,000 characters.', { field: 'sql' });
     return this.gate.analyse(target.engine, sql, target.gateCatalog);
@@ -291,7 +319,7 @@ export class QueryService {
       return outcome;
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
-      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED].includes(app.code);
+      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED, ErrorCode.QUERY_TOO_EXPENSIVE].includes(app.code);
       this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
         code: app?.code ?? ErrorCode.INTERNAL,
         message: app?.message ?? 'unexpected error',
@@ -347,7 +375,8 @@ export class QueryService {
     const dialect = SQL_ENGINES[driver.engine];
     if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
     const catalog = await this.catalog.get(databaseId);
-    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
+    const limits = this.connectors.limitsOf(databaseId);
+    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, limits, analysis: undefined };
   }
 }
 
@@ -359,6 +388,8 @@ export interface Target {
   catalog: Catalog;
   gateCatalog: GateCatalog;
   rules: GrantRule[];
+  /** The database's own limits (result and export bytes, plan cost). */
+  limits: DatabaseLimits;
   /** Set once the statement is analysed, for the audit record. */
   analysis: StatementAnalysis | undefined;
 }
