@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, Float, InputType, Int } from 'type-graphql';
 import { JSONObjectScalar } from './scalars.js';
 
 @InputType()
@@ -26,6 +26,21 @@ export class PoolSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Default 30000.' })
   statementTimeoutMs?: number | null;
+}
+
+@InputType({ description: "Limits on what one query of this database may cost; a field left out keeps its current value, null removes that limit." })
+export class DatabaseLimitsInput {
+  @Field(() => Float, { nullable: true, description: 'Bytes one answer may carry (at least 1024); results are cut there with truncatedReason BYTE_CAP. The gateway-wide WARDEN_MAX_RESULT_BYTES still applies.' })
+  maxResultBytes?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Bytes one export or scheduled run may write (at least 1024). WARDEN_EXPORT_MAX_BYTES still applies.' })
+  maxExportBytes?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "The planner's estimated cost a statement may have; over it, QUERY_TOO_EXPENSIVE before anything runs." })
+  maxCost?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The rows the planner may estimate a statement reads; over it, QUERY_TOO_EXPENSIVE before anything runs.' })
+  maxEstimatedRows?: number | null;
 }
 
 @InputType({ description: 'How to reach a database: a connection string, fields, or both (fields win).' })
@@ -74,6 +89,9 @@ export class ConnectDatabaseInput extends ConnectionInput {
 
   @Field(() => PoolSettingsInput, { nullable: true })
   pool?: PoolSettingsInput | null;
+
+  @Field(() => DatabaseLimitsInput, { nullable: true })
+  limits?: DatabaseLimitsInput | null;
 }
 
 @InputType({ description: 'Changes to a database. New connection settings are tested before they are saved.' })
@@ -86,4 +104,7 @@ export class UpdateDatabaseInput extends ConnectionInput {
 
   @Field(() => PoolSettingsInput, { nullable: true })
   pool?: PoolSettingsInput | null;
+
+  @Field(() => DatabaseLimitsInput, { nullable: true })
+  limits?: DatabaseLimitsInput | null;
 }

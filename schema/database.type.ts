@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from './connection.js';
 import { DatabaseState } from './enums.js';
 import { Node } from './node.interface.js';
@@ -58,6 +58,21 @@ export class PoolSettings {
   statementTimeoutMs!: number;
 }
 
+@ObjectType({ description: "A database's own limits on what one query may cost; null: not set (the gateway-wide settings still apply)." })
+export class DatabaseLimits {
+  @Field(() => Float, { nullable: true })
+  maxResultBytes!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  maxExportBytes!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  maxCost!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  maxEstimatedRows!: number | null;
+}
+
 @ObjectType({ description: 'The outcome of a connection test. Nothing is saved by a test.' })
 export class ConnectionTestResult {
   @Field(() => Boolean)
@@ -101,6 +116,9 @@ export class Database implements Node {
 
   @Field(() => PoolSettings, { description: 'Admins only.' })
   pool!: PoolSettings;
+
+  @Field(() => DatabaseLimits, { description: 'Admins only.' })
+  limits!: DatabaseLimits;
 }
 
 @ObjectType()

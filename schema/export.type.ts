@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { OrderByInput } from './query.type.js';
+import { OrderByInput, TruncatedReason } from './query.type.js';
 import { DateTimeScalar, JSONObjectScalar, JSONScalar } from './scalars.js';
 
 export enum ExportFormat {
@@ -90,8 +90,11 @@ export class ExportDelivery {
   @Field(() => Int, { description: 'Size of the file sent.' })
   bytes!: number;
 
-  @Field(() => Boolean, { description: 'Whether the row cap cut the result.' })
+  @Field(() => Boolean, { description: 'Whether the row cap or the byte cap cut the result.' })
   truncated!: boolean;
+
+  @Field(() => TruncatedReason, { nullable: true, description: 'Which cap cut it, when truncated.' })
+  truncatedReason?: TruncatedReason | null;
 }
 
 @ObjectType({ description: 'Where agents may send results: a webhook receiver or an S3-compatible bucket. Its secret is never shown again after registration.' })

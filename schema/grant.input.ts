@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { GrantAction, GrantScope } from './enums.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -42,6 +42,12 @@ export class GrantInput {
 
   @Field(() => Int, { nullable: true, description: 'Most rows one query may return.' })
   rowCap?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Most the planner may estimate one statement costs (PostgreSQL: Total Cost; MySQL/MariaDB: query cost); over it, QUERY_TOO_EXPENSIVE before it runs." })
+  maxCost?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Most rows the planner may estimate one statement reads; over it, QUERY_TOO_EXPENSIVE before it runs.' })
+  maxEstimatedRows?: number | null;
 
   @Field(() => DateTimeScalar, { nullable: true })
   expiresAt?: Date | null;

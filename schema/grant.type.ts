@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from './connection.js';
 import { GrantAction, GrantScope } from './enums.js';
 import { Node } from './node.interface.js';
@@ -47,6 +47,12 @@ export class Grant implements Node {
 
   @Field(() => Int, { nullable: true, description: 'Most rows one query may return.' })
   rowCap!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Most the planner may estimate one statement costs." })
+  maxCost!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Most rows the planner may estimate one statement reads.' })
+  maxEstimatedRows!: number | null;
 
   @Field(() => DateTimeScalar, { nullable: true })
   expiresAt!: Date | null;

@@ -1,6 +1,19 @@
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { JSONObjectScalar, JSONScalar } from './scalars.js';
 
+export enum TruncatedReason {
+  ROW_CAP = 'ROW_CAP',
+  BYTE_CAP = 'BYTE_CAP',
+}
+registerEnumType(TruncatedReason, {
+  name: 'TruncatedReason',
+  description: 'Why a result was cut.',
+  valuesConfig: {
+    ROW_CAP: { description: 'More rows than the cap (maxRows, the grants, the gateway).' },
+    BYTE_CAP: { description: 'More bytes than the cap (the database’s maxResultBytes or maxExportBytes, WARDEN_MAX_RESULT_BYTES, WARDEN_EXPORT_MAX_BYTES).' },
+  },
+});
+
 @ObjectType()
 export class ResultColumn {
   @Field(() => String)
@@ -23,6 +36,9 @@ export class QueryResult {
 
   @Field(() => Boolean, { description: 'True when there were more rows than the cap; only the first ones are here.' })
   truncated!: boolean;
+
+  @Field(() => TruncatedReason, { nullable: true, description: 'Why the result was cut, when truncated.' })
+  truncatedReason?: TruncatedReason | null;
 
   @Field(() => Float)
   durationMs!: number;

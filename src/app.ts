@@ -168,7 +168,12 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const resealedKeys = await providers.resealStaleKeys();
     if (resealedKeys > 0) log.info({ resealed: resealedKeys }, 'sealed stored language model keys with the current key');
     const promptTemplates = new PromptTemplateService(store);
-    const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits);
+    const queries = new QueryService(connectors, catalog, grants, sqlGate, audit, rateLimits, {
+      defaultMaxRows: 1_000,
+      hardMaxRows: 10_000,
+      maxResultBytes: config.results.maxBytes,
+      maxExportBytes: config.exports.maxBytes,
+    });
     const askService = new AskService(providers, promptTemplates, queries);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(

@@ -61,6 +61,8 @@ const envSchema = z.object({
     .regex(/^https?:\/\//, 'expected an absolute http:// or https:// URL')
     .optional(),
   WARDEN_EXPORT_MAX_ROWS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100_000_000).default(1_000_000),
+  WARDEN_MAX_RESULT_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1_024).max(Number.MAX_SAFE_INTEGER).default(16 * 1024 * 1024),
+  WARDEN_EXPORT_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1_024).max(Number.MAX_SAFE_INTEGER).default(256 * 1024 * 1024),
   WARDEN_EXPORT_LINK_TTL_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(10).max(86_400).default(900),
   WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
   WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
@@ -128,11 +130,17 @@ export interface Config {
     /** 32 bytes, base64; when unset, derived from the secret key (src/secrets/pseudonym-key.ts). */
     pseudonymKey: string | undefined;
   };
+  results: {
+    /** Bytes one answer (runQuery, rows, askDatabase, MCP) carries at most; a database may set fewer. */
+    maxBytes: number;
+  };
   exports: {
     /** Where this gateway is reached from outside (for export links); default http://<host>:<port>. */
     publicUrl: string | undefined;
     /** Rows an export or a scheduled run reads at most (grants may say fewer). */
     maxRows: number;
+    /** Bytes an export or a scheduled run writes at most (a database may set fewer). */
+    maxBytes: number;
     /** How long an export link works when its maker does not say (at most a day may be asked for). */
     linkTtlSeconds: number;
     /** Per attempt, for a delivery to a webhook or a bucket. */
@@ -211,9 +219,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       pseudonymise: e.WARDEN_AUDIT_PSEUDONYMISE,
       pseudonymKey: e.WARDEN_AUDIT_PSEUDONYM_KEY,
     },
+    results: { maxBytes: e.WARDEN_MAX_RESULT_BYTES },
     exports: {
       publicUrl: e.WARDEN_PUBLIC_URL?.replace(/\/+$/, ''),
       maxRows: e.WARDEN_EXPORT_MAX_ROWS,
+      maxBytes: e.WARDEN_EXPORT_MAX_BYTES,
       linkTtlSeconds: e.WARDEN_EXPORT_LINK_TTL_SECONDS,
       deliveryTimeoutMs: e.WARDEN_EXPORT_DELIVERY_TIMEOUT_MS,
     },

@@ -38,6 +38,20 @@ export interface ExecuteOptions {
   timeoutMs?: number | undefined;
   /** Return at most this many rows; `truncated` says whether there were more. */
   maxRows?: number | undefined;
+  /**
+   * Return rows only while they add up to at most this many bytes (as JSON, see result-bytes.ts), counted
+   * as they arrive; a read over it is stopped rather than read to the end. `truncatedReason` says BYTE_CAP.
+   */
+  maxBytes?: number | undefined;
+}
+
+/** Why a result was cut: too many rows (the row cap) or too many bytes (the byte cap). */
+export type TruncatedReason = 'ROW_CAP' | 'BYTE_CAP';
+
+/** What the planner expects of a statement: its total cost (the engine's own units) and the rows it reads; null when it does not say. */
+export interface PlanEstimate {
+  cost: number | null;
+  rows: number | null;
 }
 
 export interface ResultColumn {
@@ -52,6 +66,8 @@ export interface QueryResult {
   /** Rows returned, or rows changed by a write. */
   rowCount: number;
   truncated: boolean;
+  /** Set when `truncated`; a driver that leaves it out was cut by the row cap. */
+  truncatedReason?: TruncatedReason | undefined;
 }
 
 /**
@@ -109,6 +125,11 @@ export interface DatabaseDriver {
    * over in batches, so memory does not grow with the result. Engines without it are read with `execute`.
    */
   stream?(sql: string, params: readonly unknown[], options: StreamOptions): Promise<RowStream>;
+  /**
+   * Optional: the planner's estimate for one statement (already through the gate), without running it.
+   * Engines without it are estimated from `explain (format json)` through `execute` (PostgreSQL dialects).
+   */
+  estimate?(sql: string, params: readonly unknown[], options: { timeoutMs?: number | undefined }): Promise<PlanEstimate>;
   /** Runs a typed row query (engines that do not speak SQL implement this instead of execute). */
   selectRows?(query: RowQuery, options: ExecuteOptions): Promise<QueryResult>;
   status(): DriverStatus;

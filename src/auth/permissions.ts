@@ -88,10 +88,11 @@ export const permissions = {
   ColumnAccess: allow,
   ColumnMask: allow,
   // Where a database lives and how it is pooled is for admins; agents see its name and tables.
-  Database: { '*': allow, connection: isAdmin, pool: isAdmin },
+  Database: { '*': allow, connection: isAdmin, pool: isAdmin, limits: isAdmin },
   ConnectionTestResult: allow,
   EndpointStatus: allow,
   PoolSettings: allow,
+  DatabaseLimits: allow,
   Table: allow,
   Column: allow,
   ForeignKey: allow,

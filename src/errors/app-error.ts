@@ -20,6 +20,8 @@ export enum ErrorCode {
    * done. Retryable: the error carries `retryable: true` and `retryAfterSeconds`.
    */
   STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
+  /** The planner's estimate (cost or rows) is over a limit set on the database or a grant; nothing ran. */
+  QUERY_TOO_EXPENSIVE = 'QUERY_TOO_EXPENSIVE',
   INTERNAL = 'INTERNAL',
 }
 

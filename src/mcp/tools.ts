@@ -258,6 +258,7 @@ function rowsOf(outcome: QueryOutcome) {
     statementType: outcome.statementType,
     rowCount: outcome.rowCount,
     truncated: outcome.truncated,
+    ...(outcome.truncatedReason ? { truncatedReason: outcome.truncatedReason } : {}),
     columns: outcome.columns.map((c) => c.name),
     rows: outcome.rows,
   };

@@ -13,6 +13,9 @@ export interface GrantRule {
   /** Column → SQL expression shown instead of the value. */
   masks: Record<string, string>;
   rowCap: number | null;
+  /** Most the planner may estimate a statement under this grant costs / reads; null or absent: no limit. */
+  maxCost?: number | null;
+  maxEstimatedRows?: number | null;
   expiresAt: Date | null;
 }
 

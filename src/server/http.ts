@@ -218,6 +218,7 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SQL_NOT_ALLOWED]: 403,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.QUERY_TIMEOUT]: 504,
+  [ErrorCode.QUERY_TOO_EXPENSIVE]: 422,
   [ErrorCode.DATABASE_UNAVAILABLE]: 503,
   [ErrorCode.STORE_UNAVAILABLE]: 503,
 };
@@ -242,8 +243,10 @@ function exportDownload(exports: ExportService, log: Logger): RequestHandler {
       res.setHeader('content-type', opened.contentType);
       res.setHeader('content-disposition', `attachment; filename="${opened.fileName}"`);
       res.setHeader('x-content-type-options', 'nosniff');
-      const written = await read.write(res);
-      log.info({ requestId, linkId: opened.link.id, rows: written.rows, bytes: written.bytes }, 'served an export');
+      // A download cut by the row or byte cap says so in a trailer, sent after the last row.
+      res.setHeader('trailer', 'warden-truncated');
+      const written = await read.write(res, (reason) => res.addTrailers({ 'warden-truncated': reason }));
+      log.info({ requestId, linkId: opened.link.id, rows: written.rows, bytes: written.bytes, truncatedReason: written.truncatedReason }, 'served an export');
     } catch (error) {
       await read?.close().catch(() => undefined);
       if (res.headersSent) {

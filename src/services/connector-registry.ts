@@ -1,11 +1,14 @@
 import type { DatabaseDriver } from '../../plugins/drivers/driver.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import { NO_DATABASE_LIMITS, type DatabaseLimits } from './database-limits.js';
 
 /** The open driver of each registered database, by database id, and why the others could not be opened. */
 export class ConnectorRegistry {
   readonly #drivers = new Map<string, DatabaseDriver>();
   /** Registered databases this process could not open, with why in words safe to show. */
   readonly #unopened = new Map<string, string>();
+  /** Each database's own limits (result bytes, export bytes, plan cost), as stored with it. */
+  readonly #limits = new Map<string, DatabaseLimits>();
 
   /** Puts a driver in place, closing the one it replaces. */
   set(databaseId: string, driver: DatabaseDriver): void {
@@ -13,6 +16,15 @@ export class ConnectorRegistry {
     this.#drivers.set(databaseId, driver);
     this.#unopened.delete(databaseId);
     if (previous && previous !== driver) void previous.close().catch(() => undefined);
+  }
+
+  setLimits(databaseId: string, limits: DatabaseLimits): void {
+    this.#limits.set(databaseId, limits);
+  }
+
+  /** The database's own limits; none when it has not set any. */
+  limitsOf(databaseId: string): DatabaseLimits {
+    return this.#limits.get(databaseId) ?? NO_DATABASE_LIMITS;
   }
 
   get(databaseId: string): DatabaseDriver | undefined {
@@ -51,6 +63,7 @@ export class ConnectorRegistry {
     const driver = this.#drivers.get(databaseId);
     this.#drivers.delete(databaseId);
     this.#unopened.delete(databaseId);
+    this.#limits.delete(databaseId);
     await driver?.close().catch(() => undefined);
   }
 

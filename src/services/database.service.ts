@@ -17,6 +17,7 @@ import {
   type PoolSettingsChanges,
   type ResolvedConnection,
 } from './database-settings.js';
+import { NO_DATABASE_LIMITS, resolveLimits, type DatabaseLimits, type DatabaseLimitsChanges } from './database-limits.js';
 import { toDatabase, type Database } from './models.js';
 
 export type DatabaseState = 'AVAILABLE' | 'UNAVAILABLE';
@@ -45,18 +46,22 @@ export interface ConnectDatabaseInput extends ConnectionInput {
   name: string;
   description?: string | null | undefined;
   pool?: PoolSettingsChanges | null | undefined;
+  limits?: DatabaseLimitsChanges | null | undefined;
 }
 
 export interface UpdateDatabaseInput extends ConnectionInput {
   name?: string | null | undefined;
   description?: string | null | undefined;
   pool?: PoolSettingsChanges | null | undefined;
+  limits?: DatabaseLimitsChanges | null | undefined;
 }
 
-/** What is stored in databases.config: settings that are not secret, and pool settings. */
+/** What is stored in databases.config: settings that are not secret, pool settings and limits. */
 interface StoredConfig {
   settings: Record<string, unknown>;
   pool: PoolSettings;
+  /** Absent in databases registered before limits existed. */
+  limits?: DatabaseLimits;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -83,6 +88,7 @@ export class DatabaseService {
       try {
         const { resolved, pool } = this.#load(record);
         this.connectors.set(record.id, resolved.factory.create(resolved.settings, { pool }));
+        this.connectors.setLimits(record.id, this.#limitsOf(record));
       } catch (error) {
         this.#unopened(record.id, error);
       }
@@ -116,6 +122,7 @@ export class DatabaseService {
     }
     const { resolved, pool } = this.#load(record);
     this.connectors.set(id, resolved.factory.create(resolved.settings, { pool }));
+    this.connectors.setLimits(id, this.#limitsOf(record));
     this.catalog.invalidate(id);
   }
 
@@ -176,6 +183,7 @@ export class DatabaseService {
     const name = checkName(input.name);
     const resolved = resolveConnection(this.drivers, input);
     const pool = resolvePool(input.pool);
+    const limits = resolveLimits(input.limits);
     await this.#checkCapacity(pool.maxConnections);
     if (await this.store.repos.databases.findByName(name)) {
       throw new AppError(ErrorCode.CONFLICT, `A database named "${name}" is already registered. Choose another name.`, { field: 'name' });
@@ -188,9 +196,10 @@ export class DatabaseService {
         if (await repos.databases.findByName(name)) {
           throw new AppError(ErrorCode.CONFLICT, `A database named "${name}" is already registered. Choose another name.`, { field: 'name' });
         }
-        return repos.databases.insert({ id, name, description: input.description?.trim() || null, ...this.#persisted(id, resolved, pool), updated_at: this.now() });
+        return repos.databases.insert({ id, name, description: input.description?.trim() || null, ...this.#persisted(id, resolved, pool, limits), updated_at: this.now() });
       });
       this.connectors.set(record.id, driver);
+      this.connectors.setLimits(record.id, limits);
       this.#changed(record.id);
       return this.#toModel(record);
     } catch (error) {
@@ -207,6 +216,7 @@ export class DatabaseService {
     const changesConnection = CONNECTION_FIELDS.some((field) => input[field] !== undefined && input[field] !== null);
     const resolved = changesConnection ? resolveConnection(this.drivers, input, current.resolved) : current.resolved;
     const pool = resolvePool(input.pool, current.pool);
+    const limits = resolveLimits(input.limits, this.#limitsOf(record));
     if (pool.maxConnections > current.pool.maxConnections) await this.#checkCapacity(pool.maxConnections - current.pool.maxConnections);
     const name = input.name ? checkName(input.name) : record.name;
     const poolChanged = JSON.stringify(pool) !== JSON.stringify(current.pool);
@@ -228,11 +238,12 @@ export class DatabaseService {
         return repos.databases.update(id, {
           name,
           description: input.description === undefined || input.description === null ? record.description : input.description.trim() || null,
-          ...this.#persisted(id, resolved, pool),
+          ...this.#persisted(id, resolved, pool, limits),
           updated_at: this.now(),
         });
       });
       if (!updated) throw notFound(id);
+      this.connectors.setLimits(id, limits);
       if (driver) {
         this.connectors.set(id, driver);
         this.catalog.invalidate(id);
@@ -297,10 +308,10 @@ export class DatabaseService {
     }
   }
 
-  #persisted(id: string, resolved: ResolvedConnection, pool: PoolSettings) {
+  #persisted(id: string, resolved: ResolvedConnection, pool: PoolSettings, limits: DatabaseLimits) {
     const { open, secret } = splitSecrets(resolved.factory, resolved.settings);
     const sealed = Object.keys(secret).length > 0 ? this.secrets.seal(JSON.stringify(secret), sealContext(id)) : undefined;
-    const config: StoredConfig = { settings: open, pool };
+    const config: StoredConfig = { settings: open, pool, limits };
     return {
       engine: resolved.engine,
       config: JSON.stringify(config),
@@ -320,6 +331,10 @@ export class DatabaseService {
     return { resolved: { engine: record.engine, factory, settings }, pool: this.#poolOf(record) };
   }
 
+  #limitsOf(record: DatabaseRecord): DatabaseLimits {
+    return { ...NO_DATABASE_LIMITS, ...((record.config as unknown as Partial<StoredConfig>).limits ?? {}) };
+  }
+
   #poolOf(record: DatabaseRecord): PoolSettings {
     return { ...DEFAULT_POOL_SETTINGS, ...((record.config as unknown as Partial<StoredConfig>).pool ?? {}) };
   }
@@ -337,7 +352,7 @@ export class DatabaseService {
     } catch {
       // Shown as the bare engine when the driver is not known here.
     }
-    return { ...toDatabase(record), connection, pool: this.#poolOf(record) };
+    return { ...toDatabase(record), connection, pool: this.#poolOf(record), limits: this.#limitsOf(record) };
   }
 }
 

@@ -16,6 +16,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Store } from '../store/open-store.js';
 import type { ExportDestinationRecord, ExportLinkRecord } from '../store/repositories/export-repository.js';
 import type { DestinationKind, DestinationSettings, StoredReadQuery } from '../store/schedule-tables.js';
+import type { TruncatedReason } from '../../plugins/drivers/driver.js';
 import type { Caller, QueryService } from './query.service.js';
 import { toReadQuery, toStoredReadQuery, type ReadQueryInput } from './read-query.js';
 import { validateUrl } from './webhook.service.js';
@@ -81,6 +82,7 @@ export interface ExportDeliveryView {
   rows: number;
   bytes: number;
   truncated: boolean;
+  truncatedReason: TruncatedReason | null;
 }
 
 /** A verified link, ready to be streamed. */
@@ -278,10 +280,16 @@ export class ExportService {
       'exportDownload',
     );
     return {
-      write: async (output: Writable) => {
+      /** `onCut` hears why the read was cut (row or byte cap) once the last row is written, before the output ends. */
+      write: async (output: Writable, onCut?: (reason: TruncatedReason) => void) => {
+        async function* rows() {
+          yield* read.rows;
+          const { truncated, truncatedReason } = read.summary();
+          if (truncated) onCut?.(truncatedReason ?? 'ROW_CAP');
+        }
         try {
-          const summary = await exportRows(opened.format, read.columns, read.rows, output);
-          return { ...summary, truncated: read.summary().truncated };
+          const summary = await exportRows(opened.format, read.columns, rows(), output);
+          return { ...summary, truncated: read.summary().truncated, truncatedReason: read.summary().truncatedReason ?? null };
         } finally {
           await read.close();
         }
@@ -334,8 +342,9 @@ export class ExportService {
         attempts: this.settings.deliveryAttempts,
         now: this.now,
       });
-      this.log.info({ destination: destination.name, rows: written.rows, bytes: written.bytes }, 'delivered an export');
-      return { deliveredTo, format, rows: written.rows, bytes: written.bytes, truncated: read.summary().truncated };
+      const { truncated, truncatedReason } = read.summary();
+      this.log.info({ destination: destination.name, rows: written.rows, bytes: written.bytes, truncatedReason }, 'delivered an export');
+      return { deliveredTo, format, rows: written.rows, bytes: written.bytes, truncated, truncatedReason: truncatedReason ?? null };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -24,6 +24,8 @@ export interface GrantInput {
   rowFilter?: string | null | undefined;
   columnMasks?: { column: string; expression: string }[] | null | undefined;
   rowCap?: number | null | undefined;
+  maxCost?: number | null | undefined;
+  maxEstimatedRows?: number | null | undefined;
   expiresAt?: Date | null | undefined;
 }
 
@@ -57,6 +59,12 @@ export class GrantService {
     if (input.rowCap !== undefined && input.rowCap !== null && (!Number.isInteger(input.rowCap) || input.rowCap < 1)) {
       throw bad('rowCap must be a whole number of rows, 1 or more.', 'rowCap');
     }
+    if (input.maxCost !== undefined && input.maxCost !== null && !(Number.isFinite(input.maxCost) && input.maxCost > 0)) {
+      throw bad('maxCost must be a number above 0.', 'maxCost');
+    }
+    if (input.maxEstimatedRows !== undefined && input.maxEstimatedRows !== null && (!Number.isSafeInteger(input.maxEstimatedRows) || input.maxEstimatedRows < 1)) {
+      throw bad('maxEstimatedRows must be a whole number of rows, 1 or more.', 'maxEstimatedRows');
+    }
     if (input.expiresAt && input.expiresAt <= this.now()) throw bad('expiresAt must be in the future.', 'expiresAt');
 
     const target = await this.#target(input);
@@ -83,6 +91,8 @@ export class GrantService {
       row_filter: input.rowFilter?.trim() || null,
       column_masks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
       row_cap: input.rowCap ?? null,
+      max_cost: input.maxCost ?? null,
+      max_estimated_rows: input.maxEstimatedRows ?? null,
       expires_at: input.expiresAt ?? null,
       created_by: grantedBy,
       revoked_at: null,
@@ -224,6 +234,8 @@ export function toRule(r: GrantRecord): GrantRule {
     rowFilter: r.row_filter,
     masks: r.column_masks ?? {},
     rowCap: r.row_cap,
+    maxCost: r.max_cost,
+    maxEstimatedRows: r.max_estimated_rows,
     expiresAt: r.expires_at,
   };
 }

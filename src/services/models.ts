@@ -1,4 +1,5 @@
 import type { PoolSettings } from '../../plugins/drivers/driver.js';
+import type { DatabaseLimits } from './database-limits.js';
 import type { AgentRecord, ApiKeyRecord, DatabaseRecord, GrantRecord } from '../store/repositories/index.js';
 import type { AgentRole, AgentStatus, GrantAction, GrantScope } from '../store/store-schema.js';
 
@@ -33,6 +34,7 @@ export interface Database {
   /** A connection string with every credential masked. */
   connection: string;
   pool: PoolSettings;
+  limits: DatabaseLimits;
 }
 
 export interface Grant {
@@ -47,6 +49,8 @@ export interface Grant {
   rowFilter: string | null;
   columnMasks: { column: string; expression: string }[];
   rowCap: number | null;
+  maxCost: number | null;
+  maxEstimatedRows: number | null;
   expiresAt: Date | null;
   createdAt: Date;
 }
@@ -75,7 +79,7 @@ export function toApiKey(r: ApiKeyRecord): ApiKey {
   };
 }
 
-export function toDatabase(r: DatabaseRecord): Omit<Database, 'connection' | 'pool'> {
+export function toDatabase(r: DatabaseRecord): Omit<Database, 'connection' | 'pool' | 'limits'> {
   return {
     id: r.id,
     name: r.name,
@@ -99,6 +103,8 @@ export function toGrant(r: GrantRecord): Grant {
     rowFilter: r.row_filter,
     columnMasks: Object.entries(r.column_masks ?? {}).map(([column, expression]) => ({ column, expression })),
     rowCap: r.row_cap,
+    maxCost: r.max_cost ?? null,
+    maxEstimatedRows: r.max_estimated_rows ?? null,
     expiresAt: r.expires_at,
     createdAt: r.created_at,
   };

@@ -1,7 +1,9 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
-import type { DatabaseDriver, QueryResult, ResultColumn, RowStream } from '../../plugins/drivers/driver.js';
+import type { DatabaseDriver, QueryResult, ResultColumn, RowStream, TruncatedReason } from '../../plugins/drivers/driver.js';
+import { capResultBytes, RowBudget } from '../../plugins/drivers/result-bytes.js';
 import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
 import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
+import { checkWhere } from '../../plugins/drivers/row-query-shape.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
@@ -10,6 +12,9 @@ import { relationGraph } from '../policy/relation-graph.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
 import { policyColumns, redactPlan, withholdDatabaseError } from '../sql/policy-redaction.js';
+import { planLimitsOf } from '../policy/plan-limits.js';
+import { tightest, type DatabaseLimits } from './database-limits.js';
+import { combinePlanLimits, enforcePlanLimits } from './plan-cost.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { GrantService } from './grant.service.js';
@@ -46,7 +51,7 @@ export interface OpenRead {
   rows: AsyncIterable<Record<string, unknown>>;
   statementType: string;
   tables: string[];
-  summary(): { rows: number; truncated: boolean };
+  summary(): { rows: number; truncated: boolean; truncatedReason?: TruncatedReason | undefined };
   close(): Promise<void>;
 }
 
@@ -55,6 +60,10 @@ export interface QueryLimits {
   defaultMaxRows: number;
   /** Rows never exceeded, whatever the caller or grants say. */
   hardMaxRows: number;
+  /** Bytes one answer carries at most (WARDEN_MAX_RESULT_BYTES); a database may set fewer. */
+  maxResultBytes?: number | undefined;
+  /** Bytes one export or scheduled run reads at most (WARDEN_EXPORT_MAX_BYTES); a database may set fewer. */
+  maxExportBytes?: number | undefined;
 }
 
 const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
@@ -129,9 +138,11 @@ export class QueryService {
    */
   async openRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action = 'export'): Promise<OpenRead> {
     let stream: RowStream | undefined;
+    let maxBytes: number | undefined;
     const outcome = await this.#governed(caller, action, databaseId, async (target) => {
       const prepared = await this.#prepareRead(target, query, maxRows);
       const withhold = withholding(prepared.policies, target.dialect);
+      maxBytes = tightest(this.limits.maxExportBytes, target.limits.maxExportBytes) ?? undefined;
       // The rewrite asks for one row more than the cap, which tells whether the result was cut.
       if (target.driver.stream) {
         stream = await withhold(() => target.driver.stream!(prepared.rewritten, prepared.parameters, {}));
@@ -145,7 +156,9 @@ export class QueryService {
       return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap, withhold };
     });
     const opened = stream as RowStream;
-    const state = { rows: 0, truncated: false };
+    // Rows and bytes are counted as the rows come; at either cap the read stops (and says which).
+    const budget = new RowBudget(outcome.cap, maxBytes);
+    const state = { rows: 0, truncated: false, truncatedReason: undefined as TruncatedReason | undefined };
     const source = opened.rows;
     const { withhold } = outcome;
     async function* capped(): AsyncGenerator<Record<string, unknown>> {
@@ -155,8 +168,9 @@ export class QueryService {
           const next = await withhold(() => iterator.next());
           if (next.done) break;
           const row = next.value;
-          if (state.rows >= outcome.cap) {
+          if (!budget.admit(row)) {
             state.truncated = true;
+            state.truncatedReason = budget.truncatedReason;
             break;
           }
           state.rows += 1;
@@ -201,6 +215,7 @@ export class QueryService {
       });
     }
     const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+    await withholding(policies, target.dialect)(() => this.#holdToPlanLimits(target, analysis, rewritten, compiled.parameters));
     return { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
   }
 
@@ -208,7 +223,8 @@ export class QueryService {
     const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
     const known = new Set(table.columns);
     const columns = input.columns?.length ? input.columns : table.columns;
-    for (const column of [...columns, ...columnsOf(input.where ?? undefined), ...(input.orderBy ?? []).map((o) => o.column)]) {
+    const where = checkWhere(input.where);
+    for (const column of [...columns, ...columnsOf(where), ...(input.orderBy ?? []).map((o) => o.column)]) {
       if (!known.has(column)) {
         throw new AppError(ErrorCode.BAD_USER_INPUT, `${table.schema}.${table.name} has no column "${column}".`, { field: 'columns' });
       }
@@ -222,7 +238,7 @@ export class QueryService {
       schema: table.schema,
       table: table.name,
       columns,
-      where: input.where ?? undefined,
+      where,
       orderBy: input.orderBy ?? undefined,
       limit,
       offset: input.offset ?? undefined,
@@ -239,10 +255,15 @@ export class QueryService {
     prefix = '',
   ): Promise<QueryOutcome> {
     const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
+    const withhold = withholding(policies, target.dialect);
+    if (!prefix) await withhold(() => this.#holdToPlanLimits(target, analysis, rewritten, params));
+    const maxBytes = tightest(this.limits.maxResultBytes, target.limits.maxResultBytes) ?? undefined;
     const started = performance.now();
-    const result = await withholding(policies, target.dialect)(() =>
-      target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap }),
+    const executed = await withhold(() =>
+      target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes }),
     );
+    // Drivers that read the whole result at once (embedded engines) are cut here instead.
+    const result = analysis.kind === 'READ' ? capResultBytes(executed, maxBytes) : executed;
     // A plan prints the row filter and mask expressions it applies: those are the admin's, not the agent's.
     if (policies.length > 0 && (prefix !== '' || analysis.statementType === 'EXPLAIN')) {
       result.rows = redactPlan(result.rows, policyColumns(policies, target.gateCatalog)) as Record<string, unknown>[];
@@ -280,6 +301,16 @@ export class QueryService {
     return { rewritten, cap, policies: decision.policies };
   }
 
+  /**
+   * The planner's estimate against the tightest limit of the database and of the grants that apply;
+   * over it, QUERY_TOO_EXPENSIVE before anything runs. Without a limit, no EXPLAIN is run at all.
+   */
+  async #holdToPlanLimits(target: Target, analysis: StatementAnalysis, sql: string, params: readonly unknown[]): Promise<void> {
+    const limits = combinePlanLimits(target.limits, planLimitsOf(target.rules, analysis, this.now()));
+    if (limits.maxCost === null && limits.maxEstimatedRows === null) return;
+    await enforcePlanLimits(target.driver, target.dialect, sql, params, limits);
+  }
+
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
     if (sql.length > 100_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The statement is longer than 100,000 characters.', { field: 'sql' });
     return this.gate.analyse(target.engine, sql, target.gateCatalog);
@@ -305,7 +336,7 @@ export class QueryService {
       return outcome;
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
-      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED].includes(app.code);
+      const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED, ErrorCode.QUERY_TOO_EXPENSIVE].includes(app.code);
       this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
         code: app?.code ?? ErrorCode.INTERNAL,
         message: app?.message ?? 'unexpected error',
@@ -362,7 +393,8 @@ export class QueryService {
     const dialect = SQL_ENGINES[driver.engine];
     if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
     const catalog = await this.catalog.get(databaseId);
-    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, analysis: undefined };
+    const limits = this.connectors.limitsOf(databaseId);
+    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, limits, analysis: undefined };
   }
 }
 
@@ -388,6 +420,8 @@ export interface Target {
   catalog: Catalog;
   gateCatalog: GateCatalog;
   rules: GrantRule[];
+  /** The database's own limits (result and export bytes, plan cost). */
+  limits: DatabaseLimits;
   /** Set once the statement is analysed, for the audit record. */
   analysis: StatementAnalysis | undefined;
   /** Relations read through the views the statement reads, once decided: audited with it. */

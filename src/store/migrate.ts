@@ -5,6 +5,7 @@ import * as rateLimits from './migrations/0003-rate-limits.js';
 import * as webhooks from './migrations/0004-webhooks.js';
 import * as naturalLanguage from './migrations/0005-natural-language.js';
 import * as schedulesExports from './migrations/0006-schedules-exports.js';
+import * as planLimits from './migrations/0007-plan-limits.js';
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004-webhooks': webhooks,
   '0005-natural-language': naturalLanguage,
   '0006-schedules-exports': schedulesExports,
+  '0007-plan-limits': planLimits,
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -62,6 +62,9 @@ export interface GrantsTable {
   row_filter: string | null;
   column_masks: Json<Record<string, string> | null>;
   row_cap: number | null;
+  /** The planner's estimated cost / rows a statement may have (migration 0007); null: no limit. */
+  max_cost: ColumnType<number | null, number | null | undefined, number | null>;
+  max_estimated_rows: ColumnType<number | null, number | null | undefined, number | null>;
   expires_at: Date | null;
   created_by: string | null;
   created_at: CreatedAt;

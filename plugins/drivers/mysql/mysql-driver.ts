@@ -7,6 +7,7 @@ import type {
   DriverFactory,
   DriverStatus,
   ExecuteOptions,
+  PlanEstimate,
   PoolSettings,
   QueryResult,
 } from '../driver.js';
@@ -22,6 +23,9 @@ import {
   UNSUPPORTED_IN_PREPARED_STATEMENT,
 } from './mysql-errors.js';
 import { introspectDatabase } from './mysql-introspector.js';
+import { boundedRead, StoppedAtByteCap } from './mysql-bounded-read.js';
+import { mysqlPlanEstimate } from './mysql-plan-estimate.js';
+import { RowBudget } from '../result-bytes.js';
 import {
   acquireConnection,
   closeEndpointPool,
@@ -138,10 +142,36 @@ export class MysqlDriver implements DatabaseDriver {
   async execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<QueryResult> {
     const limitMs = this.#limitMs(options.timeoutMs);
     const values = [...params];
+    if (options.readOnly && options.maxBytes !== undefined) return this.#boundedRead(sql, values, options, limitMs);
     const [result, fields] = await this.#inTransaction(options.readOnly, limitMs, limitMs, ({ connection }) =>
       runStatement(connection, sql, values),
     );
     return toQueryResult(result, fields, options.maxRows);
+  }
+
+  /** EXPLAIN FORMAT=JSON and, on the same session, the optimizer's Last_query_cost (see mysql-plan-estimate.ts). */
+  async estimate(sql: string, params: readonly unknown[], options: { timeoutMs?: number | undefined }): Promise<PlanEstimate> {
+    const limitMs = this.#limitMs(options.timeoutMs);
+    return this.#inTransaction(true, limitMs, 2 * limitMs, async ({ connection }) => {
+      const [plan] = await runStatement(connection, `EXPLAIN FORMAT=JSON ${sql}`, [...params]);
+      const [status] = await connection.query("SHOW SESSION STATUS LIKE 'Last_query_cost'");
+      const first = Array.isArray(plan) ? (plan[0] as Record<string, unknown> | undefined) : undefined;
+      const cost = Number((status as { Value?: unknown }[])[0]?.Value);
+      return mysqlPlanEstimate(first ? Object.values(first)[0] : null, Number.isFinite(cost) ? cost : null);
+    });
+  }
+
+  /** A read whose rows are counted as they arrive and cut at the row or byte cap (see mysql-bounded-read.ts). */
+  async #boundedRead(sql: string, values: unknown[], options: ExecuteOptions, limitMs: number): Promise<QueryResult> {
+    const budget = new RowBudget(options.maxRows, options.maxBytes);
+    const read = await this.#inTransaction(true, limitMs, limitMs, ({ connection }) => boundedRead(connection, sql, values, budget));
+    return {
+      columns: read.fields.map((field) => ({ name: field.name, dataType: columnTypeName(field) })),
+      rows: read.rows,
+      rowCount: read.rows.length,
+      truncated: budget.full,
+      ...(budget.truncatedReason ? { truncatedReason: budget.truncatedReason } : {}),
+    };
   }
 
   status(): DriverStatus {
@@ -188,6 +218,7 @@ export class MysqlDriver implements DatabaseDriver {
             result = await statement(lease);
           } catch (error) {
             progress.stage = 'finishing';
+            if (error instanceof StoppedAtByteCap) progress.reusable = false;
             if (progress.reusable) {
               await connection.query('ROLLBACK').catch(() => {
                 progress.reusable = false;
@@ -225,6 +256,11 @@ export class MysqlDriver implements DatabaseDriver {
           return new DeadlineExceeded(progress.stage);
         });
       } catch (error) {
+        // A read cut at its byte cap: the server is still sending, so the connection goes (as at a deadline).
+        if (error instanceof StoppedAtByteCap) {
+          this.#abandon(lease, progress);
+          return error.result as T;
+        }
         let reason: string;
         if (error instanceof DeadlineExceeded) {
           if (error.stage === 'statement') throw work.statementDeadline();

@@ -14,6 +14,8 @@ import type {
   StreamOptions,
 } from '../driver.js';
 import { networkReason } from '../driver-errors.js';
+import { RowBudget, rowBytes } from '../result-bytes.js';
+import { boundedQuery } from './postgres-bounded-query.js';
 import { containPoolErrors } from './contain-pool-errors.js';
 import { EndpointPools, type Endpoint } from '../endpoints.js';
 import {
@@ -38,6 +40,9 @@ export const postgresDriverFactory: DriverFactory<PostgresConfig> = {
   describe: (config) => describeNetworkConfig('postgres', config),
   create: (config, context) => new PostgresDriver(config, context),
 };
+
+/** About how many bytes one streamed batch holds. */
+const STREAM_BATCH_BYTES = 4 * 1024 * 1024;
 
 interface Lease {
   client: pg.PoolClient;
@@ -113,6 +118,9 @@ export class PostgresDriver implements DatabaseDriver {
     const timeoutMs = Math.min(options.timeoutMs ?? this.#settings.statementTimeoutMs, this.#settings.statementTimeoutMs);
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1_000));
     const lease = await this.#acquire();
+    // Batches start small and grow only while rows are small, so a batch holds about STREAM_BATCH_BYTES
+    // however wide the rows are (a thousand rows of 40 MB would not fit in memory).
+    let asked = Math.min(batchSize, 64);
     let closed = false;
     let broken: unknown;
     const close = async () => {
@@ -130,17 +138,23 @@ export class PostgresDriver implements DatabaseDriver {
     try {
       await lease.client.query(`begin transaction read only; set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
       await lease.client.query({ text: `declare warden_stream no scroll cursor for ${sql}`, values: [...params], queryMode: 'extended' } as pg.QueryConfig);
-      first = await lease.client.query(`fetch ${batchSize} from warden_stream`);
+      first = await lease.client.query(`fetch ${asked} from warden_stream`);
     } catch (error) {
       return fail(error);
     }
-    const fetchMore = () => lease.client.query(`fetch ${batchSize} from warden_stream`);
+    const fetchMore = () => lease.client.query(`fetch ${asked} from warden_stream`);
+    const sized = (batch: pg.QueryResult) => {
+      const rows = batch.rows as Record<string, unknown>[];
+      const bytes = rows.reduce((sum, row) => sum + rowBytes(row), 0);
+      return Math.max(1, Math.min(batchSize, Math.floor(STREAM_BATCH_BYTES / Math.max(1, bytes / Math.max(1, rows.length)))));
+    };
     async function* rows(): AsyncGenerator<Record<string, unknown>> {
       try {
         let batch = first;
         while (!closed) {
           for (const row of batch.rows as Record<string, unknown>[]) yield row;
-          if (batch.rows.length < batchSize) break;
+          if (batch.rows.length < asked) break;
+          asked = sized(batch);
           try {
             batch = await fetchMore();
           } catch (error) {
@@ -177,15 +191,20 @@ export class PostgresDriver implements DatabaseDriver {
         );
       }
       // The extended protocol: one statement, parameters bound by the server, never spliced into text.
-      const result = await lease.client.query({ text: sql, values: [...params], queryMode: 'extended' } as pg.QueryConfig);
-      if (explicit) await lease.client.query('commit');
-      const rows = result.rows as Record<string, unknown>[];
-      const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+      // Rows are counted (and bytes measured) as they arrive; a read over its byte cap is stopped there.
+      const budget = new RowBudget(options.maxRows, options.maxBytes);
+      const result = await boundedQuery(lease.client, sql, params, budget, options.readOnly);
+      if (result.stopped) {
+        broken = true;
+      } else if (explicit) {
+        await lease.client.query('commit');
+      }
       return {
-        columns: (result.fields ?? []).map((f) => ({ name: f.name, dataType: postgresTypeName(f.dataTypeID) })),
-        rows: rows.length > maxRows ? rows.slice(0, maxRows) : rows,
-        rowCount: result.command === 'SELECT' || result.fields?.length ? Math.min(rows.length, maxRows) : (result.rowCount ?? 0),
-        truncated: rows.length > maxRows,
+        columns: result.fields.map((f) => ({ name: f.name, dataType: postgresTypeName(f.dataTypeID) })),
+        rows: result.rows,
+        rowCount: result.command === 'SELECT' || result.fields.length ? result.rows.length : (result.rowCount ?? 0),
+        truncated: budget.full,
+        ...(budget.truncatedReason ? { truncatedReason: budget.truncatedReason } : {}),
       };
     } catch (error) {
       if (networkReason(error) !== undefined || postgresConnectReason(error) !== undefined) {
