@@ -253,6 +253,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       mcp,
       exports: exportService,
       subscriptions: config.subscriptions,
+      documentLimits: { maxBytes: config.limits.maxDocumentBytes, maxTokens: config.limits.maxDocumentTokens },
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());

@@ -15,7 +15,8 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { queryLimitRules } from '../../plugins/query-limits.js';
+import { documentTooLarge, queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
+import { mayHaveSchemaHints, withoutSuggestions } from '../../plugins/schema-hints.plugin.js';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
@@ -48,6 +49,10 @@ export interface SubscriptionServerOptions {
    * so a revocation whose message this replica missed still ends its sockets.
    */
   reverifySeconds: number;
+  /** Largest subscribe document taken, checked before it is parsed. */
+  documentLimits: DocumentLimits;
+  /** In production an agent's validation errors carry no "Did you mean …" (see plugins/schema-hints.plugin.ts). */
+  production: boolean;
 }
 
 interface Connection {
@@ -163,14 +168,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [requestError(`A connection carries at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions at once; complete one first.`, ErrorCode.RATE_LIMITED)];
         }
+        const tooLarge = documentTooLarge(payload.query, options.documentLimits);
+        if (tooLarge) return [requestError(tooLarge.message, ErrorCode.BAD_USER_INPUT)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: options.documentLimits.maxTokens });
         } catch (error) {
           return [requestError((error as Error).message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_PARSE_FAILED')];
         }
         const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid.map((e) => requestError(e.message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED'));
+        if (invalid.length > 0) {
+          const hints = mayHaveSchemaHints(connection.principal, options.production);
+          return invalid.map((e) => requestError(hints ? e.message : withoutSuggestions(e.message), ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED'));
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [requestError('The WebSocket carries subscriptions only; send queries and mutations as HTTP POST to /graphql.', ErrorCode.BAD_USER_INPUT)];
