@@ -254,6 +254,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       exports: exportService,
       subscriptions: config.subscriptions,
       documentLimits: { maxBytes: config.limits.maxDocumentBytes, maxTokens: config.limits.maxDocumentTokens },
+      hsts: config.http.hsts,
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());

@@ -64,6 +64,7 @@ const envSchema = z.object({
   WARDEN_WS_REVERIFY_SECONDS: z.coerce.number({ message: 'expected seconds (0 turns it off)' }).int().min(0).max(86_400).default(60),
   WARDEN_MAX_DOCUMENT_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1_024).max(1_048_576).default(102_400),
   WARDEN_MAX_DOCUMENT_TOKENS: z.coerce.number({ message: 'expected a number of tokens' }).int().min(100).max(1_000_000).default(2_000),
+  WARDEN_HSTS: booleanFlag.optional(),
   // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
   WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
   WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
@@ -146,6 +147,10 @@ export interface Config {
     /** Most lexical tokens in one GraphQL document; counted before it is parsed. */
     maxDocumentTokens: number;
   };
+  http: {
+    /** Whether responses carry Strict-Transport-Security (default: WARDEN_PUBLIC_URL is https). */
+    hsts: boolean;
+  };
   alerts: {
     /** The thresholds of the security notification rules (src/events/security-rules.ts). */
     rules: RuleSettings;
@@ -216,6 +221,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     schedules: { pollMs: e.WARDEN_SCHEDULE_POLL_MS },
     subscriptions: { reverifySeconds: e.WARDEN_WS_REVERIFY_SECONDS },
     limits: { maxDocumentBytes: e.WARDEN_MAX_DOCUMENT_BYTES, maxDocumentTokens: e.WARDEN_MAX_DOCUMENT_TOKENS },
+    http: {
+      hsts: e.WARDEN_HSTS ?? e.WARDEN_PUBLIC_URL?.startsWith('https://') ?? false,
+    },
     alerts: {
       rules: {
         authFailuresPerKey: e.WARDEN_ALERT_AUTH_FAILURES_PER_KEY,

@@ -26,6 +26,7 @@ import type { CatalogService } from '../services/catalog.service.js';
 import type { ExportService } from '../services/export.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders } from './loaders.js';
+import { securityHeaders } from './security-headers.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
 import { attachSubscriptionServer, type SubscriptionServer } from './ws.js';
 
@@ -52,6 +53,8 @@ export interface HttpServerOptions {
   };
   /** Largest GraphQL document taken (HTTP and WebSocket), checked before it is parsed. */
   documentLimits: DocumentLimits;
+  /** Whether responses carry Strict-Transport-Security. */
+  hsts: boolean;
 }
 
 export interface HttpServer {
@@ -120,6 +123,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   await apollo.start();
 
+  app.use(securityHeaders({ hsts: options.hsts }));
   app.use(requestId);
   app.get('/healthz', async (_req, res) => {
     const started = performance.now();

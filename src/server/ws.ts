@@ -13,7 +13,6 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { documentTooLarge, queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
 import { mayHaveSchemaHints, withoutSuggestions } from '../../plugins/schema-hints.plugin.js';
@@ -29,6 +28,7 @@ import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { LiveFeedService, Viewer } from '../services/live-feed.service.js';
 import type { RequestContext } from './context.js';
+import { serveGraphqlWs } from './graphql-ws-server.js';
 import { createLoaders } from './loaders.js';
 
 /** Close codes a client sees (4403 as graphql-ws uses it for a refused connection_init). */
@@ -119,7 +119,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const reverifyTimer = options.reverifySeconds > 0 ? setInterval(() => void reverify(), options.reverifySeconds * 1000) : undefined;
   reverifyTimer?.unref();
 
-  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+  const disposable = serveGraphqlWs<Record<string, unknown> | undefined, Extra>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
@@ -215,6 +215,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
     },
     wss,
+    log,
   );
 
   return {
