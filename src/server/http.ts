@@ -19,7 +19,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
-import { mcpRouter } from '../mcp/mcp-http.js';
+import { mcpRouter, type OriginPolicy } from '../mcp/mcp-http.js';
 import type { McpServices } from '../mcp/mcp-services.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
@@ -55,6 +55,8 @@ export interface HttpServerOptions {
   documentLimits: DocumentLimits;
   /** Whether responses carry Strict-Transport-Security. */
   hsts: boolean;
+  /** Which Origin and Host headers /mcp answers (DNS rebinding). */
+  mcpOrigins: OriginPolicy;
 }
 
 export interface HttpServer {
@@ -180,7 +182,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }),
   );
 
-  app.use('/mcp', mcpRouter(options.mcp));
+  app.use('/mcp', mcpRouter(options.mcp, options.mcpOrigins));
   app.get('/exports/:id', exportDownload(options.exports, log));
 
   app.use((_req, res) => {
