@@ -36,6 +36,7 @@ import { SecurityMonitor } from './events/security-monitor.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
 import type { McpServices } from './mcp/mcp-services.js';
+import { originPolicy } from './mcp/mcp-http.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { loadPseudonymKey } from './secrets/pseudonym-key.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
@@ -271,6 +272,14 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       mcp,
       exports: exportService,
       subscriptions: config.subscriptions,
+      documentLimits: { maxBytes: config.limits.maxDocumentBytes, maxTokens: config.limits.maxDocumentTokens },
+      hsts: config.http.hsts,
+      mcpOrigins: originPolicy({
+        host: config.host,
+        publicUrl: config.exports.publicUrl,
+        allowedOrigins: config.http.allowedOrigins,
+        allowedHosts: config.http.allowedHosts,
+      }),
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());

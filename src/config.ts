@@ -67,6 +67,17 @@ const envSchema = z.object({
   WARDEN_EXPORT_DELIVERY_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(1).max(3_600_000).default(60_000),
   WARDEN_SCHEDULE_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(3_600_000).default(5_000),
   WARDEN_WS_REVERIFY_SECONDS: z.coerce.number({ message: 'expected seconds (0 turns it off)' }).int().min(0).max(86_400).default(60),
+  WARDEN_MAX_DOCUMENT_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1_024).max(1_048_576).default(102_400),
+  WARDEN_MAX_DOCUMENT_TOKENS: z.coerce.number({ message: 'expected a number of tokens' }).int().min(100).max(1_000_000).default(2_000),
+  WARDEN_ALLOWED_ORIGINS: z
+    .string()
+    .refine((value) => splitList(value).every(isOrigin), 'expected comma-separated origins such as https://console.example.com (scheme, host and port only)')
+    .optional(),
+  WARDEN_ALLOWED_HOSTS: z
+    .string()
+    .refine((value) => splitList(value).every(isHostName), 'expected comma-separated host names such as warden.example.com (no scheme, port or path)')
+    .optional(),
+  WARDEN_HSTS: booleanFlag.optional(),
   // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
   WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
   WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
@@ -78,6 +89,24 @@ const envSchema = z.object({
   WARDEN_ALERT_VOLUME_WARMUP_MINUTES: z.coerce.number({ message: 'expected minutes' }).int().min(0).max(100_000).default(DEFAULT_RULE_SETTINGS.warmupMinutes),
   WARDEN_ALERT_COOLDOWN_SECONDS: z.coerce.number({ message: 'expected seconds' }).int().min(1).max(604_800).default(300),
 });
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/+$/, '').toLowerCase();
+}
+
+function isHostName(value: string): boolean {
+  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(value) && URL.canParse(`http://${value}`);
+}
+
 
 /** PostgreSQL store pool: connections at most, and how long a query waits for one (queued) before STORE_UNAVAILABLE. */
 export interface StorePoolConfig {
@@ -157,6 +186,23 @@ export interface Config {
      */
     reverifySeconds: number;
   };
+  limits: {
+    /** Longest GraphQL document (the query text, not its variables) a request may send, in bytes. */
+    maxDocumentBytes: number;
+    /** Most lexical tokens in one GraphQL document; counted before it is parsed. */
+    maxDocumentTokens: number;
+  };
+  http: {
+    /** Browser origins besides the gateway's own that may call /mcp (exact `scheme://host[:port]`). */
+    allowedOrigins: string[];
+    /**
+     * Host names /mcp answers to, besides loopback names, HOST and WARDEN_PUBLIC_URL's host. Undefined
+     * (unset) with a wildcard HOST: any Host is taken, and only the Origin is checked.
+     */
+    allowedHosts: string[] | undefined;
+    /** Whether responses carry Strict-Transport-Security (default: WARDEN_PUBLIC_URL is https). */
+    hsts: boolean;
+  };
   alerts: {
     /** The thresholds of the security notification rules (src/events/security-rules.ts). */
     rules: RuleSettings;
@@ -229,6 +275,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     schedules: { pollMs: e.WARDEN_SCHEDULE_POLL_MS },
     subscriptions: { reverifySeconds: e.WARDEN_WS_REVERIFY_SECONDS },
+    limits: { maxDocumentBytes: e.WARDEN_MAX_DOCUMENT_BYTES, maxDocumentTokens: e.WARDEN_MAX_DOCUMENT_TOKENS },
+    http: {
+      allowedOrigins: e.WARDEN_ALLOWED_ORIGINS ? splitList(e.WARDEN_ALLOWED_ORIGINS).map((origin) => new URL(origin).origin) : [],
+      allowedHosts: e.WARDEN_ALLOWED_HOSTS ? splitList(e.WARDEN_ALLOWED_HOSTS).map((host) => host.toLowerCase()) : undefined,
+      hsts: e.WARDEN_HSTS ?? e.WARDEN_PUBLIC_URL?.startsWith('https://') ?? false,
+    },
     alerts: {
       rules: {
         authFailuresPerKey: e.WARDEN_ALERT_AUTH_FAILURES_PER_KEY,

@@ -1,10 +1,11 @@
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { INTERNAL_MESSAGE } from '../errors/format-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import type { McpServices } from './mcp-services.js';
+import { errorResult } from './tool-result.js';
 
 /** The MCP SDK loads on the first /mcp request, not at start: a gateway that never serves MCP never pays for it. */
 let sdk: Promise<[typeof import('./tools.js'), typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js')]> | undefined;
@@ -16,16 +17,74 @@ const JSONRPC_SERVER_ERROR = -32000;
 const JSONRPC_UNAUTHENTICATED = -32001;
 const JSONRPC_INTERNAL = -32603;
 
+/** Host names that always mean this machine. */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * Which browsers' pages may reach /mcp, against DNS rebinding (a page on evil.example whose name is made to
+ * point at this gateway): the Host header must be one of `hosts` (undefined: any), and an Origin header,
+ * when there is one, must be in `origins` or be this gateway's own address under one of those hosts.
+ * Clients that are not browsers send no Origin and are not affected.
+ */
+export interface OriginPolicy {
+  /** Exact origins (`scheme://host[:port]`) allowed besides the gateway's own. */
+  origins: readonly string[];
+  /** Host names (no port; IPv6 in brackets), lower case; undefined when any Host is taken. */
+  hosts: readonly string[] | undefined;
+  /** Names the gateway's own origin may have (the same as `hosts` when those are known). */
+  ownHosts: readonly string[];
+}
+
+/**
+ * The policy from the settings: loopback names, HOST (unless a wildcard), WARDEN_PUBLIC_URL's host and
+ * WARDEN_ALLOWED_HOSTS; WARDEN_PUBLIC_URL's origin is allowed as the gateway's own. With a wildcard HOST and neither of the two settings, the names the gateway is
+ * reached by are unknown, so any Host is taken (the Origin is still checked).
+ */
+export function originPolicy(settings: { host: string; publicUrl: string | undefined; allowedOrigins: readonly string[]; allowedHosts: readonly string[] | undefined }): OriginPolicy {
+  const bound = settings.host.toLowerCase();
+  const boundName = WILDCARD_HOSTS.has(bound) ? undefined : bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound;
+  const publicHost = settings.publicUrl ? new URL(settings.publicUrl).hostname.toLowerCase() : undefined;
+  const known = [...new Set([...LOOPBACK_HOSTS, ...(boundName ? [boundName] : []), ...(publicHost ? [publicHost] : []), ...(settings.allowedHosts ?? [])])];
+  const anyHost = boundName === undefined && publicHost === undefined && settings.allowedHosts === undefined;
+  const origins = [...new Set([...settings.allowedOrigins, ...(settings.publicUrl ? [new URL(settings.publicUrl).origin] : [])])];
+  return { origins, hosts: anyHost ? undefined : known, ownHosts: known };
+}
+
+/** Refuses (403, before the key is looked at) a request whose Host or Origin the policy does not allow. */
+function checkOrigin(policy: OriginPolicy, log: McpServices['log']): RequestHandler {
+  return (req, res, next) => {
+    const requestId = res.locals.requestId as string | undefined;
+    const refuse = (message: string, detail: Record<string, unknown>) => {
+      log.info({ requestId, remoteAddress: req.socket.remoteAddress, ...detail }, 'refused an MCP request from a page or host not allowed');
+      res.status(403).json(rpcError(JSONRPC_SERVER_ERROR, message, ErrorCode.FORBIDDEN, requestId));
+    };
+    const hostHeader = req.headers.host ?? '';
+    const host = URL.canParse(`http://${hostHeader}`) ? new URL(`http://${hostHeader}`) : undefined;
+    if (!host || (policy.hosts && !policy.hosts.includes(host.hostname))) {
+      return refuse('Forbidden: this gateway does not answer MCP requests for that Host. An administrator can add the name to WARDEN_ALLOWED_HOSTS.', { host: hostHeader });
+    }
+    const origin = req.headers.origin;
+    if (origin === undefined) return next();
+    const from = URL.canParse(origin) ? new URL(origin) : undefined;
+    const ownOrigin = from !== undefined && from.host === host.host && policy.ownHosts.includes(from.hostname) && (from.protocol === 'http:' || from.protocol === 'https:');
+    if (ownOrigin || (from !== undefined && policy.origins.includes(from.origin))) return next();
+    return refuse('Forbidden: MCP requests from this web page\'s origin are not allowed. An administrator can add the origin to WARDEN_ALLOWED_ORIGINS.', { origin });
+  };
+}
+
 export const NO_KEY_MESSAGE = 'This needs an API key. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".';
 
 /**
  * MCP over streamable HTTP, stateless: every POST is authenticated with the same API keys as GraphQL and
  * served by a fresh server and transport for that principal, so a revoked key fails on its next request
  * and nothing is kept between requests. There is no server-to-client stream (GET) and no session to end
- * (DELETE): both answer 405, which MCP clients take as "not offered".
+ * (DELETE): both answer 405, which MCP clients take as "not offered". Requests from a web page or Host
+ * the origin policy does not allow are refused with 403 before anything else.
  */
-export function mcpRouter(services: McpServices): Router {
+export function mcpRouter(services: McpServices, origins: OriginPolicy): Router {
   const router = express.Router();
+  router.use(checkOrigin(origins, services.log));
   router.post('/', express.json({ limit: '1mb' }), async (req, res) => {
     const requestId = res.locals.requestId as string;
     const principal = await authenticate(services, req, res, requestId);
@@ -62,6 +121,13 @@ async function authenticate(services: McpServices, req: Request, res: Response, 
   const refuse = (message: string) => {
     services.log.info({ requestId, remoteAddress: req.socket.remoteAddress }, 'refused an API key (MCP)');
     services.audit.record(authFailureEvent({ requestId, presented, remoteAddress: req.socket.remoteAddress, transport: 'http' }));
+    const call = toolCallId(req.body);
+    if (presented !== undefined && call !== undefined) {
+      // A key that stopped working between calls (revoked, rotated, expired): the answer to the call, so the
+      // client shows the model why, rather than a failed transport it cannot explain.
+      res.status(200).json({ jsonrpc: '2.0', id: call, result: errorResult({ code: ErrorCode.UNAUTHENTICATED, message, requestId }) });
+      return undefined;
+    }
     res.status(401).set('www-authenticate', 'Bearer realm="warden"').json(rpcError(JSONRPC_UNAUTHENTICATED, message, ErrorCode.UNAUTHENTICATED, requestId));
     return undefined;
   };
@@ -81,6 +147,13 @@ async function authenticate(services: McpServices, req: Request, res: Response, 
     res.status(500).json(rpcError(JSONRPC_INTERNAL, INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
     return undefined;
   }
+}
+
+/** The id of a body that is one JSON-RPC tools/call request, else undefined. */
+function toolCallId(body: unknown): string | number | undefined {
+  const message = body as { jsonrpc?: unknown; method?: unknown; id?: unknown } | null | undefined;
+  if (message?.jsonrpc !== '2.0' || message.method !== 'tools/call') return undefined;
+  return typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
 }
 
 function rpcError(rpcCode: number, message: string, code: ErrorCode, requestId: string | undefined) {

@@ -94,8 +94,10 @@ export async function bridgeMcpOverStdio(
     }
     const method = 'method' in message ? message.method : undefined;
     for (const answer of answers) {
-      const result = (answer as { result?: { protocolVersion?: unknown; tools?: unknown } }).result;
+      const result = (answer as { result?: { protocolVersion?: unknown; tools?: unknown; capabilities?: { tools?: Record<string, unknown> } } }).result;
       if (method === 'initialize' && typeof result?.protocolVersion === 'string') protocolVersion = result.protocolVersion;
+      // The gateway, stateless, cannot tell of tool list changes; this bridge can and does (see recheckTools).
+      if (method === 'initialize' && result?.capabilities?.tools) result.capabilities.tools = { ...result.capabilities.tools, listChanged: true };
       if (method === 'tools/list' && Array.isArray(result?.tools)) listed = toolNames(result.tools);
       await reply(answer);
     }

@@ -218,6 +218,9 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
 
   listAskDatabaseWhen(server, async () => (askListed = await askOffered()));
   replaceArgumentErrors(server);
+  // The SDK declares tools.listChanged as soon as a tool is registered; only a server that sends the
+  // notification (a lasting session, as over stdio) may say so. A stateless HTTP request cannot.
+  if (!options.notifyToolListChanges) server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 

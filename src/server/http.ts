@@ -9,21 +9,24 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { errorReportingPlugin } from '../../plugins/error-reporting.plugin.js';
 import { mutationAuditPlugin } from '../../plugins/mutation-audit.plugin.js';
-import { queryLimitRules } from '../../plugins/query-limits.js';
+import { documentTooLarge, queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
+import { schemaHintsPlugin } from '../../plugins/schema-hints.plugin.js';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { notSignedIn } from '../auth/rules/rule-errors.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
-import { mcpRouter } from '../mcp/mcp-http.js';
+import { mcpRouter, type OriginPolicy } from '../mcp/mcp-http.js';
 import type { McpServices } from '../mcp/mcp-services.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { ExportService } from '../services/export.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders } from './loaders.js';
+import { securityHeaders } from './security-headers.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
 import { attachSubscriptionServer, type SubscriptionServer } from './ws.js';
 
@@ -50,6 +53,12 @@ export interface HttpServerOptions {
     /** How often open WebSocket connections' keys are checked against the store again (0: never). */
     reverifySeconds: number;
   };
+  /** Largest GraphQL document taken (HTTP and WebSocket), checked before it is parsed. */
+  documentLimits: DocumentLimits;
+  /** Whether responses carry Strict-Transport-Security. */
+  hsts: boolean;
+  /** Which Origin and Host headers /mcp answers (DNS rebinding). */
+  mcpOrigins: OriginPolicy;
 }
 
 export interface HttpServer {
@@ -81,6 +90,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     audit: options.audit,
     log,
     reverifySeconds: options.subscriptions.reverifySeconds,
+    documentLimits: options.documentLimits,
+    production: options.production,
   });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
@@ -90,6 +101,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     allowBatchedHttpRequests: false,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
+    // The context refuses a longer document before it gets here; this holds should anything else parse one.
+    parseOptions: { maxTokens: options.documentLimits.maxTokens },
     validationRules: queryLimitRules(),
     formatError,
     logger: {
@@ -105,6 +118,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       // Nothing here is HTTP-cached, and the cache-control plugin wraps every field resolver to compute hints.
       ApolloServerPluginCacheControlDisabled(),
       errorReportingPlugin(),
+      schemaHintsPlugin(options.production),
       mutationAuditPlugin(options.audit),
       options.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -113,6 +127,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   await apollo.start();
 
+  app.use(securityHeaders({ hsts: options.hsts }));
   app.use(requestId);
   app.get('/healthz', async (_req, res) => {
     const started = performance.now();
@@ -130,11 +145,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   app.use(
     '/graphql',
+    refuseWithoutKey,
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
+      // Apollo asks for the context before it parses the document: a request without a valid key, or with a
+      // document too large to parse cheaply, is answered here and never parsed or validated.
       context: async ({ req, res }): Promise<RequestContext> => {
         const id = res.locals.requestId as string;
         const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
+        if (presented === undefined) {
+          // Nothing in the schema answers a caller without a key (introspection included), so nothing is parsed for one.
+          throw new GraphQLError(notSignedIn().message, { extensions: { code: ErrorCode.UNAUTHENTICATED, requestId: id, http: { status: 401 } } });
+        }
         const principal = await options.authenticator
           .authenticate(presented)
           .catch((error: unknown) => {
@@ -154,6 +176,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
               extensions: { code: ErrorCode.INTERNAL, requestId: id, http: { status: 500 } },
             });
           });
+        const query = documentOf(req);
+        const tooLarge = query === undefined ? undefined : documentTooLarge(query, options.documentLimits);
+        if (tooLarge) {
+          throw new GraphQLError(tooLarge.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, requestId: id, http: { status: 400 } } });
+        }
         return {
           requestId: id,
           principal,
@@ -164,7 +191,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }),
   );
 
-  app.use('/mcp', mcpRouter(options.mcp));
+  app.use('/mcp', mcpRouter(options.mcp, options.mcpOrigins));
   app.get('/exports/:id', exportDownload(options.exports, log));
 
   app.use((_req, res) => {
@@ -181,6 +208,27 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A POST without a key is answered 401 before its body is even read: nothing in the schema answers such a
+ * caller, and reading, parsing and validating what strangers send is the work a flood of them would cost.
+ * (GETs go on to Apollo, which serves the explorer page and refuses cross-site requests first.)
+ */
+const refuseWithoutKey: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST' || keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }) !== undefined) {
+    next();
+    return;
+  }
+  res.status(401).set('www-authenticate', 'Bearer realm="warden"').json(errorBody(notSignedIn().message, ErrorCode.UNAUTHENTICATED, res.locals.requestId as string));
+};
+
+/** The GraphQL document of a POST body or a GET query string, when there is one. */
+function documentOf(req: express.Request): string | undefined {
+  const body = req.body as { query?: unknown } | undefined;
+  if (typeof body?.query === 'string') return body.query;
+  const fromUrl = req.query.query;
+  return typeof fromUrl === 'string' ? fromUrl : undefined;
 }
 
 const requestId: RequestHandler = (req, res, next) => {

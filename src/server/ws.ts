@@ -13,9 +13,9 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { queryLimitRules } from '../../plugins/query-limits.js';
+import { documentTooLarge, queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
+import { mayHaveSchemaHints, withoutSuggestions } from '../../plugins/schema-hints.plugin.js';
 import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
@@ -28,6 +28,7 @@ import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { LiveFeedService, Viewer } from '../services/live-feed.service.js';
 import type { RequestContext } from './context.js';
+import { serveGraphqlWs } from './graphql-ws-server.js';
 import { createLoaders } from './loaders.js';
 
 /** Close codes a client sees (4403 as graphql-ws uses it for a refused connection_init). */
@@ -48,6 +49,10 @@ export interface SubscriptionServerOptions {
    * so a revocation whose message this replica missed still ends its sockets.
    */
   reverifySeconds: number;
+  /** Largest subscribe document taken, checked before it is parsed. */
+  documentLimits: DocumentLimits;
+  /** In production an agent's validation errors carry no "Did you mean …" (see plugins/schema-hints.plugin.ts). */
+  production: boolean;
 }
 
 interface Connection {
@@ -114,7 +119,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const reverifyTimer = options.reverifySeconds > 0 ? setInterval(() => void reverify(), options.reverifySeconds * 1000) : undefined;
   reverifyTimer?.unref();
 
-  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+  const disposable = serveGraphqlWs<Record<string, unknown> | undefined, Extra>(
     {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
@@ -169,14 +174,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [requestError(`A connection carries at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions at once; complete one first.`, ErrorCode.RATE_LIMITED)];
         }
+        const tooLarge = documentTooLarge(payload.query, options.documentLimits);
+        if (tooLarge) return [requestError(tooLarge.message, ErrorCode.BAD_USER_INPUT)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: options.documentLimits.maxTokens });
         } catch (error) {
           return [requestError((error as Error).message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_PARSE_FAILED')];
         }
         const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid.map((e) => requestError(e.message, ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED'));
+        if (invalid.length > 0) {
+          const hints = mayHaveSchemaHints(connection.principal, options.production);
+          return invalid.map((e) => requestError(hints ? e.message : withoutSuggestions(e.message), ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED'));
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [requestError('The WebSocket carries subscriptions only; send queries and mutations as HTTP POST to /graphql.', ErrorCode.BAD_USER_INPUT)];
@@ -211,6 +221,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
     },
     wss,
+    log,
   );
 
   return {

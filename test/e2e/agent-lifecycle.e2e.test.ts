@@ -110,8 +110,9 @@ describe.skipIf(!pgUp)('agents over HTTP (PostgreSQL store)', () => {
 
   it('asks for a key (UNAUTHENTICATED) when none is sent', async () => {
     const res = await fixture.server.graphql(ME);
+    expect(res.status).toBe(401);
     expect(errorCode(res)).toBe('UNAUTHENTICATED');
-    expect(res.body.data).toBeNull();
+    expect(res.body.data ?? null).toBeNull();
   });
 
   it('refuses a second active agent with the same name, and a malformed name', async () => {

@@ -77,9 +77,10 @@ describe.skipIf(!pgUp)('the HTTP surface', () => {
     expect(await res.text()).toMatch(/<!DOCTYPE html>/i);
   });
 
-  it('allows introspection outside production', async () => {
-    const res = await fixture.server.graphql<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }');
+  it('allows introspection outside production, to a caller with a key', async () => {
+    const res = await fixture.server.graphql<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }', undefined, fixture.server.adminKey);
     expect(res.body.data?.__schema.queryType.name).toBe('Query');
+    expect(errorCode(await fixture.server.graphql('{ __schema { queryType { name } } }'))).toBe('UNAUTHENTICATED');
   });
 
   it('refuses queries nested too deep or with too many aliases, before running them', async () => {

@@ -212,12 +212,12 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       expect(get.status).toBe(405);
     });
 
-    it('ends access when the agent is revoked: the next call is refused', async () => {
+    it('ends access when the agent is revoked: the next call is refused, as a tool error the client can show', async () => {
       const doomed = await registerAgent('mcp-doomed');
       const client = await httpClient(doomed.key);
       await call(client, 'run_sql', { database_id: databaseId, sql: 'select 1 as one from orders limit 1' });
       await admin('mutation($id: ID!) { revokeAgent(id: $id) { id } }', { id: doomed.agentId });
-      await expect(client.callTool({ name: 'run_sql', arguments: { database_id: databaseId, sql: 'select 1 as one from orders limit 1' } })).rejects.toThrow(/401|UNAUTHENTICATED/);
+      expect(await callError(client, 'run_sql', { database_id: databaseId, sql: 'select 1 as one from orders limit 1' })).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
 
     it('ends access for the old key once the agent rotates it, while the new key works', async () => {
@@ -226,7 +226,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       await call(before, 'list_tables', { database_id: databaseId });
       const { rotateAgentKey } = await admin<{ rotateAgentKey: { key: string } }>('mutation($id: ID!) { rotateAgentKey(agentId: $id) { key } }', { id: rotating.agentId });
       // A session opened with the old key stops at its next call, and the old key opens no new one.
-      await expect(before.callTool({ name: 'list_tables', arguments: { database_id: databaseId } })).rejects.toThrow(/401|UNAUTHENTICATED|-32001/);
+      expect(await callError(before, 'list_tables', { database_id: databaseId })).toMatchObject({ code: 'UNAUTHENTICATED' });
       await expect(httpClient(rotating.key)).rejects.toThrow(/401|UNAUTHENTICATED|-32001/);
       const after = await httpClient(rotateAgentKey.key);
       const tables = await call<{ name: string }[]>(after, 'list_tables', { database_id: databaseId });

@@ -1,0 +1,63 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * Every response: nothing to render, run or frame. The gateway answers JSON, files and event streams; a
+ * browser that is shown one of them anyway (sniffing, a frame, a link) loads nothing from it.
+ */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Where the explorer page outside production (Apollo Sandbox) loads its code, styles and frame from. */
+const SANDBOX_CDNS = [
+  'https://embeddable-sandbox.cdn.apollographql.com',
+  'https://apollo-server-landing-page.cdn.apollographql.com',
+  'https://embeddable-explorer.cdn.apollographql.com',
+].join(' ');
+
+/**
+ * The explorer page: exactly what Apollo Sandbox needs and nothing else. Its inline script and styles
+ * carry a fresh nonce that the page's own `<meta>` policy requires, and a browser enforces both policies,
+ * so `'unsafe-inline'` here admits no inline code the page did not put there itself.
+ */
+export const HTML_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `script-src 'self' 'unsafe-inline' ${SANDBOX_CDNS}`,
+  `style-src 'unsafe-inline' ${SANDBOX_CDNS} https://fonts.googleapis.com`,
+  'font-src https://fonts.gstatic.com',
+  'img-src https://apollo-server-landing-page.cdn.apollographql.com',
+  'manifest-src https://apollo-server-landing-page.cdn.apollographql.com',
+  'frame-src https://sandbox.embed.apollographql.com https://explorer.embed.apollographql.com',
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** A year, as browsers and preload lists expect. */
+const HSTS = 'max-age=31536000';
+
+export interface SecurityHeaderOptions {
+  /** Whether to send Strict-Transport-Security (the gateway is reached over https). */
+  hsts: boolean;
+}
+
+/**
+ * One middleware, first in line, for every route (/graphql, /mcp, /healthz, /exports/…, 404s): no
+ * sniffing, no framing, no referrer, a Content-Security-Policy (the page's own for an HTML response, the
+ * locked one otherwise), and HSTS when the gateway is served over TLS.
+ */
+export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('content-security-policy', API_CONTENT_SECURITY_POLICY);
+    if (options.hsts) res.setHeader('strict-transport-security', HSTS);
+    // The content type is known only when the handler answers: an HTML page gets the policy made for it.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof res.writeHead>) {
+      if (/^\s*text\/html\b/i.test(String(res.getHeader('content-type') ?? ''))) res.setHeader('content-security-policy', HTML_CONTENT_SECURITY_POLICY);
+      return writeHead.apply(this, args);
+    } as typeof res.writeHead;
+    next();
+  };
+}

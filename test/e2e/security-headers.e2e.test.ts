@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
+import { serviceAvailable } from '../helpers/services.js';
+import { spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
+
+const pgUp = await serviceAvailable('postgres');
+
+/** The policy's directives by name: `{ 'script-src': ["'self'", 'https://…'], … }`. */
+function directives(policy: string | null): Record<string, string[]> {
+  return Object.fromEntries(
+    (policy ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter((words) => words[0])
+      .map(([name, ...values]) => [name!, values]),
+  );
+}
+
+function expectLockedDown(res: Response, what: string) {
+  expect(res.headers.get('x-content-type-options'), what).toBe('nosniff');
+  expect(res.headers.get('x-frame-options'), what).toBe('DENY');
+  expect(res.headers.get('referrer-policy'), what).toBe('no-referrer');
+  const csp = directives(res.headers.get('content-security-policy'));
+  expect(csp['frame-ancestors'], what).toEqual(["'none'"]);
+  expect(csp['default-src'], what).toEqual(["'none'"]);
+}
+
+describe.skipIf(!pgUp)('security headers', () => {
+  const fixture = useServerWithPostgresStore();
+  const base = () => fixture.server.url.replace(/\/graphql$/, '');
+
+  it('are on every route: GraphQL, MCP, health, exports, unknown paths', async () => {
+    const json = { 'content-type': 'application/json' };
+    const responses: [string, Response][] = [
+      ['POST /graphql with a key', await fetch(fixture.server.url, { method: 'POST', headers: { ...json, authorization: `Bearer ${fixture.server.adminKey}` }, body: '{"query":"{ me { id } }"}' })],
+      ['POST /graphql without a key', await fetch(fixture.server.url, { method: 'POST', headers: json, body: '{"query":"{ me { id } }"}' })],
+      ['GET /graphql (CSRF refusal)', await fetch(`${fixture.server.url}?query=%7B__typename%7D`)],
+      ['POST /mcp', await fetch(`${base()}/mcp`, { method: 'POST', headers: json, body: '{}' })],
+      ['GET /mcp', await fetch(`${base()}/mcp`)],
+      ['GET /healthz', await fetch(`${base()}/healthz`)],
+      ['GET /exports/…', await fetch(`${base()}/exports/exp_nothing?expires=1&signature=x`)],
+      ['GET /nowhere', await fetch(`${base()}/nowhere`)],
+    ];
+    for (const [what, res] of responses) {
+      await res.arrayBuffer();
+      expectLockedDown(res, what);
+      expect(res.headers.get('strict-transport-security'), what).toBeNull();
+    }
+  });
+
+  it('give the explorer page a policy that admits exactly where its scripts and styles come from', async () => {
+    const res = await fetch(fixture.server.url, { headers: { accept: 'text/html' } });
+    const html = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const csp = directives(res.headers.get('content-security-policy'));
+    expect(csp['default-src']).toEqual(["'none'"]);
+    expect(csp['frame-ancestors']).toEqual(["'none'"]);
+    const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1]!).origin);
+    const styles = [...html.matchAll(/<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"|<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => new URL((m[1] ?? m[2])!).origin);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const origin of scripts) expect(csp['script-src']).toContain(origin);
+    for (const origin of styles) expect(csp['style-src']).toContain(origin);
+    // Nothing else: no wildcard, no eval.
+    expect(Object.values(csp).flat()).not.toContain('*');
+    expect(csp['script-src']).not.toContain("'unsafe-eval'");
+  });
+});
+
+describe.skipIf(!pgUp)('HSTS', () => {
+  const fixture = useServerWithPostgresStore({ env: { WARDEN_PUBLIC_URL: 'https://warden.example.com' } });
+
+  it('is sent when the gateway is reached over https (WARDEN_PUBLIC_URL), on every route', async () => {
+    const base = fixture.server.url.replace(/\/graphql$/, '');
+    for (const path of ['/healthz', '/graphql', '/mcp', '/nowhere']) {
+      const res = await fetch(`${base}${path}`, { method: path === '/healthz' || path === '/nowhere' ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: path === '/healthz' || path === '/nowhere' ? null : '{}' });
+      await res.arrayBuffer();
+      expect(res.headers.get('strict-transport-security'), path).toBe('max-age=31536000');
+    }
+  });
+});
+
+describe('a WebSocket frame over 1 MiB', () => {
+  let dataDir: string;
+  let gateway: SpawnedGateway | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'warden-frame-'));
+    gateway = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_DEMO: 'false', WARDEN_ADMIN_KEY: `frame-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'info' });
+  }, 90_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('closes the socket with 1009 and is logged as one JSON line, with no stack trace outside the log', async () => {
+    const socket = new WebSocket(`${gateway!.baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(Buffer.alloc(2 * 1024 * 1024, 'a').toString('utf8'));
+    expect(await closed).toBe(1009);
+    // The log line is written as the socket closes; give the pipe a moment.
+    const logged = async () => {
+      for (let i = 0; i < 50; i++) {
+        if (gateway!.stdout().includes('broke the protocol')) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await logged();
+    const out = gateway!.stdout();
+    const err = gateway!.stderr();
+    expect(err).not.toMatch(/\n\s+at |RangeError|Internal error/);
+    expect(err.trim()).toBe('');
+    const lines = out.split('\n').filter((line) => line.trim() !== '');
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    const entries = lines.map((line) => JSON.parse(line) as { msg?: string; code?: string; level?: number });
+    expect(entries).toContainEqual(expect.objectContaining({ msg: 'closed a WebSocket connection that broke the protocol', code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }));
+    // The gateway carries on.
+    expect((await fetch(`${gateway!.baseUrl}/healthz`)).status).toBe(200);
+  });
+});
