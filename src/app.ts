@@ -34,6 +34,7 @@ import { SecurityMonitor } from './events/security-monitor.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
 import type { McpServices } from './mcp/mcp-services.js';
+import { EgressGuard } from './net/egress-guard.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { loadPseudonymKey } from './secrets/pseudonym-key.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
@@ -143,8 +144,10 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
     const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix });
     rateLimits.onChanged((agentId) => bus.invalidate({ kind: 'rateLimit', agentId }));
-    const webhookService = new WebhookService(store, secrets);
-    const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, config.webhooks);
+    // One policy for every connection Warden makes on its own (WARDEN_EGRESS_ALLOW / _DENY).
+    const egress = new EgressGuard(config.egress);
+    const webhookService = new WebhookService(store, secrets, egress);
+    const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, { ...config.webhooks, egress });
     webhookService.onChanged(() => webhookDispatcher.refresh());
     // Local sources only: each event is queued by the replica that recorded it, so it is delivered once.
     audit.onEvent((event) => webhookDispatcher.onAuditEvent(event));
@@ -164,7 +167,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       store,
       queries,
       secrets,
-      { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3 },
+      { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3, egress },
       log,
       clock,
     );
