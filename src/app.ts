@@ -124,7 +124,9 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     });
     const catalog = new CatalogService(connectors);
     const agents = new AgentService(store);
-    const databases = new DatabaseService(store, connectors, new DriverRegistry(gatewayDrivers(config.dataDir)), catalog, secrets, { maxConnections: config.maxConnections }, log);
+    // The store is never a database to register: its folder (embedded) or its database (PostgreSQL).
+    const drivers = new DriverRegistry(gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []));
+    const databases = new DatabaseService(store, connectors, drivers, catalog, secrets, { maxConnections: config.maxConnections, store: config.store }, log);
     await databases.openAll();
     const pseudonyms = new Pseudonymiser(config.audit.pseudonymise ? await loadPseudonymKey({ pseudonymKey: config.audit.pseudonymKey, secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') }) : undefined);
     const audit = new AuditWriter(store.repos.audit, log, { pseudonyms });
