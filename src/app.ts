@@ -37,6 +37,7 @@ import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
 import type { McpServices } from './mcp/mcp-services.js';
 import { originPolicy } from './mcp/mcp-http.js';
+import { EgressGuard } from './net/egress-guard.js';
 import { loadSecretBox } from './secrets/load-secret-key.js';
 import { loadPseudonymKey } from './secrets/pseudonym-key.js';
 import { buildBareSchema, protectSchema } from './server/build-schema.js';
@@ -129,7 +130,9 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     });
     const catalog = new CatalogService(connectors, sqlGate);
     const agents = new AgentService(store);
-    const databases = new DatabaseService(store, connectors, new DriverRegistry(gatewayDrivers(config.dataDir)), catalog, secrets, { maxConnections: config.maxConnections }, log);
+    // The store is never a database to register: its folder (embedded) or its database (PostgreSQL).
+    const drivers = new DriverRegistry(gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []));
+    const databases = new DatabaseService(store, connectors, drivers, catalog, secrets, { maxConnections: config.maxConnections, store: config.store }, log);
     await databases.openAll();
     const pseudonyms = new Pseudonymiser(config.audit.pseudonymise ? await loadPseudonymKey({ pseudonymKey: config.audit.pseudonymKey, secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') }) : undefined);
     const audit = new AuditWriter(store.repos.audit, log, { pseudonyms });
@@ -155,8 +158,10 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
     const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix, onRedisUnavailable: redisFailed });
     rateLimits.onChanged((agentId) => bus.invalidate({ kind: 'rateLimit', agentId }));
-    const webhookService = new WebhookService(store, secrets);
-    const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, config.webhooks);
+    // One policy for every connection Warden makes on its own (WARDEN_EGRESS_ALLOW / _DENY).
+    const egress = new EgressGuard(config.egress);
+    const webhookService = new WebhookService(store, secrets, egress);
+    const webhookDispatcher = new WebhookDispatcher(store.repos.webhooks, secrets, log, { ...config.webhooks, egress });
     webhookService.onChanged(() => webhookDispatcher.refresh());
     // Local sources only: each event is queued by the replica that recorded it, so it is delivered once.
     audit.onEvent((event) => webhookDispatcher.onAuditEvent(event));
@@ -181,7 +186,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       store,
       queries,
       secrets,
-      { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3 },
+      { maxRows: config.exports.maxRows, linkTtlSeconds: config.exports.linkTtlSeconds, deliveryTimeoutMs: config.exports.deliveryTimeoutMs, deliveryAttempts: 3, egress },
       log,
       clock,
     );

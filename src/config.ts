@@ -1,10 +1,20 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './events/security-rules.js';
+import { parseEgressRules, type EgressSettings } from './net/egress-policy.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** A comma list of CIDRs, addresses and host names (src/net/egress-policy.ts). */
+const egressList = z.string().superRefine((value, ctx) => {
+  try {
+    parseEgressRules(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected comma-separated CIDRs (10.0.0.0/8), addresses or host names` });
+  }
+});
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -39,6 +49,8 @@ const envSchema = z.object({
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
   WARDEN_LLM_MODEL: z.string().min(1).optional(),
   WARDEN_AIR_GAPPED: booleanFlag.default(false),
+  WARDEN_EGRESS_ALLOW: egressList.optional(),
+  WARDEN_EGRESS_DENY: egressList.optional(),
   WARDEN_URL: z
     .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL, e.g. http://127.0.0.1:4000' })
     .refine((value) => {
@@ -136,6 +148,11 @@ export interface Config {
   redisTimeoutMs: number;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   airGapped: boolean;
+  /**
+   * Where Warden may connect on its own (webhooks, export destinations, language models): link-local and
+   * metadata addresses never; loopback, private and other non-public ones only when `allow` lists them.
+   */
+  egress: EgressSettings;
   /**
    * `warden mcp` only: the running gateway to go through (its /mcp endpoint), instead of opening the
    * store and databases in the stdio process.
@@ -253,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisTimeoutMs: e.WARDEN_REDIS_TIMEOUT_MS,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
     airGapped: e.WARDEN_AIR_GAPPED,
+    egress: { allow: parseEgressRules(e.WARDEN_EGRESS_ALLOW ?? ''), deny: parseEgressRules(e.WARDEN_EGRESS_DENY ?? '') },
     gatewayUrl: e.WARDEN_URL,
     webhooks: {
       maxAttempts: e.WARDEN_WEBHOOK_MAX_ATTEMPTS,

@@ -66,7 +66,10 @@ export const BUILT_IN_DRIVERS: readonly AnyDriverFactory[] = [
   mongodbDriverFactory,
 ];
 
-/** The built-in drivers as a gateway runs them: PGlite confined to the data folder. */
-export function gatewayDrivers(dataDir: string): AnyDriverFactory[] {
-  return BUILT_IN_DRIVERS.map((factory) => (factory === pgliteDriverFactory ? pgliteDriverFactoryWithin(dataDir) : factory));
+/**
+ * The built-in drivers as a gateway runs them: PGlite confined to the data folder, and kept out of
+ * `reserved` folders (the embedded store's).
+ */
+export function gatewayDrivers(dataDir: string, reserved: readonly string[] = []): AnyDriverFactory[] {
+  return BUILT_IN_DRIVERS.map((factory) => (factory === pgliteDriverFactory ? pgliteDriverFactoryWithin(dataDir, reserved) : factory));
 }

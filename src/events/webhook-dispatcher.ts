@@ -1,5 +1,7 @@
 import { randomBase32 } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { EgressGuard, egressDenialOf } from '../net/egress-guard.js';
+import { DEFAULT_EGRESS_SETTINGS } from '../net/egress-policy.js';
 import { BatchBuffer } from './batch-buffer.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '../store/repositories/webhook-repository.js';
@@ -45,6 +47,8 @@ export interface WebhookDispatcherOptions {
   maxBuffered?: number;
   /** On stop, how long attempts in flight may finish before they are cut and handed back (default 2 s). */
   stopGraceMs?: number;
+  /** Where deliveries may connect (default: the egress policy's defaults, so no loopback or private receivers). */
+  egress?: EgressGuard;
 }
 
 interface ActiveWebhook {
@@ -90,6 +94,7 @@ export class WebhookDispatcher {
   #stopping = false;
 
   readonly #buffer: BatchBuffer<PendingDelivery>;
+  readonly #egress: EgressGuard;
 
   constructor(
     private readonly repo: WebhookRepository,
@@ -98,6 +103,7 @@ export class WebhookDispatcher {
     private readonly options: WebhookDispatcherOptions,
     private readonly random: () => number = Math.random,
   ) {
+    this.#egress = options.egress ?? new EgressGuard(DEFAULT_EGRESS_SETTINGS);
     this.#buffer = new BatchBuffer((batch) => this.#write(batch), log, {
       what: 'webhook deliveries',
       batchSize: 500,
@@ -260,7 +266,8 @@ export class WebhookDispatcher {
     try {
       const secret = this.#secretOf(webhook);
       const body = JSON.stringify(delivery.payload);
-      const response = await fetch(webhook.url, {
+      // Through the egress guard: the address the URL's host resolves to now is checked as the socket connects.
+      const response = await this.#egress.fetch(webhook.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -327,6 +334,8 @@ class SigningSecretUnavailable extends Error {
 /** A short, secret-free reason for a failed attempt: never a URL, host or body. */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof SigningSecretUnavailable) return error.message;
+  const denied = egressDenialOf(error);
+  if (denied) return denied.message;
   if (error instanceof Error && error.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;

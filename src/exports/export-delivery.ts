@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { SIGNATURE_HEADER } from '../events/webhook-signature.js';
+import { egressDenialOf, type EgressGuard } from '../net/egress-guard.js';
 import { contentTypeOf, type ExportFormat } from './export-format.js';
 
 /** Where a finished export file goes: a signed POST to a receiver, or an object in an S3-compatible bucket. */
@@ -26,6 +27,8 @@ export interface DeliveryOptions {
   timeoutMs: number;
   /** Attempts before the delivery fails (webhooks; the S3 client retries on its own). */
   attempts: number;
+  /** Where a delivery may connect: checked on the address the host resolves to as the socket connects. */
+  egress: EgressGuard;
   now?: () => Date;
 }
 
@@ -38,6 +41,13 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
   const { size } = await stat(file);
   if (target.kind === 'S3') {
     const key = `${target.prefix}${name}`;
+    if (target.endpoint) {
+      try {
+        options.egress.preflight(new URL(target.endpoint));
+      } catch (error) {
+        throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be stored in bucket ${target.bucket}: ${(error as Error).message}.`, undefined, { cause: error });
+      }
+    }
     const client = new S3Client({
       region: target.region,
       // S3-compatible stores (MinIO, Ceph, s3rver…) often cannot read the aws-chunked bodies that
@@ -46,6 +56,8 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
       forcePathStyle: target.forcePathStyle,
       credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
       maxAttempts: options.attempts,
+      // Agents of its own (the client destroys them), whose lookup applies the egress policy.
+      requestHandler: options.egress.newAgents(),
     });
     try {
       await client.send(
@@ -53,7 +65,8 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
         { abortSignal: AbortSignal.timeout(options.timeoutMs) },
       );
     } catch (error) {
-      const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${options.timeoutMs} ms` : error.name) : 'unknown error';
+      const denied = egressDenialOf(error);
+      const reason = denied ? denied.message : error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${options.timeoutMs} ms` : error.name) : 'unknown error';
       throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be stored in bucket ${target.bucket}: ${reason}.`, undefined, { cause: error });
     } finally {
       client.destroy();
@@ -61,12 +74,14 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
     return `s3://${target.bucket}/${key}`;
   }
   let lastError = 'unknown error';
+  let made = 0;
   for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    made = attempt;
     const now = options.now?.() ?? new Date();
     const timestamp = Math.floor(now.getTime() / 1000);
     const signature = await signFile(target.secret, timestamp, file);
     try {
-      const response = await fetch(target.url, {
+      const response = await options.egress.fetch(target.url, {
         method: 'POST',
         headers: {
           'content-type': contentTypeOf(format),
@@ -84,11 +99,17 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
       if (response.ok) return target.url;
       lastError = `HTTP ${response.status}`;
     } catch (error) {
+      const denied = egressDenialOf(error);
+      if (denied) {
+        // The policy will say the same on the next attempt.
+        lastError = denied.message;
+        break;
+      }
       lastError = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : causeCode(error);
     }
     if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** (attempt - 1))));
   }
-  throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be delivered to ${target.url}: ${lastError} (after ${options.attempts} attempts).`);
+  throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be delivered to ${target.url}: ${lastError} (after ${made} attempt${made === 1 ? '' : 's'}).`);
 }
 
 /** The webhook signature over `<t>.<file bytes>`, as for event deliveries, read from disk in chunks. */

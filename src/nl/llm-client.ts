@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAI } from 'openai';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
+import { egressDenialOf } from '../net/egress-guard.js';
 import type { ChatMessage } from './nl-types.js';
 
 /**
@@ -69,6 +70,11 @@ export interface LlmClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** For tests: the jitter source, in [0, 1). */
   random?: () => number;
+  /**
+   * The fetch the client sends with; the provider service gives the egress guard's, which checks the
+   * address the base URL's host resolves to as each connection is made. Default: the global fetch.
+   */
+  fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 }
 
 /** No single wait between attempts is longer than this, whatever the policy says. */
@@ -87,7 +93,7 @@ export function retryDelayMs(policy: RetryPolicy, delayMs: number, retry: number
 
 /** Why an attempt failed, classified. */
 interface AttemptFailure {
-  kind: 'timeout' | 'network' | 'refused-key' | 'rate-limited' | 'server' | 'rejected' | 'bad-output' | 'cancelled';
+  kind: 'timeout' | 'network' | 'egress' | 'refused-key' | 'rate-limited' | 'server' | 'rejected' | 'bad-output' | 'cancelled';
   retryable: boolean;
   /** Short and free of secrets: `HTTP 503`, `ECONNREFUSED`, `timed out after 5000 ms`. */
   summary: string;
@@ -96,6 +102,8 @@ interface AttemptFailure {
   retryAfterMs?: number;
   /** The provider's own words (key scrubbed, shortened), for a request it rejected. */
   providerMessage?: string;
+  /** Why the egress policy refused the address (it never names the host). */
+  egressReason?: string;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -124,6 +132,7 @@ export class LlmClient {
       adminAPIKey: null,
       // The client's own logger would write to the console; we log retries ourselves, without secrets.
       logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 
@@ -217,6 +226,8 @@ export class LlmClient {
     if (error === TIMED_OUT || error instanceof APIConnectionTimeoutError) {
       return { kind: 'timeout', retryable: true, summary: `timed out after ${timeoutMs} ms` };
     }
+    const denied = egressDenialOf(error);
+    if (denied) return { kind: 'egress', retryable: false, summary: 'refused by the egress policy', egressReason: denied.reason };
     if (error instanceof APIConnectionError) {
       return { kind: 'network', retryable: true, summary: networkCode(error) ?? 'connection failed' };
     }
@@ -261,6 +272,13 @@ export class LlmClient {
         return new AppError(
           ErrorCode.LLM_UNAVAILABLE,
           `The language model provider "${name}" could not be reached (${failure.summary})${tries}. Check that it is running and that its base URL is right.`,
+          details,
+          cause,
+        );
+      case 'egress':
+        return new AppError(
+          ErrorCode.LLM_UNAVAILABLE,
+          `The language model provider "${name}" was not called: its base URL ${failure.egressReason}. Point it at another address (updateProvider), or change WARDEN_EGRESS_ALLOW.`,
           details,
           cause,
         );

@@ -21,7 +21,7 @@ export async function loadSecretBox(options: {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
   }
   const key = randomBytes(32);
-  await mkdir(dirname(options.keyFile), { recursive: true });
+  await mkdir(dirname(options.keyFile), { recursive: true, mode: 0o700 });
   await writeFile(options.keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   return { box: new SecretBox(key, previous), generated: true };
 }

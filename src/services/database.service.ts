@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Store } from '../store/open-store.js';
 import type { DatabaseRecord } from '../store/repositories/index.js';
+import type { StoreConfig } from '../config.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from './database-settings.js';
 import { NO_DATABASE_LIMITS, resolveLimits, type DatabaseLimits, type DatabaseLimitsChanges } from './database-limits.js';
 import { toDatabase, type Database } from './models.js';
+import { pointsAtStore } from './store-target.js';
 
 export type DatabaseState = 'AVAILABLE' | 'UNAVAILABLE';
 
@@ -76,7 +78,8 @@ export class DatabaseService {
     private readonly drivers: DriverRegistry,
     private readonly catalog: CatalogService,
     private readonly secrets: SecretBox,
-    private readonly limits: { maxConnections: number },
+    /** `store`: the control-plane store, which is never registered as a database. */
+    private readonly limits: { maxConnections: number; store?: StoreConfig | undefined },
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -169,7 +172,7 @@ export class DatabaseService {
       return this.#check(driver);
     }
     if (!input) throw new AppError(ErrorCode.BAD_USER_INPUT, 'Give either a connection to test or a databaseId.');
-    const resolved = resolveConnection(this.drivers, input);
+    const resolved = this.#notTheStore(resolveConnection(this.drivers, input));
     const driver = resolved.factory.create(resolved.settings, { pool: { ...DEFAULT_POOL_SETTINGS, maxConnections: 1 } });
     try {
       return await this.#check(driver);
@@ -178,10 +181,22 @@ export class DatabaseService {
     }
   }
 
+  /** Refuses the store's own PostgreSQL database as a target (the embedded store is the PGlite driver's to refuse). */
+  #notTheStore(resolved: ResolvedConnection): ResolvedConnection {
+    if (pointsAtStore(this.limits.store, resolved.engine, resolved.settings)) {
+      throw new AppError(
+        ErrorCode.BAD_USER_INPUT,
+        "This is Warden's own store database (WARDEN_STORE_URL), which is never registered as a database: grants on it would expose agents, keys and the audit log. Connect another database.",
+        { field: 'database' },
+      );
+    }
+    return resolved;
+  }
+
   /** Registers a database after a successful test; a database that cannot be reached is not saved. */
   async connect(input: ConnectDatabaseInput): Promise<Database> {
     const name = checkName(input.name);
-    const resolved = resolveConnection(this.drivers, input);
+    const resolved = this.#notTheStore(resolveConnection(this.drivers, input));
     const pool = resolvePool(input.pool);
     const limits = resolveLimits(input.limits);
     await this.#checkCapacity(pool.maxConnections);
@@ -214,7 +229,7 @@ export class DatabaseService {
     if (!record) throw notFound(id);
     const current = this.#load(record);
     const changesConnection = CONNECTION_FIELDS.some((field) => input[field] !== undefined && input[field] !== null);
-    const resolved = changesConnection ? resolveConnection(this.drivers, input, current.resolved) : current.resolved;
+    const resolved = changesConnection ? this.#notTheStore(resolveConnection(this.drivers, input, current.resolved)) : current.resolved;
     const pool = resolvePool(input.pool, current.pool);
     const limits = resolveLimits(input.limits, this.#limitsOf(record));
     if (pool.maxConnections > current.pool.maxConnections) await this.#checkCapacity(pool.maxConnections - current.pool.maxConnections);

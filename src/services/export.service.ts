@@ -11,6 +11,8 @@ import { deliverExport, type DeliveryTarget } from '../exports/export-delivery.j
 import { assertExportFormat, contentTypeOf, fileExtensionOf, type ExportFormat } from '../exports/export-format.js';
 import { exportRows } from '../exports/export-writer.js';
 import { newId } from '../ids.js';
+import { EgressGuard } from '../net/egress-guard.js';
+import { DEFAULT_EGRESS_SETTINGS } from '../net/egress-policy.js';
 import type { Logger } from '../logger.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Store } from '../store/open-store.js';
@@ -30,6 +32,8 @@ export interface ExportSettings {
   deliveryTimeoutMs: number;
   /** Webhook delivery attempts. */
   deliveryAttempts: number;
+  /** Where deliveries may connect (default: the egress policy's defaults). Checked when a destination is registered and as each delivery connects. */
+  egress?: EgressGuard;
 }
 
 /** The longest an export link may be asked to work. */
@@ -102,6 +106,7 @@ export interface OpenedLink {
  */
 export class ExportService {
   readonly #linkKey: Buffer;
+  readonly #egress: EgressGuard;
   /** Where links point; set once the server listens (WARDEN_PUBLIC_URL wins). */
   publicUrl = 'http://127.0.0.1';
 
@@ -114,6 +119,7 @@ export class ExportService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#linkKey = secrets.deriveKey(LINK_KEY_INFO);
+    this.#egress = settings.egress ?? new EgressGuard(DEFAULT_EGRESS_SETTINGS);
   }
 
   // Destinations (admins)
@@ -137,6 +143,7 @@ export class ExportService {
     if (input.kind === 'WEBHOOK') {
       if (!input.url) throw new AppError(ErrorCode.BAD_USER_INPUT, 'A WEBHOOK destination needs its url.', { field: 'url' });
       settings = { url: validateUrl(input.url) };
+      await this.#egress.checkUrl(settings.url as string, 'destination URL', 'url');
       secret = generateWebhookSecret();
       shown = secret;
     } else if (input.kind === 'S3') {
@@ -148,6 +155,7 @@ export class ExportService {
         throw new AppError(ErrorCode.BAD_USER_INPUT, 'An S3 destination needs accessKeyId and secretAccessKey.', { field: 'accessKeyId' });
       }
       const endpoint = input.endpoint ? validateEndpoint(input.endpoint) : null;
+      if (endpoint) await this.#egress.checkUrl(endpoint, 'S3 endpoint', 'endpoint');
       const prefix = input.prefix ?? '';
       if (prefix.length > 500 || prefix.startsWith('/')) throw new AppError(ErrorCode.BAD_USER_INPUT, 'A prefix is at most 500 characters and does not start with /.', { field: 'prefix' });
       settings = {
@@ -340,6 +348,7 @@ export class ExportService {
       const deliveredTo = await deliverExport(this.#target(destination), file, name, format, {
         timeoutMs: this.settings.deliveryTimeoutMs,
         attempts: this.settings.deliveryAttempts,
+        egress: this.#egress,
         now: this.now,
       });
       const { truncated, truncatedReason } = read.summary();

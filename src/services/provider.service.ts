@@ -4,6 +4,8 @@ import { randomBase32 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { checkAirGapped, type HostLookup } from '../nl/air-gap.js';
 import { LlmClient, type LlmProviderSettings, type RetryPolicy } from '../nl/llm-client.js';
+import { EgressGuard } from '../net/egress-guard.js';
+import { DEFAULT_EGRESS_SETTINGS, type EgressSettings } from '../net/egress-policy.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Store } from '../store/open-store.js';
 import type { ProviderRecord } from '../store/repositories/index.js';
@@ -88,14 +90,22 @@ const RETRY_POLICIES: readonly RetryPolicy[] = ['fixed', 'linear', 'exponential'
  * registered or changed and again each time a client is made for it.
  */
 export class ProviderService {
+  /** Where a provider may be reached: checked when one is registered or moved, and as each connection is made. */
+  readonly #egress: EgressGuard;
+
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
-    private readonly config: Pick<Config, 'airGapped' | 'llm'>,
+    /** `egress` defaults to the egress policy's defaults (no loopback or private providers unless air-gapped). */
+    private readonly config: Pick<Config, 'airGapped' | 'llm'> & { egress?: EgressSettings },
     private readonly log?: Logger,
     private readonly lookup?: HostLookup,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const guard = new EgressGuard(config.egress ?? DEFAULT_EGRESS_SETTINGS, lookup ? { resolve: resolverOf(lookup) } : {});
+    // Air-gapped: the local model must be reachable (loopback, private), and nothing else; never link-local or metadata.
+    this.#egress = config.airGapped ? guard.localOnly() : guard;
+  }
 
   /** Every registered provider, by name. */
   async list(): Promise<ProviderView[]> {
@@ -113,6 +123,7 @@ export class ProviderService {
     const tuning = checkTuning(input, PROVIDER_DEFAULTS);
     const apiKey = input.apiKey === undefined || input.apiKey === null ? null : checkApiKey(input.apiKey);
     await this.#checkAirGap(baseUrl);
+    await this.#egress.checkUrl(baseUrl, 'base URL', 'baseUrl');
     const id = `prv_${randomBase32(16)}`;
     const sealed = apiKey === null ? null : this.secrets.seal(apiKey, sealContext(id));
     const now = this.now();
@@ -148,7 +159,10 @@ export class ProviderService {
       throw new AppError(ErrorCode.BAD_USER_INPUT, 'Give either a new apiKey or clearApiKey: true, not both.', { field: 'apiKey' });
     }
     const apiKey = input.apiKey === undefined || input.apiKey === null ? undefined : checkApiKey(input.apiKey);
-    if (baseUrl !== current.base_url) await this.#checkAirGap(baseUrl);
+    if (baseUrl !== current.base_url) {
+      await this.#checkAirGap(baseUrl);
+      await this.#egress.checkUrl(baseUrl, 'base URL', 'baseUrl');
+    }
     const sealed = apiKey === undefined ? undefined : this.secrets.seal(apiKey, sealContext(id));
     const keyColumns = sealed
       ? { api_key_ciphertext: sealed.ciphertext, api_key_key_id: sealed.keyId }
@@ -263,7 +277,7 @@ export class ProviderService {
   }
 
   #clientOptions() {
-    return this.log ? { log: this.log } : {};
+    return { fetch: this.#egress.fetch, ...(this.log ? { log: this.log } : {}) };
   }
 
   async #checkAirGap(baseUrl: string, variable?: string): Promise<void> {
@@ -284,6 +298,14 @@ export class ProviderService {
     if (!record) throw notFound(id);
     return record;
   }
+}
+
+/** The air-gap check's resolver, as the egress guard asks for addresses. */
+function resolverOf(lookup: HostLookup) {
+  return async (hostname: string, family: number) => {
+    const found = await lookup(hostname, { all: true, verbatim: true });
+    return family === 0 ? found : found.filter((a) => a.family === family);
+  };
 }
 
 interface Tuning {

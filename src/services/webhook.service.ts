@@ -1,6 +1,8 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { newWebhookId, WEBHOOK_EVENT_TYPES, webhookSecretContext, type WebhookEventType } from '../events/webhook-dispatcher.js';
 import { generateWebhookSecret } from '../events/webhook-signature.js';
+import { EgressGuard } from '../net/egress-guard.js';
+import { DEFAULT_EGRESS_SETTINGS } from '../net/egress-policy.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Store } from '../store/open-store.js';
 import type {
@@ -73,6 +75,8 @@ export class WebhookService {
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
+    /** Checked at registration; the dispatcher checks again as it connects. */
+    private readonly egress: EgressGuard = new EgressGuard(DEFAULT_EGRESS_SETTINGS),
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -86,6 +90,7 @@ export class WebhookService {
 
   async register(input: RegisterWebhookInput, createdBy: string | null): Promise<WebhookRegistration> {
     const url = validateUrl(input.url);
+    await this.egress.checkUrl(url, 'webhook URL', 'url');
     const eventTypes = validateEventTypes(input.eventTypes);
     const description = input.description?.trim() || null;
     if (description && description.length > 500) {

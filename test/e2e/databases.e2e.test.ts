@@ -239,9 +239,11 @@ describe.skipIf(!pgUp)('a database that dies or hangs', () => {
 
   it('holds every database to the global connection cap', async () => {
     const capped = await startTestServer({ store: { kind: 'postgres', url: fixture.store.url }, adminKey: fixture.server.adminKey, env: { WARDEN_MAX_CONNECTIONS: '15' } });
+    // Not the store's own database: that one is never registered.
+    const other = await createTempPostgres('warden_target');
     try {
       const input = (name: string, maxConnections: number) => ({
-        input: { name, engine: 'postgres', host: '127.0.0.1', port: 5432, database: fixture.store.name, user: 'postgres', pool: { maxConnections } },
+        input: { name, engine: 'postgres', host: '127.0.0.1', port: 5432, database: other.name, user: 'postgres', pool: { maxConnections } },
       });
       // "ha" from the test before holds 10 of the 15.
       const over = await capped.graphql(CONNECT, input('cap-a', 6), capped.adminKey);
@@ -251,6 +253,7 @@ describe.skipIf(!pgUp)('a database that dies or hangs', () => {
       expect(fits.body.errors).toBeUndefined();
     } finally {
       await capped.stop();
+      await other.drop();
     }
   });
 
@@ -352,6 +355,8 @@ describe.skipIf(!pgUp || !mariaUp)('credentials the server checks (MariaDB)', ()
 describe.skipIf(!pgUp)('rotating WARDEN_SECRET_KEY', () => {
   it('opens credentials sealed with the previous key and seals them again with the new one', async () => {
     const store = await createTempPostgres();
+    // The sealed credentials belong to another database: the store's own is never registered.
+    const target = await createTempPostgres('warden_target');
     const keyA = randomBytes(32).toString('base64');
     const keyB = randomBytes(32).toString('base64');
     const adminKey = `rotation-admin-${randomBytes(12).toString('hex')}`;
@@ -360,7 +365,7 @@ describe.skipIf(!pgUp)('rotating WARDEN_SECRET_KEY', () => {
     try {
       const first = await startTestServer({ store: { kind: 'postgres', url: store.url }, adminKey, env: { WARDEN_SECRET_KEY: keyA } });
       const connected = await first.graphql<{ connectDatabase: { id: string } }>(CONNECT, {
-        input: { name: 'sealed', engine: 'postgres', host: '127.0.0.1', port: 5432, database: store.name, user: 'postgres', password: 'rotate-me-please' },
+        input: { name: 'sealed', engine: 'postgres', host: '127.0.0.1', port: 5432, database: target.name, user: 'postgres', password: 'rotate-me-please' },
       }, adminKey);
       const id = connected.body.data!.connectDatabase.id;
       const sealedWithA = await keyIdOfStored();
@@ -388,6 +393,7 @@ describe.skipIf(!pgUp)('rotating WARDEN_SECRET_KEY', () => {
       await third.stop();
     } finally {
       await store.drop();
+      await target.drop();
     }
   });
 });

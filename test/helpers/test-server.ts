@@ -45,6 +45,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     WARDEN_DATA_DIR: dataDir,
     WARDEN_ADMIN_KEY: adminKey,
     LOG_LEVEL: 'debug',
+    // Receivers, buckets and fake language models in tests listen on 127.0.0.1, which the egress
+    // policy refuses by default.
+    WARDEN_EGRESS_ALLOW: '127.0.0.1/32',
     ...options.env,
   });
   if (options.store) config.store = options.store;

@@ -6,6 +6,8 @@ import type { StoredAuditEvent } from '../../src/events/audit-writer.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/events/webhook-dispatcher.js';
 import { verifyWebhookSignature } from '../../src/events/webhook-signature.js';
 import { createLogger } from '../../src/logger.js';
+import { EgressGuard } from '../../src/net/egress-guard.js';
+import { parseEgressRules } from '../../src/net/egress-policy.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { WebhookService } from '../../src/services/webhook.service.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
@@ -14,7 +16,9 @@ import { createTempPostgres } from '../helpers/temp-postgres.js';
 
 const pgUp = await serviceAvailable('postgres');
 const log = createLogger('silent');
-const OPTIONS: WebhookDispatcherOptions = { maxAttempts: 3, backoffMs: 20, timeoutMs: 2000, pollMs: 20, flushMs: 20 };
+/** The receivers here listen on 127.0.0.1, which the egress policy refuses unless allowed. */
+const LOCAL = new EgressGuard({ allow: parseEgressRules('127.0.0.1/32'), deny: [] });
+const OPTIONS: WebhookDispatcherOptions = { maxAttempts: 3, backoffMs: 20, timeoutMs: 2000, pollMs: 20, flushMs: 20, egress: LOCAL };
 
 function auditEvent(n: number, decision: StoredAuditEvent['decision'] = 'ALLOWED'): StoredAuditEvent {
   return {
@@ -88,7 +92,7 @@ describe('webhook dispatcher on the embedded (PGlite) store', () => {
     const hook = await receiver();
     const dispatcher = new WebhookDispatcher(store.repos.webhooks, box, log, OPTIONS);
     try {
-      const service = new WebhookService(store, box);
+      const service = new WebhookService(store, box, LOCAL);
       service.onChanged(() => dispatcher.refresh());
       await dispatcher.start();
       const { secret } = await service.register({ url: hook.url, eventTypes: ['QUERY_DENIED'] }, null);
@@ -98,6 +102,32 @@ describe('webhook dispatcher on the embedded (PGlite) store', () => {
       expect(await statuses(store)).toEqual({ DELIVERED: 5 });
       expect([...hook.byDelivery.values()]).toEqual([1, 1, 1, 1, 1]);
       for (const { signature, body } of hook.bodies) expect(verifyWebhookSignature(secret, signature, body)).toBe(true);
+    } finally {
+      await dispatcher.stop();
+      await hook.close();
+      await store.close();
+    }
+  });
+
+  it('refuses at connect time a saved webhook whose name now resolves to loopback, and dead-letters it with the reason', async () => {
+    const store = await openStore({ kind: 'pglite', dataDir: 'memory://' });
+    const box = new SecretBox(randomBytes(32));
+    const hook = await receiver();
+    // The policy's defaults and the system resolver, as a gateway without WARDEN_EGRESS_ALLOW runs.
+    const dispatcher = new WebhookDispatcher(store.repos.webhooks, box, log, { ...OPTIONS, egress: undefined, maxAttempts: 2 });
+    try {
+      // When it was registered, the name resolved to a public address.
+      const saveTime = new EgressGuard({ allow: [], deny: [] }, { resolve: async () => [{ address: '93.184.216.34', family: 4 }] });
+      const service = new WebhookService(store, box, saveTime);
+      service.onChanged(() => dispatcher.refresh());
+      await dispatcher.start();
+      await service.register({ url: hook.url.replace('127.0.0.1', 'localhost'), eventTypes: ['AUDIT_EVENT'] }, null);
+      dispatcher.onAuditEvent(auditEvent(1));
+      await until(async () => (await statuses(store)).DEAD === 1);
+      expect(hook.byDelivery.size).toBe(0);
+      const dead = await store.db.selectFrom('webhook_deliveries').select(['last_error', 'attempts']).executeTakeFirstOrThrow();
+      expect(dead.attempts).toBe(2);
+      expect(dead.last_error).toBe('refused by the egress policy: the destination resolves to a loopback address, which Warden does not call unless WARDEN_EGRESS_ALLOW lists it');
     } finally {
       await dispatcher.stop();
       await hook.close();
@@ -114,7 +144,7 @@ describe.skipIf(!pgUp)('webhook dispatchers sharing a PostgreSQL store (replicas
     const hook = await receiver();
     const [a, b] = [storeA, storeB].map((s) => new WebhookDispatcher(s.repos.webhooks, box, log, { ...OPTIONS, pollMs: 5, concurrency: 4 }));
     try {
-      const service = new WebhookService(storeA, box);
+      const service = new WebhookService(storeA, box, LOCAL);
       await service.register({ url: hook.url, eventTypes: ['AUDIT_EVENT'] }, null);
       await a!.start();
       await b!.start();
@@ -140,7 +170,7 @@ describe.skipIf(!pgUp)('webhook dispatchers sharing a PostgreSQL store (replicas
     const hook = await receiver({ hold: true });
     const dispatcher = new WebhookDispatcher(store.repos.webhooks, box, log, { ...OPTIONS, stopGraceMs: 100 });
     try {
-      await new WebhookService(store, box).register({ url: hook.url, eventTypes: ['AUDIT_EVENT'] }, null);
+      await new WebhookService(store, box, LOCAL).register({ url: hook.url, eventTypes: ['AUDIT_EVENT'] }, null);
       await dispatcher.start();
       dispatcher.onAuditEvent(auditEvent(1));
       await until(() => hook.held.length === 1);

@@ -51,6 +51,15 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret');
   });
 
+  it('reads WARDEN_EGRESS_ALLOW and WARDEN_EGRESS_DENY as lists of CIDRs and host names, and refuses what it cannot read', () => {
+    expect(loadConfig({}).egress).toEqual({ allow: [], deny: [] });
+    const config = loadConfig({ WARDEN_EGRESS_ALLOW: '127.0.0.1/32, hooks.internal', WARDEN_EGRESS_DENY: '*.blocked.example' });
+    expect(config.egress.allow.map((r) => r.text)).toEqual(['127.0.0.1/32', 'hooks.internal']);
+    expect(config.egress.deny).toMatchObject([{ kind: 'host', name: 'blocked.example', subdomains: true }]);
+    expect(() => loadConfig({ WARDEN_EGRESS_ALLOW: '10.0.0.0/40' })).toThrow(/WARDEN_EGRESS_ALLOW: .*prefix length/);
+    expect(() => loadConfig({ WARDEN_EGRESS_DENY: 'not a host' })).toThrow(/WARDEN_EGRESS_DENY: /);
+  });
+
   it('requires WARDEN_SECRET_KEY to be 32 bytes of base64', () => {
     expect(() => loadConfig({ WARDEN_SECRET_KEY: 'abc' })).toThrow(/WARDEN_SECRET_KEY: expected 32 bytes/);
     const key = Buffer.alloc(32, 7).toString('base64');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { holdFolder, restampFolder } from './pglite-folder-lock.js';
@@ -20,7 +20,10 @@ let pristine: { image: Promise<Blob>; timer: NodeJS.Timeout } | undefined;
 
 export async function openPGliteClient(dataDir: string): Promise<PGlite> {
   if (dataDir.startsWith('memory://')) return openCluster(dataDir, true);
-  await mkdir(dataDir, { recursive: true });
+  // Owner only, as PostgreSQL wants its data directories: PGlite makes its files 0666 whatever the umask,
+  // so the folder is what keeps other users of the machine out (a folder an older release made 0755 too).
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (((await stat(dataDir)).mode & 0o077) !== 0) await chmod(dataDir, 0o700);
   const release = await holdFolder(dataDir);
   try {
     const client = await openCluster(dataDir, !existsSync(join(dataDir, 'PG_VERSION')));

@@ -1,4 +1,5 @@
-import { resolve, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
@@ -20,20 +21,70 @@ export type PGliteConfig = z.infer<typeof pgliteConfigSchema>;
 /**
  * The PGlite driver, confined to folders below `root` (Warden's data folder): a relative dataDir is
  * taken from there, and one that resolves outside it is refused, so registering a database cannot
- * create or open files anywhere else on the gateway's machine.
+ * create or open files anywhere else on the gateway's machine. The data folder itself is refused (a
+ * cluster there would sit on top of the store and the secret key), and so is any folder that is one of
+ * `reserved` (the control-plane store's folder), lies inside one, or contains one: registering the store
+ * as a database would let a grant read its agents, keys and audit log. Paths are compared as they are
+ * on disk (symbolic links followed, `..` and trailing slashes resolved) and without regard to case.
  */
-export function pgliteDriverFactoryWithin(root: string): DriverFactory<PGliteConfig> {
+export function pgliteDriverFactoryWithin(root: string, reserved: readonly string[] = []): DriverFactory<PGliteConfig> {
   const base = resolve(root);
   const confined = pgliteConfigSchema.transform((config, ctx) => {
     if (config.dataDir.startsWith('memory://')) return config;
     const dataDir = resolve(base, config.dataDir);
-    if (dataDir !== base && !dataDir.startsWith(`${base}${sep}`)) {
-      ctx.addIssue({ code: 'custom', path: ['dataDir'], message: "must be a folder inside Warden's data folder (WARDEN_DATA_DIR)" });
+    const real = comparable(dataDir);
+    const realBase = comparable(base);
+    if (!isInside(real, realBase)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataDir'],
+        message:
+          real === realBase
+            ? "must be a folder inside Warden's data folder (WARDEN_DATA_DIR), not the data folder itself: give it a folder of its own, e.g. databases/<name>"
+            : "must be a folder inside Warden's data folder (WARDEN_DATA_DIR)",
+      });
       return z.NEVER;
+    }
+    for (const folder of reserved) {
+      const taken = comparable(resolve(folder));
+      if (real === taken || isInside(real, taken) || isInside(taken, real)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dataDir'],
+          message: "overlaps the folder of Warden's own store, which is never a database to register: give it a folder of its own, e.g. databases/<name>",
+        });
+        return z.NEVER;
+      }
     }
     return { dataDir };
   });
   return { ...pgliteDriverFactory, configSchema: confined as unknown as z.ZodType<PGliteConfig> };
+}
+
+/** Whether `path` lies strictly below `folder` (both as `comparable` gives them). */
+function isInside(path: string, folder: string): boolean {
+  return path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
+}
+
+/**
+ * An absolute path as it is on disk, for comparing: the longest part that exists with its symbolic
+ * links followed, the rest as given, in lower case (so `Store` and `store` collide even where the file
+ * system would keep them apart: refusing one folder too many is the safe side).
+ */
+function comparable(path: string): string {
+  const rest: string[] = [];
+  let current = resolve(path);
+  for (;;) {
+    try {
+      const real = realpathSync.native(current);
+      return (rest.length > 0 ? join(real, ...rest.reverse()) : real).toLowerCase();
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return resolve(path).toLowerCase();
+      rest.push(basename(current));
+      current = parent;
+    }
+  }
 }
 
 /** The PGlite driver without confinement: for tests and trusted callers that choose the folder themselves. */

@@ -58,7 +58,7 @@ export async function holdFolder(folder: string): Promise<() => Promise<void>> {
  * the folder it came from).
  */
 export async function restampFolder(folder: string): Promise<void> {
-  await writeFile(join(resolve(folder), LOCK_FILE), `${process.pid}\n`);
+  await writeFile(join(resolve(folder), LOCK_FILE), `${process.pid}\n`, { mode: 0o600 });
 }
 
 async function take(dir: string, path: string): Promise<void> {
@@ -66,7 +66,7 @@ async function take(dir: string, path: string): Promise<void> {
   // the same stale lock at the same instant could both succeed; that needs a crash and two starts at once.
   for (let round = 0; round < 2; round++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

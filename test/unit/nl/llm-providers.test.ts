@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors/app-error.js';
 import type { HostLookup } from '../../../src/nl/air-gap.js';
+import { parseEgressRules } from '../../../src/net/egress-policy.js';
 import { SecretBox } from '../../../src/secrets/secret-box.js';
 import { NO_PROVIDER_MESSAGE, ProviderService, type RegisterProviderInput } from '../../../src/services/provider.service.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
@@ -14,6 +15,8 @@ import { failure } from '../../helpers/app-error.js';
 
 const API_KEY = 'sk-provider-test-8b1e4d2c9f7a3e5b6c0d1f2a';
 const NO_ENV = { baseUrl: undefined, apiKey: undefined, model: undefined };
+/** The fake model listens on 127.0.0.1, which the egress policy refuses unless allowed. */
+const LOCAL_EGRESS = { allow: parseEgressRules('127.0.0.1/32'), deny: [] };
 
 let dir: string;
 let store: Store;
@@ -38,7 +41,7 @@ beforeEach(async () => {
 });
 
 function service(options: { airGapped?: boolean; env?: { baseUrl?: string; apiKey?: string; model?: string }; lookup?: HostLookup } = {}) {
-  return new ProviderService(store, box, { airGapped: options.airGapped ?? false, llm: { ...NO_ENV, ...options.env } }, undefined, options.lookup);
+  return new ProviderService(store, box, { airGapped: options.airGapped ?? false, llm: { ...NO_ENV, ...options.env }, egress: LOCAL_EGRESS }, undefined, options.lookup);
 }
 
 function input(overrides: Partial<RegisterProviderInput> = {}): RegisterProviderInput {
@@ -82,7 +85,7 @@ describe('ProviderService: registering', () => {
     const row = await store.db.selectFrom('llm_providers').selectAll().where('id', '=', registered.id).executeTakeFirstOrThrow();
     expect(row.api_key_key_id).toBe(rotated.currentKeyId);
     // Without the old key at all, the provider still works: its key is sealed with the new one.
-    const onlyNew = new ProviderService(store, new SecretBox(newKey), { airGapped: false, llm: NO_ENV });
+    const onlyNew = new ProviderService(store, new SecretBox(newKey), { airGapped: false, llm: NO_ENV, egress: LOCAL_EGRESS });
     llm.setScript([{ content: 'select 1' }]);
     await (await onlyNew.clientFor(registered.id)).chat([{ role: 'user', content: 'hi' }]);
     expect(llm.requests.at(-1)?.authorization).toBe(`Bearer ${API_KEY}`);
@@ -233,6 +236,30 @@ describe('ProviderService in air-gapped mode', () => {
     await expect(gapped.register(input({ name: 'loop' }))).resolves.toMatchObject({ name: 'loop' });
     await expect(gapped.register(input({ name: 'lan', baseUrl: 'http://llm.internal:8000/v1' }))).resolves.toMatchObject({ name: 'lan' });
     expect(await store.db.selectFrom('llm_providers').select('name').orderBy('name').execute()).toEqual([{ name: 'lan' }, { name: 'loop' }]);
+  });
+
+  it('refuses at connect time a provider whose name now resolves to the metadata address, even air-gapped', async () => {
+    const table: Record<string, string[]> = { localhost: ['127.0.0.1'] };
+    const rebinding: HostLookup = async (hostname) => (table[hostname] ?? []).map((address) => ({ address, family: 4 }));
+    const gapped = service({ airGapped: true, lookup: rebinding });
+    const view = await gapped.register(input({ name: 'rebinding', baseUrl: llm.baseUrl.replace('127.0.0.1', 'localhost') }));
+    const client = await gapped.clientFor(view.id);
+    table.localhost = ['169.254.169.254'];
+    llm.setScript([{ content: 'select 1' }]);
+    const error = await failure(client.chat([{ role: 'user', content: 'hi' }]));
+    expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
+    expect(error.message).toBe(
+      'The language model provider "rebinding" was not called: its base URL resolves to a link-local address (where cloud metadata services live), which Warden never calls. Point it at another address (updateProvider), or change WARDEN_EGRESS_ALLOW.',
+    );
+    expect(llm.requests).toEqual([]);
+  });
+
+  it('refuses a provider at the metadata address when not air-gapped, and a loopback one unless allowed', async () => {
+    const refused = await failure(service().register(input({ name: 'meta', baseUrl: 'http://169.254.169.254/v1' })));
+    expect(refused.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(refused.message).toContain('link-local');
+    const strict = new ProviderService(store, box, { airGapped: false, llm: NO_ENV });
+    expect((await failure(strict.register(input({ name: 'loop' })))).message).toContain('is a loopback address');
   });
 
   it('refuses to move a provider to a public host', async () => {
