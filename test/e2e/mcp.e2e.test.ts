@@ -302,6 +302,8 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
           WARDEN_SECRET_KEY: secretKey,
           WARDEN_DEMO: 'false',
           WARDEN_DATA_DIR: dataDir,
+          // The scripted model listens on loopback, which the egress policy refuses unless listed.
+          WARDEN_EGRESS_ALLOW: '127.0.0.1/32',
           LOG_LEVEL: 'info',
           ...(apiKey ? { WARDEN_API_KEY: apiKey } : {}),
         },
