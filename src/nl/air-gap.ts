@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import { ipv4Bytes, ipv6Bytes } from '../net/ip-address.js';
 
 /**
  * Air-gapped mode (WARDEN_AIR_GAPPED=true): a language model may only be reached on this machine or on
@@ -99,35 +100,6 @@ function classifyIPv4(bytes: readonly number[]): AddressKind {
   if (a === 169 && b === 254) return 'link-local';
   if (a === 0) return 'unspecified';
   return 'public';
-}
-
-function ipv4Bytes(address: string): number[] {
-  return address.split('.').map(Number);
-}
-
-/** The 16 bytes of an IPv6 literal (`::` and a trailing dotted quad allowed), or undefined. */
-function ipv6Bytes(address: string): number[] | undefined {
-  let text = address.toLowerCase();
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  const lastColon = text.lastIndexOf(':');
-  const last = text.slice(lastColon + 1);
-  if (last.includes('.')) {
-    // A trailing dotted quad is the last two groups.
-    if (!isIPv4(last)) return undefined;
-    const [a = 0, b = 0, c = 0, d = 0] = ipv4Bytes(last);
-    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
-  const head = parse(halves[0] ?? '');
-  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  const groupsKnown = head.length + rest.length;
-  if (groupsKnown > 8 || (halves.length === 1 && groupsKnown !== 8)) return undefined;
-  const groups = [...head, ...new Array<number>(8 - groupsKnown).fill(0), ...rest];
-  if (groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
-  return groups.flatMap((g) => [g >> 8, g & 0xff]);
 }
 
 function describeKind(kind: AddressKind): string {
