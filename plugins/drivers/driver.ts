@@ -110,6 +110,11 @@ export interface DriverStatus {
 
 export interface DatabaseDriver {
   readonly engine: string;
+  /**
+   * True when `execute` itself keeps a read within `ExecuteOptions.maxBytes` as its rows arrive. Without
+   * it, the whole result is received and then cut to the cap.
+   */
+  readonly capsResultBytes?: boolean;
   /** Opens (or reuses) a connection and asks the server its version. Throws AppError(DATABASE_UNAVAILABLE). */
   testConnection(): Promise<ConnectionCheck>;
   /** The whole catalog in a fixed, small number of round trips, whatever the number of tables. */

@@ -263,7 +263,7 @@ export class QueryService {
       target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes }),
     );
     // Drivers that read the whole result at once (embedded engines) are cut here instead.
-    const result = analysis.kind === 'READ' ? capResultBytes(executed, maxBytes) : executed;
+    const result = analysis.kind === 'READ' && !target.driver.capsResultBytes ? capResultBytes(executed, maxBytes) : executed;
     // A plan prints the row filter and mask expressions it applies: those are the admin's, not the agent's.
     if (policies.length > 0 && (prefix !== '' || analysis.statementType === 'EXPLAIN')) {
       result.rows = redactPlan(result.rows, policyColumns(policies, target.gateCatalog)) as Record<string, unknown>[];

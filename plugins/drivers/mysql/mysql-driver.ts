@@ -98,6 +98,7 @@ const INTROSPECTION_QUERIES = 5;
 
 export class MysqlDriver implements DatabaseDriver {
   readonly engine = 'mysql';
+  readonly capsResultBytes = true;
   readonly #config: MysqlConfig;
   readonly #settings: PoolSettings;
   readonly #endpoints: EndpointPools<EndpointPool>;

@@ -52,6 +52,7 @@ interface Lease {
 /** PostgreSQL through a `pg` pool per endpoint, with failover between endpoints at connect time. */
 export class PostgresDriver implements DatabaseDriver {
   readonly engine = 'postgres';
+  readonly capsResultBytes = true;
   readonly #pools: EndpointPools<pg.Pool>;
   readonly #settings: PoolSettings;
   readonly #secrets: string[];
