@@ -164,7 +164,7 @@ export class GrantService {
     if (!admin && rules.length === 0) throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
     if (!(await this.store.repos.databases.findById(databaseId))) throw new AppError(ErrorCode.NOT_FOUND, `No database has the id "${databaseId}".`);
     const catalog = await this.catalog.get(databaseId);
-    const access = previewAccess(rules, catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
+    const access = this.#access(rules, catalog.tables, catalog.tables);
     if (admin) return access;
     const usable = access.filter((t) => t.actions.length > 0);
     const visible = new Set(usable.map((t) => `${t.schema}.${t.table}`));
@@ -185,13 +185,19 @@ export class GrantService {
     if (isAdmin(principal)) return [...tables];
     if (principal.kind !== 'agent') return [];
     const [rules, catalog] = await Promise.all([this.rulesFor(principal.agentId, databaseId), this.catalog.get(databaseId)]);
-    const access = previewAccess(rules, tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })), this.now(), relationGraph(catalog.tables));
+    const access = this.#access(rules, tables, catalog.tables);
     return tables.flatMap((table, i) => {
       const seen = access[i];
       if (!seen || seen.actions.length === 0) return [];
       const columns = new Set(seen.columns.filter((c) => c.actions.length > 0).map((c) => c.column));
       return [{ ...table, columns: table.columns.filter((c) => columns.has(c.name)) }];
     });
+  }
+
+  /** The decision on each of `tables`, following views through the whole catalog (`all`). */
+  #access(rules: GrantRule[], tables: readonly CatalogTable[], all: readonly CatalogTable[]): TableAccess[] {
+    const shapes = tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) }));
+    return previewAccess(rules, shapes, this.now(), relationGraph(all));
   }
 
   async #target(input: GrantInput): Promise<{ schema: string | null; table: CatalogTable | null; columns: string[] }> {
