@@ -36,7 +36,7 @@ export function mutationAuditMiddleware(audit: AuditWriter): IMiddleware {
             return true;
           },
           beforeCommit: async (repos) => {
-            written = audit.prepare(allowedEvent(context, info.fieldName, started));
+            written = audit.prepare(mutationEvent(context, info.fieldName, started));
             await audit.writeInTransaction(repos.audit, written);
           },
           afterCommit: () => {
@@ -47,7 +47,7 @@ export function mutationAuditMiddleware(audit: AuditWriter): IMiddleware {
       );
       over = true;
       if (!committed || !written) {
-        written = audit.prepare(allowedEvent(context, info.fieldName, started));
+        written = audit.prepare(mutationEvent(context, info.fieldName, started));
         await audit.writeNow(written);
       }
       audit.announce(written);
@@ -59,7 +59,13 @@ export function mutationAuditMiddleware(audit: AuditWriter): IMiddleware {
   };
 }
 
-function allowedEvent(context: RequestContext, action: string, started: number): AuditEvent {
+/** The audit event of one mutation field: ALLOWED, or DENIED/FAILED with the error's code and message. */
+function mutationEvent(
+  context: RequestContext,
+  action: string,
+  started: number,
+  error?: { code: string | undefined; message: string },
+): AuditEvent {
   const principal = context.principal;
   return {
     occurredAt: new Date(),
@@ -68,8 +74,8 @@ function allowedEvent(context: RequestContext, action: string, started: number):
     principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
     action,
     databaseId: null,
-    decision: 'ALLOWED',
-    reasons: null,
+    decision: error ? (error.code && DENIAL_CODES.has(error.code) ? 'DENIED' : 'FAILED') : 'ALLOWED',
+    reasons: error ? [{ code: error.code ?? 'INTERNAL', message: error.message }] : null,
     statementFingerprint: null,
     tables: null,
     durationMs: Math.round((performance.now() - started) * 100) / 100,
@@ -92,28 +98,13 @@ export function mutationAuditPlugin(audit: AuditWriter): ApolloServerPlugin<Requ
         async willSendResponse({ contextValue, operation, response }) {
           if (!operation || operation.operation !== 'mutation' || response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors ?? [];
-          const principal = contextValue.principal;
           const stored = storedWithChange.get(contextValue);
           for (const field of rootFields(operation)) {
             if (AUDITED_BY_SERVICE.has(field.name)) continue;
             const error = errors.find((e) => e.path?.[0] === field.responseKey);
             if (!error && stored?.has(field.responseKey)) continue;
             const code = typeof error?.extensions?.code === 'string' ? error.extensions.code : undefined;
-            audit.record({
-              occurredAt: new Date(),
-              requestId: contextValue.requestId,
-              principalId: principal.kind === 'agent' ? principal.agentId : null,
-              principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
-              action: field.name,
-              databaseId: null,
-              decision: error ? (code && DENIAL_CODES.has(code) ? 'DENIED' : 'FAILED') : 'ALLOWED',
-              reasons: error ? [{ code: code ?? 'INTERNAL', message: error.message }] : null,
-              statementFingerprint: null,
-              tables: null,
-              durationMs: Math.round((performance.now() - started) * 100) / 100,
-              rowCount: null,
-              details: null,
-            });
+            audit.record(mutationEvent(contextValue, field.name, started, error ? { code, message: error.message } : undefined));
           }
         },
       };
