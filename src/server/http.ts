@@ -1,22 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { errorReportingPlugin } from '../../plugins/error-reporting.plugin.js';
 import { mutationAuditPlugin } from '../../plugins/mutation-audit.plugin.js';
-import { documentTooLarge, queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
+import { queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
 import { schemaHintsPlugin } from '../../plugins/schema-hints.plugin.js';
-import { keyFromHeaders } from '../auth/api-key.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { notSignedIn } from '../auth/rules/rule-errors.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
-import { authFailureEvent } from '../events/auth-failure.js';
 import { formatError, INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
 import { mcpRouter, type OriginPolicy } from '../mcp/mcp-http.js';
@@ -25,7 +20,7 @@ import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { ExportService } from '../services/export.service.js';
 import type { RequestContext } from './context.js';
-import { createLoaders } from './loaders.js';
+import { errorBody, graphqlEndpoint, requestIdOf } from './graphql-endpoint.js';
 import { securityHeaders } from './security-headers.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
 import { attachSubscriptionServer, type SubscriptionServer } from './ws.js';
@@ -68,13 +63,24 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** /graphql exactly (a trailing slash and a query string allowed), as a mount at /graphql would match it. */
+function isGraphQLPath(url: string | undefined): boolean {
+  if (url === undefined || !url.startsWith('/graphql')) return false;
+  const rest = url.charCodeAt(8);
+  return Number.isNaN(rest) || rest === 63 /* ? */ || rest === 47 /* / */;
+}
 
-/** Express 5 + Apollo Server 5 at /graphql, with /healthz. Call `server.listen` to serve. */
+/** Apollo Server 5 at /graphql (straight from node:http), express 5 for /healthz, /mcp and /exports. Call `server.listen` to serve. */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { log } = options;
   const app = express();
-  const server = createServer(app);
+  // /graphql is the hot path: Node's server hands it straight to Apollo (graphql-endpoint.ts); express
+  // routes the rest. Set once Apollo has started; until then /graphql is not routed and gets express's 404.
+  let graphql: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (graphql && isGraphQLPath(req.url)) graphql(req, res);
+    else app(req, res);
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   // GraphQL answers are POSTs no cache revalidates: hashing every body for an ETag is work for nothing.
@@ -127,8 +133,23 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   await apollo.start();
 
+  graphql = graphqlEndpoint({
+    apollo,
+    authenticator: options.authenticator,
+    agents: options.agents,
+    catalog: options.catalog,
+    audit: options.audit,
+    log,
+    documentLimits: options.documentLimits,
+    hsts: options.hsts,
+  });
   app.use(securityHeaders({ hsts: options.hsts }));
-  app.use(requestId);
+  app.use((req, res, next) => {
+    const id = requestIdOf(req.headers['x-request-id']);
+    res.locals.requestId = id;
+    res.setHeader('x-request-id', id);
+    next();
+  });
   app.get('/healthz', async (_req, res) => {
     const started = performance.now();
     // Redis away is degraded service (limits per replica), not an outage: still 200.
@@ -142,54 +163,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       res.status(503).json({ status: 'unavailable', store: { ok: false }, ...redisPart });
     }
   });
-
-  app.use(
-    '/graphql',
-    refuseWithoutKey,
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      // Apollo asks for the context before it parses the document: a request without a valid key, or with a
-      // document too large to parse cheaply, is answered here and never parsed or validated.
-      context: async ({ req, res }): Promise<RequestContext> => {
-        const id = res.locals.requestId as string;
-        const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
-        if (presented === undefined) {
-          // Nothing in the schema answers a caller without a key (introspection included), so nothing is parsed for one.
-          throw new GraphQLError(notSignedIn().message, { extensions: { code: ErrorCode.UNAUTHENTICATED, requestId: id, http: { status: 401 } } });
-        }
-        const principal = await options.authenticator
-          .authenticate(presented)
-          .catch((error: unknown) => {
-            if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
-              log.info({ requestId: id, remoteAddress: req.socket.remoteAddress }, 'refused an API key');
-              options.audit.record(authFailureEvent({ requestId: id, presented, remoteAddress: req.socket.remoteAddress, transport: 'http' }));
-              throw new GraphQLError(error.message, {
-                extensions: { code: error.code, requestId: id, http: { status: 401 } },
-              });
-            }
-            if (error instanceof AppError && error.code === ErrorCode.STORE_UNAVAILABLE) {
-              log.warn({ err: error, requestId: id }, 'could not check an API key: the store is unavailable');
-              throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, requestId: id, http: { status: 503 } } });
-            }
-            log.error({ err: error, requestId: id }, 'request failed');
-            throw new GraphQLError(INTERNAL_MESSAGE, {
-              extensions: { code: ErrorCode.INTERNAL, requestId: id, http: { status: 500 } },
-            });
-          });
-        const query = documentOf(req);
-        const tooLarge = query === undefined ? undefined : documentTooLarge(query, options.documentLimits);
-        if (tooLarge) {
-          throw new GraphQLError(tooLarge.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, requestId: id, http: { status: 400 } } });
-        }
-        return {
-          requestId: id,
-          principal,
-          loaders: createLoaders(options.agents, options.catalog),
-          log: log.child({ requestId: id, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }),
-        };
-      },
-    }),
-  );
 
   app.use('/mcp', mcpRouter(options.mcp, options.mcpOrigins));
   app.get('/exports/:id', exportDownload(options.exports, log));
@@ -210,34 +183,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   };
 }
 
-/**
- * A POST without a key is answered 401 before its body is even read: nothing in the schema answers such a
- * caller, and reading, parsing and validating what strangers send is the work a flood of them would cost.
- * (GETs go on to Apollo, which serves the explorer page and refuses cross-site requests first.)
- */
-const refuseWithoutKey: RequestHandler = (req, res, next) => {
-  if (req.method !== 'POST' || keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }) !== undefined) {
-    next();
-    return;
-  }
-  res.status(401).set('www-authenticate', 'Bearer realm="warden"').json(errorBody(notSignedIn().message, ErrorCode.UNAUTHENTICATED, res.locals.requestId as string));
-};
 
-/** The GraphQL document of a POST body or a GET query string, when there is one. */
-function documentOf(req: express.Request): string | undefined {
-  const body = req.body as { query?: unknown } | undefined;
-  if (typeof body?.query === 'string') return body.query;
-  const fromUrl = req.query.query;
-  return typeof fromUrl === 'string' ? fromUrl : undefined;
-}
 
-const requestId: RequestHandler = (req, res, next) => {
-  const given = req.get('x-request-id');
-  const id = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
-  res.locals.requestId = id;
-  res.setHeader('x-request-id', id);
-  next();
-};
 
 /** Body-parser failures and anything else thrown before GraphQL: a typed GraphQL-shaped error, never a stack. */
 function requestErrors(log: Logger): ErrorRequestHandler {
@@ -313,6 +260,3 @@ function exportDownload(exports: ExportService, log: Logger): RequestHandler {
   };
 }
 
-function errorBody(message: string, code: ErrorCode, requestId: string | undefined) {
-  return { errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }] };
-}

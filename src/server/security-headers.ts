@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
 /**
@@ -41,21 +42,32 @@ export interface SecurityHeaderOptions {
 }
 
 /**
- * One middleware, first in line, for every route (/graphql, /mcp, /healthz, /exports/…, 404s): no
- * sniffing, no framing, no referrer, a Content-Security-Policy (the page's own for an HTML response, the
- * locked one otherwise), and HSTS when the gateway is served over TLS.
+ * Sets the headers every response carries: no sniffing, no framing, no referrer, a Content-Security-Policy
+ * (the page's own for an HTML response, the locked one otherwise), and HSTS when the gateway is served
+ * over TLS.
+ */
+export function setSecurityHeaders(res: ServerResponse, options: SecurityHeaderOptions, html = false): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('content-security-policy', html ? HTML_CONTENT_SECURITY_POLICY : API_CONTENT_SECURITY_POLICY);
+  if (options.hsts) res.setHeader('strict-transport-security', HSTS);
+}
+
+/** Whether a Content-Type header names an HTML page. */
+export const isHtml = (contentType: unknown): boolean => /^\s*text\/html\b/i.test(String(contentType ?? ''));
+
+/**
+ * The same, as the first middleware for every express route (/mcp, /healthz, /exports/…, 404s). The
+ * content type is known only when the handler answers, so an HTML page's policy is chosen as its head is
+ * written.
  */
 export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
   return (_req, res, next) => {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('x-frame-options', 'DENY');
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('content-security-policy', API_CONTENT_SECURITY_POLICY);
-    if (options.hsts) res.setHeader('strict-transport-security', HSTS);
-    // The content type is known only when the handler answers: an HTML page gets the policy made for it.
+    setSecurityHeaders(res, options);
     const writeHead = res.writeHead;
     res.writeHead = function (this: typeof res, ...args: Parameters<typeof res.writeHead>) {
-      if (/^\s*text\/html\b/i.test(String(res.getHeader('content-type') ?? ''))) res.setHeader('content-security-policy', HTML_CONTENT_SECURITY_POLICY);
+      if (isHtml(res.getHeader('content-type'))) res.setHeader('content-security-policy', HTML_CONTENT_SECURITY_POLICY);
       return writeHead.apply(this, args);
     } as typeof res.writeHead;
     next();

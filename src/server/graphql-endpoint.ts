@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { documentTooLarge, type DocumentLimits } from '../../plugins/query-limits.js';
+import { keyFromHeaders } from '../auth/api-key.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { notSignedIn } from '../auth/rules/rule-errors.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { INTERNAL_MESSAGE } from '../errors/format-error.js';
+import { authFailureEvent } from '../events/auth-failure.js';
+import type { AuditWriter } from '../events/audit-writer.js';
+import type { Logger } from '../logger.js';
+import type { AgentService } from '../services/agent.service.js';
+import type { CatalogService } from '../services/catalog.service.js';
+import type { RequestContext } from './context.js';
+import { createLoaders, type Loaders } from './loaders.js';
+import { BodyError, readJsonBody, type BodyRefusal } from './read-json-body.js';
+import { isHtml, setSecurityHeaders } from './security-headers.js';
+
+export interface GraphQLEndpointOptions {
+  apollo: ApolloServer<RequestContext>;
+  authenticator: Authenticator;
+  agents: AgentService;
+  catalog: CatalogService;
+  audit: AuditWriter;
+  log: Logger;
+  documentLimits: DocumentLimits;
+  hsts: boolean;
+}
+
+/** The largest request body taken at /graphql. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The client's request id when it is a sane one, a fresh one otherwise. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+}
+
+const REFUSALS: Record<Exclude<BodyRefusal, 'ABORTED'>, { status: number; message: string }> = {
+  TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MB.' },
+  NOT_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  NOT_UTF8: { status: 415, message: 'The request body must be UTF-8 JSON.' },
+  ENCODING: { status: 415, message: 'The request body must be UTF-8 JSON.' },
+};
+
+/**
+ * /graphql, served by Node's HTTP server straight into Apollo's own HTTP entry point: no router, no
+ * middleware chain. It does what the chain did, in order: security headers and a request id on every
+ * answer; a POST without a key refused (401) before its body is read; the body read as UTF-8 JSON of at
+ * most 1 MB; then Apollo (CSRF prevention, content types, batching refused, the landing page for a
+ * browser outside production), whose context checks the key and the document's size before anything is
+ * parsed.
+ */
+export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { apollo, log } = options;
+
+  const contextOf = async (req: IncomingMessage, requestId: string, body: unknown): Promise<RequestContext> => {
+    const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
+    if (presented === undefined) {
+      // Nothing in the schema answers a caller without a key (introspection included), so nothing is parsed for one.
+      throw new GraphQLError(notSignedIn().message, { extensions: { code: ErrorCode.UNAUTHENTICATED, requestId, http: { status: 401 } } });
+    }
+    const principal = await options.authenticator.authenticate(presented).catch((error: unknown) => {
+      throw keyRefusal(error, req, requestId, presented);
+    });
+    const query = documentOf(req, body);
+    const tooLarge = query === undefined ? undefined : documentTooLarge(query, options.documentLimits);
+    if (tooLarge) {
+      throw new GraphQLError(tooLarge.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, requestId, http: { status: 400 } } });
+    }
+    return requestContext(requestId, principal, options);
+  };
+
+  const keyRefusal = (error: unknown, req: IncomingMessage, requestId: string, presented: string): GraphQLError => {
+    if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
+      log.info({ requestId, remoteAddress: req.socket.remoteAddress }, 'refused an API key');
+      options.audit.record(authFailureEvent({ requestId, presented, remoteAddress: req.socket.remoteAddress, transport: 'http' }));
+      return new GraphQLError(error.message, { extensions: { code: error.code, requestId, http: { status: 401 } } });
+    }
+    if (error instanceof AppError && error.code === ErrorCode.STORE_UNAVAILABLE) {
+      log.warn({ err: error, requestId }, 'could not check an API key: the store is unavailable');
+      return new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, requestId, http: { status: 503 } } });
+    }
+    log.error({ err: error, requestId }, 'request failed');
+    return new GraphQLError(INTERNAL_MESSAGE, { extensions: { code: ErrorCode.INTERNAL, requestId, http: { status: 500 } } });
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }) === undefined) {
+      // Nothing in the schema answers such a caller: what strangers send is not read, parsed or validated.
+      req.resume();
+      res.setHeader('www-authenticate', 'Bearer realm="warden"');
+      sendJson(res, 401, errorBody(notSignedIn().message, ErrorCode.UNAUTHENTICATED, requestId));
+      return;
+    }
+    let body: unknown;
+    if (method === 'POST') {
+      try {
+        body = await readJsonBody(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof BodyError)) throw error;
+        if (error.refusal === 'ABORTED') {
+          res.destroy();
+          return;
+        }
+        const refusal = REFUSALS[error.refusal];
+        // The rest of an oversized body is not worth reading: the connection ends with the answer.
+        if (error.refusal === 'TOO_LARGE') res.setHeader('connection', 'close');
+        sendJson(res, refusal.status, errorBody(refusal.message, ErrorCode.BAD_USER_INPUT, requestId));
+        return;
+      }
+    } else {
+      req.resume();
+    }
+    const headers = new HeaderMap();
+    for (const name in req.headers) {
+      const value = req.headers[name];
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = req.url ?? '';
+    const question = url.indexOf('?');
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: method.toUpperCase(), headers, search: question < 0 ? '' : url.slice(question), body };
+    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => contextOf(req, requestId, body) });
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    if (isHtml(answer.headers.get('content-type'))) setSecurityHeaders(res, options, true);
+    res.statusCode = answer.status ?? 200;
+    if (answer.body.kind === 'complete') {
+      res.setHeader('content-length', Buffer.byteLength(answer.body.string));
+      res.end(answer.body.string);
+      return;
+    }
+    for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  return (req, res) => {
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    setSecurityHeaders(res, options);
+    res.setHeader('x-request-id', requestId);
+    serve(req, res, requestId).catch((error: unknown) => {
+      log.error({ err: error, requestId }, 'request failed before GraphQL');
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
+    });
+  };
+}
+
+/**
+ * What resolvers get. The per-request loaders and the request's logger are made the first time something
+ * asks for them: most requests (a query through the gate) never need the loaders.
+ */
+function requestContext(requestId: string, principal: Principal, options: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>): RequestContext {
+  let loaders: Loaders | undefined;
+  let log: Logger | undefined;
+  return {
+    requestId,
+    principal,
+    get loaders() {
+      return (loaders ??= createLoaders(options.agents, options.catalog));
+    },
+    get log() {
+      return (log ??= options.log.child({ requestId, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }));
+    },
+  };
+}
+
+/** The GraphQL document of a POST body or a GET query string, when there is one. */
+function documentOf(req: IncomingMessage, body: unknown): string | undefined {
+  const query = (body as { query?: unknown } | null | undefined)?.query;
+  if (typeof query === 'string') return query;
+  const url = req.url ?? '';
+  const question = url.indexOf('?');
+  return question < 0 ? undefined : (new URLSearchParams(url.slice(question + 1)).get('query') ?? undefined);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function errorBody(message: string, code: ErrorCode, requestId: string | undefined) {
+  return { errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }] };
+}
