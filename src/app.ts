@@ -30,6 +30,7 @@ import { AuditWriter } from './events/audit-writer.js';
 import { MemoryClaims, RedisClaims } from './events/claims.js';
 import { connectRedisCommands, RedisHealth } from './events/redis-health.js';
 import { EventBus } from './events/event-bus.js';
+import { RedisLeadership, SoleLeadership } from './events/leadership.js';
 import { Pseudonymiser } from './events/pseudonymiser.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 import { SecurityMonitor } from './events/security-monitor.js';
@@ -153,7 +154,10 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     started.push(() => redisHealth.stop());
     const redisFailed = (cause: unknown) => redisHealth.failed(cause);
     // Redis, when replicas share one: a finding every replica sees is raised by one of them.
-    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`, redisFailed) : new MemoryClaims(), log, config.alerts);
+    // One replica runs the rules over every replica's events; the others are not sent them for it.
+    const leadership = redis ? new RedisLeadership(redis, `${config.redisPrefix}lease:security-monitor`, 15_000, log) : new SoleLeadership();
+    started.push(() => leadership.stop());
+    const monitor = new SecurityMonitor(bus, notifications, redis ? new RedisClaims(redis, `${config.redisPrefix}claim:`, redisFailed) : new MemoryClaims(), log, config.alerts, leadership);
     started.push(() => monitor.stop());
     // Counters in Redis when scaled out, so the limits hold across replicas; in this process otherwise.
     const rateLimits = new RateLimitService(store, { redis, keyPrefix: config.redisPrefix, onRedisUnavailable: redisFailed });

@@ -45,8 +45,9 @@ export class EventBus {
 
   onAudit(handler: (event: StoredAuditEvent) => void): () => void {
     return this.pubsub.subscribe(Topic.AUDIT_EVENT, (raw) => {
-      const event = raw as StoredAuditEvent & { occurredAt: string };
-      handler({ ...event, occurredAt: new Date(event.occurredAt) });
+      // From this process the event itself (its date a Date); from another replica, parsed JSON.
+      const event = raw as StoredAuditEvent | (Omit<StoredAuditEvent, 'occurredAt'> & { occurredAt: string });
+      handler(event.occurredAt instanceof Date ? (event as StoredAuditEvent) : { ...event, occurredAt: new Date(event.occurredAt) });
     });
   }
 
@@ -56,8 +57,8 @@ export class EventBus {
 
   onNotification(handler: (notification: SecurityNotificationMessage) => void): () => void {
     return this.pubsub.subscribe(Topic.SECURITY_NOTIFICATION, (raw) => {
-      const notification = raw as SecurityNotificationMessage & { createdAt: string };
-      handler({ ...notification, createdAt: new Date(notification.createdAt) });
+      const notification = raw as SecurityNotificationMessage | (Omit<SecurityNotificationMessage, 'createdAt'> & { createdAt: string });
+      handler(notification.createdAt instanceof Date ? (notification as SecurityNotificationMessage) : { ...notification, createdAt: new Date(notification.createdAt) });
     });
   }
 

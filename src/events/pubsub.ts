@@ -10,8 +10,9 @@ export enum Topic {
 }
 
 /**
- * Fire-and-forget messages to every replica, this one included. Messages are plain JSON values:
- * what goes in is what a subscriber on another replica gets out (dates travel as ISO strings).
+ * Fire-and-forget messages to every replica, this one included. Messages are plain JSON values, except
+ * that dates travel as ISO strings between replicas and stay dates within one: subscribers read dates
+ * either way, and treat every message as read-only (one object is shared by all of them).
  */
 export interface PubSub {
   readonly kind: 'memory' | 'redis';
@@ -23,15 +24,15 @@ export interface PubSub {
   close(): Promise<void>;
 }
 
-/** One process: messages go round through JSON, so handlers see what they would see over Redis. */
+/** One process: the message itself is handed to every subscriber, never copied. */
 export class InProcessPubSub implements PubSub {
   readonly kind = 'memory';
   readonly #emitter = new EventEmitter().setMaxListeners(0);
 
   publish(topic: Topic, message: unknown): void {
-    const copy = JSON.parse(JSON.stringify(message)) as unknown;
+    if (this.#emitter.listenerCount(topic) === 0) return;
     // Delivered on the next turn, as over Redis, so a publisher never runs subscribers inline.
-    queueMicrotask(() => this.#emitter.emit(topic, copy));
+    queueMicrotask(() => this.#emitter.emit(topic, message));
   }
 
   subscribe(topic: Topic, handler: (message: unknown) => void): () => void {
@@ -49,12 +50,17 @@ export class InProcessPubSub implements PubSub {
 /**
  * Redis PUBLISH/SUBSCRIBE: one connection publishes, one listens, and one Redis channel per topic
  * carries messages to every replica. A message published here comes back through Redis like any
- * other, so every replica (this one too) sees each message exactly once.
+ * other, so every replica (this one too) sees each message exactly once. A replica listens on a
+ * channel only while something here subscribes to its topic: one with no live subscriber for audit
+ * events is not sent the audit events of every other replica, so what a replica spends on them does
+ * not grow with the number of replicas.
  */
 export class RedisPubSub implements PubSub {
   readonly kind = 'redis';
   readonly #local = new EventEmitter().setMaxListeners(0);
-  readonly #subscribed = new Map<Topic, Promise<unknown>>();
+  /** Per topic, the last SUBSCRIBE or UNSUBSCRIBE sent: each waits for the one before, so they apply in order. */
+  readonly #channel = new Map<Topic, Promise<unknown>>();
+  #received = 0;
 
   private constructor(
     private readonly publisher: Redis,
@@ -71,8 +77,14 @@ export class RedisPubSub implements PubSub {
         this.log.warn({ channel }, 'ignored a pubsub message that is not JSON');
         return;
       }
+      this.#received += 1;
       this.#local.emit(topic, message);
     });
+  }
+
+  /** Messages this replica has taken off Redis (for diagnostics and the replica bench). */
+  get received(): number {
+    return this.#received;
   }
 
   /** Connects both clients; fails (with the URL's password never shown) when Redis cannot be reached. */
@@ -100,19 +112,28 @@ export class RedisPubSub implements PubSub {
   }
 
   subscribe(topic: Topic, handler: (message: unknown) => void): () => void {
-    if (!this.#subscribed.has(topic)) {
-      const done = this.listener.subscribe(this.prefix + topic).catch((error: unknown) => {
-        this.#subscribed.delete(topic);
-        this.log.error({ err: error, topic }, 'could not subscribe to redis');
-      });
-      this.#subscribed.set(topic, done);
-    }
+    if (this.#local.listenerCount(topic) === 0) this.#listen(topic, true);
     this.#local.on(topic, handler);
-    return () => this.#local.off(topic, handler);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#local.off(topic, handler);
+      if (this.#local.listenerCount(topic) === 0) this.#listen(topic, false);
+    };
+  }
+
+  #listen(topic: Topic, on: boolean): void {
+    const channel = this.prefix + topic;
+    const before = this.#channel.get(topic) ?? Promise.resolve();
+    const next = before.then(() => (on ? this.listener.subscribe(channel) : this.listener.unsubscribe(channel))).catch((error: unknown) => {
+      this.log.error({ err: error, topic }, on ? 'could not subscribe to redis' : 'could not unsubscribe from redis');
+    });
+    this.#channel.set(topic, next);
   }
 
   async ready(): Promise<void> {
-    await Promise.all(this.#subscribed.values());
+    await Promise.all(this.#channel.values());
   }
 
   /** The publishing connection (rate-limit counters and claims have their own: events/redis-health.ts). */

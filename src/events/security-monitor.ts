@@ -1,17 +1,21 @@
 import type { Logger } from '../logger.js';
 import type { NotificationService } from '../services/notification.service.js';
 import type { Claims } from './claims.js';
+import type { StoredAuditEvent } from './audit-writer.js';
 import type { EventBus } from './event-bus.js';
+import { SoleLeadership, type Leadership } from './leadership.js';
 import { SecurityRules, type RuleSettings } from './security-rules.js';
 
 /**
- * Runs the security rules over the audit events of every replica and raises what they find. Each
- * replica sees the same stream, so a finding is claimed first (once per cooldown across replicas) and
- * then raised by whichever replica got the claim.
+ * Runs the security rules over the audit events of every replica and raises what they find. One
+ * replica does it, the leader (leadership.ts): the others are not sent the audit stream for it, so what
+ * each spends on it does not grow with the number of replicas. A finding is still claimed first (once
+ * per cooldown across replicas), for the moments two replicas both think they lead.
  */
 export class SecurityMonitor {
-  readonly #rules: SecurityRules;
-  readonly #unsubscribe: () => void;
+  #rules: SecurityRules;
+  #unsubscribe: (() => void) | undefined;
+  readonly #unfollow: () => void;
 
   constructor(
     bus: EventBus,
@@ -19,15 +23,27 @@ export class SecurityMonitor {
     private readonly claims: Claims,
     private readonly log: Logger,
     private readonly options: { cooldownMs: number; rules: RuleSettings },
+    leadership: Leadership = new SoleLeadership(),
   ) {
     this.#rules = new SecurityRules(options.rules);
-    this.#unsubscribe = bus.onAudit((event) => {
-      for (const finding of this.#rules.observe(event)) {
-        void this.#raise(finding.key, () =>
-          this.notifications.raise({ kind: finding.kind, severity: finding.severity, agentId: finding.agentId, message: finding.message, details: finding.details }),
-        );
+    this.#unfollow = leadership.follow((leading) => {
+      if (leading && !this.#unsubscribe) {
+        // A new leader counts from now: the windows it inherits from nobody start empty.
+        this.#rules = new SecurityRules(options.rules);
+        this.#unsubscribe = bus.onAudit((event) => this.#observe(event));
+      } else if (!leading && this.#unsubscribe) {
+        this.#unsubscribe();
+        this.#unsubscribe = undefined;
       }
     });
+  }
+
+  #observe(event: StoredAuditEvent): void {
+    for (const finding of this.#rules.observe(event)) {
+      void this.#raise(finding.key, () =>
+        this.notifications.raise({ kind: finding.kind, severity: finding.severity, agentId: finding.agentId, message: finding.message, details: finding.details }),
+      );
+    }
   }
 
   /** An agent was revoked on this replica (so it is raised here, once). */
@@ -44,7 +60,9 @@ export class SecurityMonitor {
   }
 
   stop(): void {
-    this.#unsubscribe();
+    this.#unfollow();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   async #raise(key: string, raise: () => Promise<unknown>): Promise<void> {

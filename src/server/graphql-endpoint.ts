@@ -152,21 +152,32 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
 
 /**
  * What resolvers get. The per-request loaders and the request's logger are made the first time something
- * asks for them: most requests (a query through the gate) never need the loaders.
+ * asks for them (most requests, a query through the gate, never need the loaders). The getters live on
+ * the prototype, so Apollo's copy of the context (an own-property copy) does not call them.
  */
-function requestContext(requestId: string, principal: Principal, options: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>): RequestContext {
-  let loaders: Loaders | undefined;
-  let log: Logger | undefined;
-  return {
-    requestId,
-    principal,
-    get loaders() {
-      return (loaders ??= createLoaders(options.agents, options.catalog));
-    },
-    get log() {
-      return (log ??= options.log.child({ requestId, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }));
-    },
-  };
+class HttpRequestContext implements RequestContext {
+  // Not #private: Apollo's copy is made with Object.create, which has no private slots.
+  private madeLoaders: Loaders | undefined;
+  private madeLog: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly principal: Principal,
+    private readonly services: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>,
+  ) {}
+
+  get loaders(): Loaders {
+    return (this.madeLoaders ??= createLoaders(this.services.agents, this.services.catalog));
+  }
+
+  get log(): Logger {
+    const { principal, requestId } = this;
+    return (this.madeLog ??= this.services.log.child({ requestId, ...(principal.kind === 'agent' ? { agentId: principal.agentId } : {}) }));
+  }
+}
+
+function requestContext(requestId: string, principal: Principal, services: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>): RequestContext {
+  return new HttpRequestContext(requestId, principal, services);
 }
 
 /** The GraphQL document of a POST body or a GET query string, when there is one. */

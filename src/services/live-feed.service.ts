@@ -55,7 +55,10 @@ interface Incoming {
  * each subscriber (still allowed? may it see this event? does it match the filter?) before it is queued.
  */
 export class LiveFeedService {
-  readonly #audit = new Set<Stream<StoredAuditEvent>>();
+  /** Audit events are taken from the bus only while someone here watches them (see `Watchers`). */
+  readonly #audit = new Watchers<Stream<StoredAuditEvent>>(
+    () => this.bus.onAudit((audit) => this.#receive({ at: this.#limits.now(), audit })),
+  );
   readonly #notifications = new Set<Stream<SecurityNotificationMessage>>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #inbox: Incoming[] = [];
@@ -64,14 +67,13 @@ export class LiveFeedService {
   #shed = 0;
 
   constructor(
-    bus: EventBus,
+    private readonly bus: EventBus,
     /** What audit events carry as the principal id of an agent (its id, or its pseudonym). */
     private readonly auditRef: (agentId: string) => string = (agentId) => agentId,
     limits: Partial<LiveFeedLimits> = {},
   ) {
     this.#limits = { ...DEFAULT_LIMITS, ...limits };
     this.#unsubscribe.push(
-      bus.onAudit((audit) => this.#receive({ at: this.#limits.now(), audit })),
       // Few, and what an operator must not miss: straight out, never behind a flood of audit events.
       bus.onNotification((notification) => this.#notifications.forEach((stream) => stream.offer(notification))),
     );
@@ -166,6 +168,34 @@ export class LiveFeedService {
   close(): void {
     this.#unsubscribe.forEach((unsubscribe) => unsubscribe());
     for (const stream of [...this.#audit, ...this.#notifications]) void stream.return();
+  }
+}
+
+/**
+ * The audit subscribers of this replica. The bus subscription is made when the first one arrives and
+ * dropped when the last one leaves: on Redis, a replica nobody watches is not sent every other
+ * replica's audit events.
+ */
+class Watchers<T> extends Set<T> {
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly subscribe: () => () => void) {
+    super();
+  }
+
+  override add(value: T): this {
+    super.add(value);
+    this.#unsubscribe ??= this.subscribe();
+    return this;
+  }
+
+  override delete(value: T): boolean {
+    const deleted = super.delete(value);
+    if (this.size === 0 && this.#unsubscribe) {
+      this.#unsubscribe();
+      this.#unsubscribe = undefined;
+    }
+    return deleted;
   }
 }
 

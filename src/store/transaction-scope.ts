@@ -15,9 +15,23 @@ export interface TransactionScope {
 }
 
 const current = new AsyncLocalStorage<TransactionScope>();
+/** Scopes not yet over. */
+let open = 0;
 
-export function runInTransactionScope<T>(scope: TransactionScope, work: () => T): T {
-  return current.run(scope, work);
+/**
+ * Runs `work` in the scope. On Node 20, an AsyncLocalStorage in use makes every promise the process
+ * creates pay for a hook; so it is switched off again whenever no scope is open (a read through the gate
+ * never opens one), and `run` switches it back on. Work of a scope that is over only ever asks for a
+ * scope to claim, and a scope that is over is claimed by nobody, so nothing is lost by that.
+ */
+export async function runInTransactionScope<T>(scope: TransactionScope, work: () => Promise<T>): Promise<T> {
+  open += 1;
+  try {
+    return await current.run(scope, work);
+  } finally {
+    open -= 1;
+    if (open === 0) current.disable();
+  }
 }
 
 /** The scope the caller runs in, when its transaction is to take part (claimed here). */
