@@ -99,6 +99,27 @@ for (const kind of kinds) {
       }
     });
 
+    it('appends a batch of audit events in order, nulls, JSON and times as they were', async () => {
+      const store = await openStore(location.config);
+      try {
+        const at = new Date('2026-03-04T05:06:07.089Z');
+        const rows = [
+          { id: 'evt_append_1', occurred_at: at, request_id: 'req-1', principal_id: 'agt_a', principal_kind: 'agent', action: 'runQuery', database_id: 'db_1', decision: 'DENIED', reasons: JSON.stringify([{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }]), statement_fingerprint: 'abc', tables: JSON.stringify(['public.orders']), duration_ms: 1.25, row_count: 7, details: JSON.stringify({ nested: { a: [1, null] } }) },
+          { id: 'evt_append_2', occurred_at: new Date(at.getTime() + 1), request_id: null, principal_id: null, principal_kind: 'anonymous', action: 'authFailed', database_id: null, decision: 'DENIED', reasons: JSON.stringify(null), statement_fingerprint: null, tables: JSON.stringify(null), duration_ms: null, row_count: null, details: JSON.stringify(null) },
+          ...Array.from({ length: 500 }, (_, i) => ({ id: `evt_append_bulk_${String(i).padStart(3, '0')}`, occurred_at: at, request_id: null, principal_id: 'agt_b', principal_kind: 'agent', action: 'rows', database_id: 'db_2', decision: 'ALLOWED', reasons: 'null', statement_fingerprint: null, tables: 'null', duration_ms: i, row_count: i, details: 'null' })),
+        ];
+        await store.repos.audit.append(rows);
+        const page = await store.repos.audit.list({}, 1_000);
+        const stored = page.rows.filter((r) => r.id.startsWith('evt_append_')).reverse();
+        expect(stored.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+        expect(stored[0]).toMatchObject({ occurred_at: at, request_id: 'req-1', reasons: [{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }], tables: ['public.orders'], duration_ms: 1.25, row_count: 7, details: { nested: { a: [1, null] } } });
+        expect(stored[1]).toMatchObject({ request_id: null, principal_id: null, database_id: null, reasons: null, tables: null, duration_ms: null, row_count: null, details: null });
+        expect(stored[501]).toMatchObject({ duration_ms: 499, row_count: 499 });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps agents across a gateway restart', async () => {
       const adminKey = 'restart-admin-key-0123456789abcdef';
       const first = await startTestServer({ store: location.config, dataDir: location.dataDir, adminKey });
