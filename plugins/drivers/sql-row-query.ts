@@ -19,8 +19,121 @@ import { COMPARISON_OPERATORS, type BoolExp, type ColumnComparison, type RowQuer
  * Compiles a typed row query to one parameterised SQL statement with Kysely — never by gluing strings:
  * identifiers are quoted by the compiler, every value is a bound parameter. The result then goes
  * through the SQL gate like any other statement, so the same grants, row filters and masks apply.
+ *
+ * Queries of one shape (table, columns, operators, list lengths, order, paging present or not) compile
+ * to one SQL text: the text is kept per shape, and a query of a known shape only has its values taken
+ * out, in the order the compiler binds them.
  */
 export function compileRowQuery(dialect: 'postgres' | 'mysql', query: RowQuery): { sql: string; parameters: readonly unknown[] } {
+  const shape = shapeOf(dialect, query);
+  if (!shape) return compileWithKysely(dialect, query);
+  const known = compiledShapes.get(shape.key);
+  if (known) {
+    // Most recently used last: the oldest shape is the first to go.
+    compiledShapes.delete(shape.key);
+    compiledShapes.set(shape.key, known);
+    return { sql: known.sql, parameters: known.slots.map((slot) => shape.values[slot]) };
+  }
+  // Compiled once with a marker in place of each value: where each marker lands is where that value goes.
+  const compiled = compileWithKysely(dialect, shape.marked);
+  const slots = compiled.parameters.map((parameter) => (typeof parameter === 'string' ? markerSlot(parameter) : -1));
+  if (slots.some((slot) => slot < 0)) return compileWithKysely(dialect, query);
+  compiledShapes.set(shape.key, { sql: compiled.sql, slots });
+  if (compiledShapes.size > MAX_SHAPES) compiledShapes.delete(compiledShapes.keys().next().value as string);
+  return { sql: compiled.sql, parameters: slots.map((slot) => shape.values[slot]) };
+}
+
+const MAX_SHAPES = 1_000;
+const compiledShapes = new Map<string, { sql: string; slots: number[] }>();
+
+/** A value's stand-in while a shape is compiled: unchanged by String() and toLowerCase(), as the compiler may apply them. */
+const marker = (slot: number) => `\u0000warden-slot-${slot}\u0000`;
+const MARKER = /^\u0000warden-slot-(\d+)\u0000$/;
+const markerSlot = (parameter: string) => Number(MARKER.exec(parameter)?.[1] ?? -1);
+
+const isPlain = (value: unknown) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint';
+
+/**
+ * The query's shape, its values (as the compiler would bind them) and the same query with markers for
+ * values; undefined for anything unusual (a value that is not a plain scalar, an expression that is not
+ * an object), which is compiled as it is, so its error is the compiler's.
+ */
+function shapeOf(dialect: 'postgres' | 'mysql', query: RowQuery): { key: string; values: unknown[]; marked: RowQuery } | undefined {
+  const values: unknown[] = [];
+  const parts: string[] = [dialect, query.schema ?? '', query.table, JSON.stringify(query.columns)];
+  const slot = (value: unknown) => marker(values.push(value) - 1);
+  const walk = (exp: unknown, depth: number): BoolExp | undefined => {
+    if (depth > MAX_DEPTH || typeof exp !== 'object' || exp === null || Array.isArray(exp)) return undefined;
+    const marked: Record<string, unknown> = {};
+    parts.push('{');
+    for (const [key, value] of Object.entries(exp)) {
+      if (value === undefined || value === null) continue;
+      parts.push(JSON.stringify(key));
+      if (key === '_and' || key === '_or') {
+        if (!Array.isArray(value)) return undefined;
+        parts.push(`[${value.length}`);
+        const inner: BoolExp[] = [];
+        for (const e of value) {
+          const m = walk(e, depth + 1);
+          if (!m) return undefined;
+          inner.push(m);
+        }
+        parts.push(']');
+        marked[key] = inner;
+      } else if (key === '_not') {
+        const m = walk(value, depth + 1);
+        if (!m) return undefined;
+        marked[key] = m;
+      } else if (key.startsWith('_') || typeof value !== 'object' || Array.isArray(value)) {
+        return undefined;
+      } else {
+        const comparison: Record<string, unknown> = {};
+        for (const [op, operand] of Object.entries(value as Record<string, unknown>)) {
+          if (operand === undefined) continue;
+          if (op === '_is_null') {
+            if (typeof operand !== 'boolean') return undefined;
+            parts.push(`${op}:${operand}`);
+            comparison[op] = operand;
+          } else if (op === '_in' || op === '_nin') {
+            if (!Array.isArray(operand) || !operand.every(isPlain)) return undefined;
+            parts.push(`${op}:${operand.length}`);
+            comparison[op] = operand.map(slot);
+          } else if (op === '_like' || op === '_ilike') {
+            if (!isPlain(operand)) return undefined;
+            parts.push(op);
+            comparison[op] = slot(op === '_ilike' && dialect === 'mysql' ? String(operand).toLowerCase() : String(operand));
+          } else if (BINARY_OPERATORS[op] && isPlain(operand)) {
+            parts.push(op);
+            comparison[op] = slot(operand);
+          } else {
+            return undefined;
+          }
+        }
+        marked[key] = comparison;
+      }
+      parts.push(',');
+    }
+    parts.push('}');
+    return marked as BoolExp;
+  };
+  let where: BoolExp | undefined;
+  if (query.where !== undefined) {
+    where = walk(query.where, 0);
+    if (!where) return undefined;
+  }
+  parts.push(JSON.stringify(query.orderBy ?? []));
+  const limit = slot(query.limit);
+  parts.push(query.offset ? 'offset' : '');
+  const offset = query.offset ? slot(query.offset) : undefined;
+  return {
+    key: parts.join('\u0001'),
+    values,
+    marked: { ...query, where, limit: limit as unknown as number, offset: offset as unknown as number | undefined },
+  };
+}
+
+/** The statement Kysely compiles for the query, every time (compileRowQuery keeps it per shape). */
+export function compileWithKysely(dialect: 'postgres' | 'mysql', query: RowQuery): { sql: string; parameters: readonly unknown[] } {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const db = builders[dialect] as Kysely<any>;
   const table = query.schema ? `${query.schema}.${query.table}` : query.table;
