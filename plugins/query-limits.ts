@@ -32,6 +32,8 @@ export function documentTooLarge(query: string, limits: DocumentLimits): { messa
       limit: limits.maxBytes,
     };
   }
+  // Every token is at least one character: a document no longer than the token limit cannot exceed it.
+  if (query.length <= limits.maxTokens) return undefined;
   const lexer = new Lexer(new Source(query));
   let tokens = 0;
   try {

@@ -10,7 +10,7 @@ export const MAX_WHERE_VALUES = 10_000;
 export const MAX_WHERE_DEPTH = 16;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const comparisonSchema = z
+export const comparisonSchema = z
   .object({
     _eq: scalar,
     _neq: scalar,
@@ -26,6 +26,52 @@ const comparisonSchema = z
   })
   .partial()
   .strict();
+
+const isScalar = (value: unknown) => typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+
+/**
+ * How many values a valid comparison binds, or undefined when it is not valid. The same rules as
+ * `comparisonSchema`, without building a parse result: this runs for every comparison of every `rows`
+ * query, and the schema only when this says no, to name the problem.
+ */
+function countValid(comparison: unknown): number | undefined {
+  if (typeof comparison !== 'object' || comparison === null || Array.isArray(comparison)) return undefined;
+  let count = 0;
+  for (const op in comparison) {
+    if (!Object.hasOwn(comparison, op)) continue;
+    const operand = (comparison as Record<string, unknown>)[op];
+    switch (op) {
+      case '_eq':
+      case '_neq':
+      case '_gt':
+      case '_gte':
+      case '_lt':
+      case '_lte':
+        if (operand === undefined) continue;
+        if (!isScalar(operand)) return undefined;
+        count += 1;
+        break;
+      case '_in':
+      case '_nin':
+        if (operand === undefined) continue;
+        if (!Array.isArray(operand) || operand.length > MAX_LIST_VALUES || !operand.every(isScalar)) return undefined;
+        count += operand.length;
+        break;
+      case '_like':
+      case '_ilike':
+        if (operand === undefined) continue;
+        if (typeof operand !== 'string' || operand.length > 1_000) return undefined;
+        count += 1;
+        break;
+      case '_is_null':
+        if (operand !== undefined && typeof operand !== 'boolean') return undefined;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return count;
+}
 
 /**
  * Checks the shape of a `rows` where expression before anything else reads it, so a wrong shape is
@@ -51,6 +97,13 @@ export function checkWhere(where: unknown): BoolExp | undefined {
       } else if (key.startsWith('_')) {
         throw bad(`Unknown operator "${key}" in ${path} (use _and, _or, _not, or a column name).`, at);
       } else {
+        const counted = countValid(value);
+        if (counted !== undefined) {
+          values += counted;
+          if (values > MAX_WHERE_VALUES) throw bad(`The where expression holds more than ${MAX_WHERE_VALUES} values; narrow it or split the query.`, 'where');
+          continue;
+        }
+        // Not valid: the schema says exactly what is wrong, and where.
         const parsed = comparisonSchema.safeParse(value);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
