@@ -18,7 +18,9 @@ export interface SpawnedGateway {
  * signals reach the gateway itself), in its own process.
  */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  // WARDEN_SPAWN_BUILT=1 runs the compiled gateway (`npm run build` first), as a production image would.
+  const entry = process.env.WARDEN_SPAWN_BUILT === '1' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
