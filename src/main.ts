@@ -1,8 +1,11 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { startWarden } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { showGeneratedAdminKey } from './server/admin-key-notice.js';
+import { runPrimary } from './server/cluster-primary.js';
+import { isWardenWorker, runWorker } from './server/cluster-worker.js';
 import { stopOnSignals } from './server/stop-on-signals.js';
 
 async function main(): Promise<void> {
@@ -17,6 +20,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  if (isWardenWorker()) return runWorker(config, log);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
+  // A process manager's cluster worker cannot fork workers of its own; the manager already runs several.
+  if (config.workers > 1) log.warn({ workers: config.workers }, 'this process is a worker of another cluster, so it serves alone; WARDEN_WORKERS is not used');
   await serveAlone(config, log);
 }
 
