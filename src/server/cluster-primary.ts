@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { showGeneratedAdminKey } from './admin-key-notice.js';
@@ -17,22 +18,21 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const generatedKey = await bootstrapForWorkers(config, log);
   if (generatedKey) showGeneratedAdminKey(generatedKey);
 
+  // PORT=0: node:cluster gives every worker listening on port 0 the port it chose for the first, but
+  // only while one of them listens; a worker started after the last one died would get another port,
+  // and one told a port while others hold it by 0 finds it in use. So the workers are all told one port.
+  const port = config.port === 0 ? await freePort(config.host) : config.port;
   const restarts = new RestartPolicy();
   /** Live workers, and when each was forked. */
   const live = new Map<Worker, number>();
   const restartTimers = new Set<NodeJS.Timeout>();
   let listening = 0;
   let serving: WorkerListening | undefined;
-  let listenPort = config.port;
   let stopping = false;
   let exitCode = 0;
 
   const fork = () => {
-    // PORT=0: node:cluster gives every worker listening on port 0 the one port it chose for the first,
-    // but only while one of them lives. Once none does, the next would get another port, so from then
-    // on the workers are told the port Warden said it serves at.
-    if (listenPort === 0 && serving && live.size === 0) listenPort = serving.port;
-    const worker = cluster.fork({ [WORKER_ENV]: '1', PORT: String(listenPort) });
+    const worker = cluster.fork({ [WORKER_ENV]: '1', PORT: String(port) });
     live.set(worker, Date.now());
     worker.on('message', (message: WorkerListening) => {
       if (message?.kind === 'listening') onListening(worker, message);
@@ -102,6 +102,18 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   process.on('SIGINT', () => stop(0, 'SIGINT'));
   process.on('SIGTERM', () => stop(0, 'SIGTERM'));
   for (let i = 0; i < config.workers; i++) fork();
+}
+
+/** A port nothing listens on at `host` now (the system's choice, as for port 0). */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, host, resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 function exitOf(code: number | null, signal: string | null): string {

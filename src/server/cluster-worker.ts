@@ -11,7 +11,6 @@ export const WORKER_ENV = 'WARDEN_WORKER';
 export interface WorkerListening {
   kind: 'listening';
   url: string;
-  port: number;
 }
 
 /**
@@ -33,6 +32,6 @@ export async function runWorker(config: Config, log: Logger): Promise<void> {
   const workerLog = log.child({ worker: cluster.worker?.id });
   const warden = await startWarden(config, workerLog, { bootstrap: false });
   stopOnSignals(warden, workerLog, ['SIGTERM']);
-  const listening: WorkerListening = { kind: 'listening', url: warden.url, port: warden.port };
+  const listening: WorkerListening = { kind: 'listening', url: warden.url };
   process.send?.(listening);
 }
