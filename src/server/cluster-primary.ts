@@ -27,7 +27,8 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const live = new Map<Worker, number>();
   const restartTimers = new Set<NodeJS.Timeout>();
   let listening = 0;
-  let serving: WorkerListening | undefined;
+  /** Every worker forked at start has listened, and Warden has said it serves. */
+  let serving = false;
   let stopping = false;
   let exitCode = 0;
 
@@ -47,7 +48,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     }
     listening += 1;
     if (listening < config.workers) return;
-    serving = message;
+    serving = true;
     log.info(
       { url: message.url, store: config.store.kind, demo: false, workers: config.workers, startMs: Math.round(performance.now() - started) },
       `Warden is serving GraphQL at ${message.url} with ${config.workers} workers`,

@@ -22,9 +22,8 @@ async function workersOf(gateway: SpawnedGateway): Promise<number[]> {
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
       // pid (comm) state ppid …: comm may hold spaces, so read after its closing parenthesis.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-      if (ppid !== gateway.process.pid || state === 'Z') continue;
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== gateway.process.pid || state === 'Z') continue;
       if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('src/main.ts')) workers.push(Number(entry));
     } catch {
       // Gone while we looked.
