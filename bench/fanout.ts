@@ -115,6 +115,8 @@ const gateway = await spawnGateway({
   WARDEN_ADMIN_KEY: adminKey,
   WARDEN_REDIS_URL: SERVICES.redis.url,
   WARDEN_REDIS_PREFIX: prefix,
+  // One process, whose CPU and memory are read below (with workers, the primary serves nothing).
+  WARDEN_WORKERS: '1',
   NODE_ENV: 'production',
 });
 const pid = gateway.process.pid!;

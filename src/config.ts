@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './events/security-rules.js';
@@ -42,6 +43,7 @@ const envSchema = z.object({
   WARDEN_DEMO: booleanFlag.default(true),
   WARDEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   WARDEN_REDIS_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(300),
+  WARDEN_WORKERS: z.coerce.number({ message: 'expected a number of processes' }).int().min(1).max(256).optional(),
   WARDEN_STORE_POOL_MAX: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(20),
   WARDEN_STORE_POOL_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(600_000).default(15_000),
   WARDEN_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1 to 64 letters, digits, colons, dots, dashes or underscores').default('warden:'),
@@ -137,6 +139,11 @@ export interface Config {
   store: StoreConfig;
   secretKey: string | undefined;
   previousSecretKeys: string[];
+  /**
+   * Processes serving HTTP on the one port (node:cluster); 1 is a single process and no cluster. More
+   * than 1 only with a PostgreSQL store and Redis, which the workers share as replicas do.
+   */
+  workers: number;
   /** Cap on connections to all registered databases together. */
   maxConnections: number;
   adminKey: string | undefined;
@@ -250,6 +257,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // Every replica must read the credentials the others sealed, so the key cannot be a local file.
     throw new ConfigError(['WARDEN_SECRET_KEY: required when WARDEN_STORE_URL is set (32 bytes, base64; e.g. `openssl rand -base64 32`)']);
   }
+  // Workers are replicas on one machine: they need what replicas share, and the embedded store is a
+  // folder only one process may open.
+  const shared = e.WARDEN_STORE_URL !== undefined && e.WARDEN_REDIS_URL !== undefined;
+  if ((e.WARDEN_WORKERS ?? 1) > 1 && !shared) {
+    throw new ConfigError([
+      'WARDEN_WORKERS > 1 needs WARDEN_STORE_URL (the embedded store belongs to one process) and WARDEN_REDIS_URL (workers share events, invalidations and limits through it, as replicas do)',
+    ]);
+  }
   const dataDir = resolve(e.WARDEN_DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -262,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { kind: 'pglite', dataDir: resolve(dataDir, 'store') },
     secretKey: e.WARDEN_SECRET_KEY,
     previousSecretKeys: e.WARDEN_SECRET_KEY_PREVIOUS?.split(',').map((k) => k.trim()) ?? [],
+    workers: e.WARDEN_WORKERS ?? (shared ? Math.min(availableParallelism(), 256) : 1),
     maxConnections: e.WARDEN_MAX_CONNECTIONS,
     adminKey: e.WARDEN_ADMIN_KEY,
     demo: e.WARDEN_DEMO,

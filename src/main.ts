@@ -1,7 +1,12 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { startWarden } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { showGeneratedAdminKey } from './server/admin-key-notice.js';
+import { runPrimary } from './server/cluster-primary.js';
+import { isWardenWorker, runWorker } from './server/cluster-worker.js';
+import { stopOnSignals } from './server/stop-on-signals.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,47 +20,23 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  if (isWardenWorker()) return runWorker(config, log);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
+  // A process manager's cluster worker cannot fork workers of its own; the manager already runs several.
+  if (config.workers > 1) log.warn({ workers: config.workers }, 'this process is a worker of another cluster, so it serves alone; WARDEN_WORKERS is not used');
+  await serveAlone(config, log);
+}
+
+/** One process: the gateway with its one-time start work (admin key, demo database). */
+async function serveAlone(config: Config, log: Logger): Promise<void> {
   const started = performance.now();
   const warden = await startWarden(config, log);
-
-  // The admin key goes to the terminal, once, and never through the logger.
-  if (warden.generatedAdminKey) {
-    process.stdout.write(
-      [
-        '',
-        '  Admin API key (shown this once; Warden keeps only its hash):',
-        '',
-        `    ${warden.generatedAdminKey}`,
-        '',
-        '  Keep it somewhere safe. Lost it? Start with WARDEN_ADMIN_KEY set to a key of your choosing.',
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
+  if (warden.generatedAdminKey) showGeneratedAdminKey(warden.generatedAdminKey);
   log.info(
     { url: warden.url, store: config.store.kind, demo: warden.demoDatabaseId !== undefined, startMs: Math.round(performance.now() - started) },
     `Warden is serving GraphQL at ${warden.url}`,
   );
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    warden.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(warden, log, ['SIGINT', 'SIGTERM']);
 }
 
 main().catch((error: unknown) => {

@@ -42,6 +42,8 @@ describe.skipIf(!ready)('two replicas sharing a PostgreSQL store and Redis', () 
       WARDEN_REDIS_PREFIX: `warden-test-${randomBytes(4).toString('hex')}:`,
       WARDEN_ADMIN_KEY: adminKey,
       WARDEN_DEMO: 'false',
+      // One process each: replicas are what this suite is about (workers.e2e.test.ts has the workers).
+      WARDEN_WORKERS: '1',
       LOG_LEVEL: 'info',
     };
     // One after the other: both would run the store's migrations (they take a lock, but this is faster).

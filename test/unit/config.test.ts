@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -17,6 +18,26 @@ describe('loadConfig', () => {
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db.internal:5432/warden', pool: { max: 20, timeoutMs: 15_000 } });
     // Replicas sharing a store must share the key that seals credentials; a local key file cannot.
     expect(() => loadConfig({ WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden' })).toThrow(/WARDEN_SECRET_KEY: required when WARDEN_STORE_URL is set/);
+  });
+
+  it('runs one process unless the store is PostgreSQL and Redis is set, then one worker a core', () => {
+    const shared = { WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden', WARDEN_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), WARDEN_REDIS_URL: 'redis://cache.internal:6379' };
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WARDEN_STORE_URL: shared.WARDEN_STORE_URL, WARDEN_SECRET_KEY: shared.WARDEN_SECRET_KEY }).workers).toBe(1);
+    expect(loadConfig({ WARDEN_REDIS_URL: shared.WARDEN_REDIS_URL }).workers).toBe(1);
+    expect(loadConfig(shared).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...shared, WARDEN_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ ...shared, WARDEN_WORKERS: '1' }).workers).toBe(1);
+    expect(loadConfig({ WARDEN_WORKERS: '1' }).workers).toBe(1);
+  });
+
+  it('refuses WARDEN_WORKERS above 1 without a PostgreSQL store and Redis, and outside 1..256', () => {
+    const why = /WARDEN_WORKERS > 1 needs WARDEN_STORE_URL \(the embedded store belongs to one process\) and WARDEN_REDIS_URL/;
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(() => loadConfig({ WARDEN_WORKERS: '2' })).toThrow(why);
+    expect(() => loadConfig({ WARDEN_WORKERS: '2', WARDEN_REDIS_URL: 'redis://cache.internal:6379' })).toThrow(why);
+    expect(() => loadConfig({ WARDEN_WORKERS: '2', WARDEN_STORE_URL: 'postgres://u@db.internal:5432/warden', WARDEN_SECRET_KEY: key })).toThrow(why);
+    for (const bad of ['0', '257', '1.5', 'many']) expect(() => loadConfig({ WARDEN_WORKERS: bad }), bad).toThrow(/WARDEN_WORKERS: /);
   });
 
   it('takes WARDEN_URL (the gateway warden mcp goes through) as an http(s) address without credentials', () => {
