@@ -22,11 +22,13 @@
  *   npm run bench:peers     BENCH_ROUNDS (3), BENCH_SECONDS (5) per candidate per round, BENCH_WARMUP (3)
  *                           per candidate in the first round (1 s in later ones), BENCH_CONCURRENCY (32),
  *                           BENCH_P99_CLIENTS (8; 0 skips the pass at few clients), BENCH_POOL (10
- *                           connections per server), BENCH_STORE=postgres, BENCH_WARDEN_ENV='{"LOG_LEVEL":"warn"}'
+ *                           connections per server), BENCH_STORE=pglite (the gateway's store embedded; default PostgreSQL,
+ *                           as in production), BENCH_NODE_ENV (production), BENCH_TSX=1 (all from source), BENCH_WARDEN_ENV='{"LOG_LEVEL":"warn"}'
  *                           (more env for the gateway), BENCH_WARDEN_WORKERS (its WARDEN_WORKERS),
- *                           BENCH_ONLY=raw,warden-run,… (candidates by key)
+ *                           BENCH_ONLY=raw,warden-run,… (candidates by key), BENCH_SCALING=1,2 (runQuery point
+ *                           lookups on gateways of 1 and 2 workers too, with Redis: candidates warden-run-w1, -w2)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -45,8 +47,14 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const P99_CLIENTS = Number(process.env.BENCH_P99_CLIENTS ?? 8);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 const WORKERS = process.env.BENCH_WARDEN_WORKERS;
+/** Worker counts to run the runQuery point lookup at as well (candidates warden-run-w<N>), e.g. 1,2. */
+const SCALING = (process.env.BENCH_SCALING ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const WARDEN_ENV = parseWardenEnv(process.env.BENCH_WARDEN_ENV);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+/** Every server, peers and gateway alike, runs under this NODE_ENV (production: what performance is claimed for). */
+const NODE_ENV = process.env.BENCH_NODE_ENV ?? 'production';
+/** Every server runs compiled (`npm run build`, plain node) unless BENCH_TSX=1 runs them all from source through tsx. */
+const COMPILED = process.env.BENCH_TSX !== '1';
 
 function parseWardenEnv(text: string | undefined): Record<string, string> {
   if (!text) return {};
@@ -154,9 +162,10 @@ async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 
 /** A peer server under bench/peers/, in its own process; resolves with its URL once it listens. */
 async function spawnPeer(name: string, file: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const entry = COMPILED ? [join('dist', file.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', file];
+  const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV, ...env },
     // stdin stays open: the server ends itself when this process goes away, however it goes.
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -188,7 +197,8 @@ function gatewayChildren(): { pid: number; startTime: number }[] {
     .slice(1)
     .filter(({ pid }) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.ts');
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return command.includes('src/main.ts') || command.includes('dist/src/main.js');
       } catch {
         return false;
       }
@@ -271,6 +281,11 @@ function passLine(prefix: string, label: string, f: PassFigures): string {
 // ---- the bench ----
 
 try {
+  if (COMPILED) {
+    // The gateway and the peers, compiled once, so none of them pays for a TypeScript loader at run time.
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    process.env.WARDEN_SPAWN_BUILT = '1';
+  }
   const target = await createTempPostgres('warden_peers');
   cleanups.push({ name: 'bench database', run: () => target.drop() });
   await loadShop('postgres', target.name);
@@ -333,13 +348,17 @@ try {
     pageRows: (j) => j.data?.allOrders?.nodes,
   }));
 
-  // The gateway, set up as bench/query.ts does: the shop database connected, one agent with DATABASE READ.
   let storeKind = 'PGlite';
-  if (wanted('warden-run') || wanted('warden-rows')) {
+  /**
+   * A gateway, set up as bench/query.ts does (the shop database connected, one agent with DATABASE READ),
+   * added as the candidates `run` and `rows` name (either may be left out).
+   */
+  const addWarden = async (keys: { run?: string; rows?: string }, suffix: string, workers: string | undefined, extraEnv: Record<string, string>) => {
+    if (!(keys.run && wanted(keys.run)) && !(keys.rows && wanted(keys.rows))) return;
     try {
       const dataDir = await mkdtemp(join(tmpdir(), 'warden-peers-'));
       cleanups.push({ name: 'gateway data dir', run: () => rm(dataDir, { recursive: true, force: true }) });
-      const storeDb = process.env.BENCH_STORE === 'postgres' ? await createTempPostgres('warden_peers_store') : undefined;
+      const storeDb = process.env.BENCH_STORE === 'pglite' ? undefined : await createTempPostgres('warden_peers_store');
       if (storeDb) {
         cleanups.push({ name: 'gateway store database', run: () => storeDb.drop() });
         storeKind = 'PostgreSQL';
@@ -351,8 +370,10 @@ try {
           WARDEN_DATA_DIR: dataDir,
           WARDEN_DEMO: 'false',
           WARDEN_ADMIN_KEY: adminKey,
+          NODE_ENV,
           ...(storeDb ? { WARDEN_STORE_URL: storeDb.url, WARDEN_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } : {}),
-          ...(WORKERS ? { WARDEN_WORKERS: WORKERS } : {}),
+          ...(workers ? { WARDEN_WORKERS: workers } : {}),
+          ...extraEnv,
           ...WARDEN_ENV,
         });
       } catch (error) {
@@ -401,11 +422,11 @@ try {
         const COLUMNS = 'columns: ["id", "customer_id", "status", "total"]';
         const ROWS_POINT = `query($d: ID!, $w: JSONObject) { rows(databaseId: $d, table: "orders", ${COLUMNS}, where: $w, limit: 1) { rows } }`;
         const ROWS_PAGE = `query($d: ID!) { rows(databaseId: $d, table: "orders", ${COLUMNS}, orderBy: [{ column: "id", direction: ASC }], limit: 100) { rows } }`;
-        if (wanted('warden-run')) {
+        if (keys.run && wanted(keys.run)) {
           const page = JSON.stringify({ query: RUN, variables: { d: databaseId, sql: PAGE_SQL, p: [] } });
           candidates.push({
-            key: 'warden-run',
-            label: 'Warden runQuery',
+            key: keys.run,
+            label: `Warden runQuery${suffix}`,
             pid: () => gatewayPid,
             url: graphqlUrl,
             headers,
@@ -414,11 +435,11 @@ try {
             pageRows: (j) => j.data?.runQuery?.rows,
           });
         }
-        if (wanted('warden-rows')) {
+        if (keys.rows && wanted(keys.rows)) {
           const page = JSON.stringify({ query: ROWS_PAGE, variables: { d: databaseId } });
           candidates.push({
-            key: 'warden-rows',
-            label: 'Warden rows',
+            key: keys.rows,
+            label: `Warden rows${suffix}`,
             pid: () => gatewayPid,
             url: graphqlUrl,
             headers,
@@ -431,8 +452,15 @@ try {
         admin.close();
       }
     } catch (error) {
-      failed.push(`Warden: ${(error as Error).message}`);
+      failed.push(`Warden${suffix}: ${(error as Error).message}`);
     }
+  };
+
+  await addWarden({ run: 'warden-run', rows: 'warden-rows' }, '', WORKERS, {});
+  // Workers 1 and 2 (BENCH_SCALING=1,2): the same gateway with Redis, which more than one worker needs.
+  for (const workers of SCALING) {
+    const prefix = `warden-peers-${process.pid}-${workers}:`;
+    await addWarden({ run: `warden-run-w${workers}` }, `, ${workers} worker${workers === '1' ? '' : 's'}`, workers, { WARDEN_REDIS_URL: SERVICES.redis.url, WARDEN_REDIS_PREFIX: prefix });
   }
 
   // One request of each kind to each candidate first: a candidate that answers wrongly is left out of that scenario.
@@ -455,7 +483,7 @@ try {
 
   console.log(
     `\n${candidates.length} candidates, ${CONCURRENCY} concurrent clients, ${ROUNDS} round(s) of ${SECONDS} s each (warmup ${WARMUP} s, then ${REWARM} s);` +
-      ` ${cpus().length} cores; ${POOL} connections per server; gateway store ${storeKind}${WORKERS ? `, WARDEN_WORKERS=${WORKERS}` : ''}` +
+      ` ${cpus().length} cores; ${POOL} connections per server; NODE_ENV=${NODE_ENV}, ${COMPILED ? 'compiled' : 'through tsx'}; gateway store ${storeKind}${WORKERS ? `, WARDEN_WORKERS=${WORKERS}` : ''}` +
       `${Object.keys(WARDEN_ENV).length ? `, gateway env ${JSON.stringify(WARDEN_ENV)}` : ''}`,
   );
   for (const line of failed) console.log(`  left out: ${line}`);
