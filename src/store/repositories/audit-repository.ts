@@ -19,21 +19,19 @@ export class AuditRepository {
   constructor(private readonly db: StoreDb) {}
 
   /**
-   * Appends events in one statement of fourteen parameters, one array per column, however many events
-   * there are: a batch of hundreds is sent and planned as one short statement, not thousands of
-   * placeholders built and bound one by one. Events keep their order (and so their `seq`).
+   * Appends events in one statement with one parameter, the batch as a JSON array, however many events
+   * there are: serialising it is one native JSON.stringify (not thousands of placeholders bound and
+   * escaped one by one), and the server reads it back with json_to_recordset. Events keep their order
+   * (and so their `seq`).
    */
   async append(events: readonly Insertable<AuditEventsTable>[]): Promise<void> {
     if (events.length === 0) return;
-    const column = <K extends keyof Insertable<AuditEventsTable>>(key: K) => events.map((e) => e[key] ?? null);
     await sql`
       insert into audit_events (id, occurred_at, request_id, principal_id, principal_kind, action, database_id, decision, reasons, statement_fingerprint, tables, duration_ms, row_count, details)
       select id, occurred_at, request_id, principal_id, principal_kind, action, database_id, decision, reasons::jsonb, statement_fingerprint, tables::jsonb, duration_ms, row_count, details::jsonb
-      from unnest(${column('id')}::text[], ${column('occurred_at')}::timestamptz[], ${column('request_id')}::text[], ${column('principal_id')}::text[],
-        ${column('principal_kind')}::text[], ${column('action')}::text[], ${column('database_id')}::text[], ${column('decision')}::text[],
-        ${column('reasons')}::text[], ${column('statement_fingerprint')}::text[], ${column('tables')}::text[], ${column('duration_ms')}::float8[],
-        ${column('row_count')}::int[], ${column('details')}::text[])
-        as e(id, occurred_at, request_id, principal_id, principal_kind, action, database_id, decision, reasons, statement_fingerprint, tables, duration_ms, row_count, details)
+      from json_to_recordset(${JSON.stringify(events)}::json)
+        as e(id text, occurred_at timestamptz, request_id text, principal_id text, principal_kind text, action text, database_id text, decision text,
+             reasons text, statement_fingerprint text, tables text, duration_ms float8, row_count int, details text)
     `.execute(this.db);
   }
 
