@@ -98,9 +98,14 @@ export class AuditWriter {
     if (this.#buffer.size >= this.options.batchSize) void this.flush();
   }
 
-  /** The event as it will be stored: its id given, its principal pseudonymised when that is on. */
+  /**
+   * The event as it will be stored: its id given, its principal pseudonymised when that is on, and any
+   * NUL character in its text replaced (U+FFFD). PostgreSQL keeps no NUL in text or JSON, so one such
+   * character (a table name an agent made up, echoed in a refusal) would otherwise fail the whole batch
+   * it is written with, and every batch after it, however often it were retried.
+   */
   prepare(event: AuditEvent): StoredAuditEvent {
-    return { ...event, principalId: this.options.pseudonyms.ref(event.principalId), id: eventId(event.occurredAt) };
+    return { ...withoutNul(event), principalId: this.options.pseudonyms.ref(withoutNul(event.principalId)), id: eventId(event.occurredAt) };
   }
 
   /**
@@ -135,6 +140,30 @@ export class AuditWriter {
   #write(batch: StoredAuditEvent[]): Promise<void> {
     return this.repo.append(batch.map(toRow));
   }
+}
+
+/** The value with every NUL in its strings (keys too) replaced by U+FFFD; the value itself when it has none. */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const clean = withoutNul(item);
+      if (clean !== item) (copy ??= [...value])[i] = clean;
+    });
+    return (copy ?? value) as T;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const clean = withoutNul(item);
+    const cleanKey = withoutNul(key);
+    if (clean === item && cleanKey === key) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    if (cleanKey !== key) delete copy[key];
+    copy[cleanKey] = clean;
+  }
+  return (copy ?? value) as T;
 }
 
 function toRow(e: StoredAuditEvent) {
