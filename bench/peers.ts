@@ -371,6 +371,8 @@ try {
           WARDEN_DEMO: 'false',
           WARDEN_ADMIN_KEY: adminKey,
           NODE_ENV,
+          // The servers share one PostgreSQL (100 connections): the store needs few, for audit batches.
+          WARDEN_STORE_POOL_MAX: '4',
           ...(storeDb ? { WARDEN_STORE_URL: storeDb.url, WARDEN_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } : {}),
           ...(workers ? { WARDEN_WORKERS: workers } : {}),
           ...extraEnv,
