@@ -320,24 +320,21 @@ try {
     pointRow: (j) => j.order,
     pageRows: (j) => j.orders,
   }));
-  await peer('apollo-express', 'Apollo 5 + express 5', 'bench/peers/apollo-express.ts', (url, pid) => ({
-    key: 'apollo-express',
-    label: 'Apollo 5 + express 5',
-    pid,
-    url: `${url}/graphql`,
-    payload: { point: pointPayloads((id) => ({ query: APOLLO_POINT, variables: { id } })), page: () => APOLLO_PAGE },
-    pointRow: (j) => j.data?.order,
-    pageRows: (j) => j.data?.orders,
-  }));
-  await peer('apollo-http', 'Apollo 5 on node:http', 'bench/peers/apollo-http.ts', (url, pid) => ({
-    key: 'apollo-http',
-    label: 'Apollo 5 on node:http',
-    pid,
-    url: `${url}/graphql`,
-    payload: { point: pointPayloads((id) => ({ query: APOLLO_POINT, variables: { id } })), page: () => APOLLO_PAGE },
-    pointRow: (j) => j.data?.order,
-    pageRows: (j) => j.data?.orders,
-  }));
+  // The same schema and resolvers, behind express and straight on node:http.
+  for (const [key, label, file] of [
+    ['apollo-express', 'Apollo 5 + express 5', 'bench/peers/apollo-express.ts'],
+    ['apollo-http', 'Apollo 5 on node:http', 'bench/peers/apollo-http.ts'],
+  ] as const) {
+    await peer(key, label, file, (url, pid) => ({
+      key,
+      label,
+      pid,
+      url: `${url}/graphql`,
+      payload: { point: pointPayloads((id) => ({ query: APOLLO_POINT, variables: { id } })), page: () => APOLLO_PAGE },
+      pointRow: (j) => j.data?.order,
+      pageRows: (j) => j.data?.orders,
+    }));
+  }
   await peer('postgraphile', 'PostGraphile v4', 'bench/peers/postgraphile.ts', (url, pid) => ({
     key: 'postgraphile',
     label: 'PostGraphile v4',
