@@ -17,10 +17,12 @@ export enum ScheduleStatus {
   ACTIVE = 'ACTIVE',
   PAUSED = 'PAUSED',
   STOPPED = 'STOPPED',
+  DELETED = 'DELETED',
 }
 registerEnumType(ScheduleStatus, {
   name: 'ScheduleStatus',
-  description: 'PAUSED by its agent or an admin; STOPPED by Warden when its agent lost access (stoppedReason says why). Both resume with resumeSchedule.',
+  description:
+    'PAUSED by its agent or an admin; STOPPED by Warden when its agent lost access (stoppedReason says why). Both resume with resumeSchedule. DELETED: what deleteSchedule answers, the schedule gone for good (it will not run again and cannot be found any more).',
 });
 
 export enum ScheduleRunStatus {

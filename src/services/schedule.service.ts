@@ -32,7 +32,8 @@ export interface ScheduleView {
   timezone: string;
   exportFormat: ExportFormat | null;
   destinationId: string | null;
-  status: ScheduleStatus;
+  /** As stored, or DELETED in what deleteSchedule answers. */
+  status: ScheduleStatus | 'DELETED';
   stoppedReason: string | null;
   nextRunAt: Date | null;
   createdAt: Date;
@@ -162,7 +163,8 @@ export class ScheduleService {
   async delete(principal: Principal, id: string): Promise<ScheduleView> {
     const record = await this.#owned(principal, id);
     await this.store.transaction((repos) => repos.schedules.delete(id));
-    return toScheduleView(record);
+    // Its final state: gone, and never to run again.
+    return { ...toScheduleView(record), status: 'DELETED', nextRunAt: null };
   }
 
   /** Newest first. */

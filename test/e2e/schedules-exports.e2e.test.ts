@@ -126,7 +126,10 @@ describe.skipIf(!pgUp || !redisUp)('scheduled queries and exports', () => {
       expect(state.runs[0]).toMatchObject({ status: 'SUCCEEDED', rowCount: 2, truncated: false, errorCode: null });
       expect(new Date(state.runs[0]!.scheduledFor).getTime()).toBe(slot.getTime());
       expect(new Date(state.nextRunAt!).getTime()).toBe(slot.getTime() + 3_600_000);
-      await asAgent('mutation($id: ID!) { deleteSchedule(id: $id) { id } }', { id: made.id });
+      const deleted = ok(await asAgent<{ deleteSchedule: { id: string; status: string; nextRunAt: string | null } }>('mutation($id: ID!) { deleteSchedule(id: $id) { id status nextRunAt } }', { id: made.id })).deleteSchedule;
+      // What it answers is the schedule's final state: deleted, with no next run.
+      expect(deleted).toEqual({ id: made.id, status: 'DELETED', nextRunAt: null });
+      expect(errorCode(await asAgent('mutation($id: ID!) { deleteSchedule(id: $id) { id } }', { id: made.id }))).toBe('NOT_FOUND');
     });
 
     it('runs a slot once when two replicas find it due at the same moment', async () => {
