@@ -12,13 +12,18 @@ import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-g
 const run = promisify(execFile);
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 
-/** The README's shell examples that call the gateway, pointed at this test's port. */
-async function readmeCurlExamples(baseUrl: string): Promise<string[]> {
+/**
+ * The README's "Try it" shell examples (they build on each other: a `gql` helper, then `DB`, then
+ * `AGENT`), as one script pointed at this test's port.
+ */
+async function readmeTryIt(baseUrl: string): Promise<string> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+  const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
     .map((m) => m[1] as string)
-    .filter((block) => block.includes('curl '))
-    .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl));
+    .filter((block) => !block.startsWith('export WARDEN_KEY'))
+    .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl))
+    .join('\necho\n');
 }
 
 describe('npm start on a clean data directory', () => {
@@ -44,23 +49,33 @@ describe('npm start on a clean data directory', () => {
     expect(logLines.some((line) => line.includes(adminKey))).toBe(false);
   });
 
-  it('runs the README examples as written', async () => {
-    const examples = await readmeCurlExamples(first!.baseUrl);
-    expect(examples).toHaveLength(2);
-    const outputs: unknown[] = [];
-    for (const example of examples) {
-      const { stdout } = await run('bash', ['-c', example], { env: { ...process.env, WARDEN_KEY: adminKey } });
-      outputs.push(JSON.parse(stdout));
+  it('runs the README examples as written, one after another', async () => {
+    const script = await readmeTryIt(first!.baseUrl);
+    const cwd = await mkdtemp(join(tmpdir(), 'warden-readme-'));
+    try {
+      const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey } });
+      const outputs = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(outputs).toHaveLength(6);
+      expect(outputs[0]).toEqual({
+        data: {
+          me: { name: 'admin', role: 'ADMIN' },
+          databases: { edges: [{ node: { id: expect.stringMatching(/^db_/), name: 'shop', engine: 'pglite', status: { state: 'AVAILABLE' } } }] },
+        },
+      });
+      // The admin reads only once it has granted itself.
+      expect(outputs[1]).toMatchObject({ data: { grant: { id: expect.stringMatching(/^grt_/), scope: 'DATABASE', actions: ['READ'] } } });
+      const byStatus = (outputs[2] as { data: { runQuery: { rows: { status: string; n: number }[] } } }).data.runQuery.rows;
+      expect(byStatus.map((r) => r.status)).toEqual(expect.arrayContaining(['delivered', 'cancelled', 'paid']));
+      expect(outputs[3]).toMatchObject({ data: { registerAgent: { agent: { name: 'reporting-bot', role: 'AGENT' }, key: expect.stringMatching(/^wdn_/) } } });
+      expect(outputs[4]).toMatchObject({ data: { grant: { id: expect.stringMatching(/^grt_/) } } });
+      const preview = (outputs[5] as { data: { accessPreview: { table: string; actions: string[]; rowFilter: string | null; rowCap: number | null; columns: { column: string; mask: string | null }[] }[] } }).data.accessPreview;
+      const orders = preview.find((t) => t.table === 'orders');
+      expect(orders).toMatchObject({ actions: ['READ'], rowFilter: "status = 'paid'", rowCap: 500 });
+      expect(orders?.columns.find((c) => c.column === 'shipping_country')?.mask).toBe("'**'");
+      expect(preview.find((t) => t.table === 'customers')?.actions).toEqual([]);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
     }
-    expect(outputs[0]).toEqual({
-      data: {
-        me: { name: 'admin', role: 'ADMIN' },
-        databases: { edges: [{ node: { id: expect.stringMatching(/^db_/), name: 'shop', engine: 'pglite', status: { state: 'AVAILABLE' } } }] },
-      },
-    });
-    expect(outputs[1]).toMatchObject({
-      data: { registerAgent: { agent: { name: 'reporting-bot', role: 'AGENT' }, key: expect.stringMatching(/^wdn_/) } },
-    });
   });
 
   it('answers /healthz', async () => {
