@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { INTERNAL_MESSAGE } from '../errors/format-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
+import { BODY_REFUSALS, bodyParserRefusal } from '../server/body-refusals.js';
 import type { McpServices } from './mcp-services.js';
 import { errorResult } from './tool-result.js';
 
@@ -162,12 +163,12 @@ function rpcError(rpcCode: number, message: string, code: ErrorCode, requestId: 
 
 /** A body that is not JSON (or too large) gets a JSON-RPC error, not the GraphQL-shaped one. */
 const bodyErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
-  const type = (error as { type?: unknown } | null)?.type;
+  const refusal = bodyParserRefusal(error);
   const requestId = res.locals.requestId as string | undefined;
-  if (type === 'entity.parse.failed') {
-    res.status(400).json(rpcError(JSONRPC_PARSE_ERROR, 'The request body is not valid JSON.', ErrorCode.BAD_USER_INPUT, requestId));
-  } else if (type === 'entity.too.large') {
-    res.status(413).json(rpcError(JSONRPC_SERVER_ERROR, 'The request body is larger than 1 MB.', ErrorCode.BAD_USER_INPUT, requestId));
+  // Not JSON, or too large; other refusals (a charset, an encoding) go on to the gateway's own answer.
+  if (refusal === 'NOT_JSON' || refusal === 'TOO_LARGE') {
+    const { status, message } = BODY_REFUSALS[refusal];
+    res.status(status).json(rpcError(refusal === 'NOT_JSON' ? JSONRPC_PARSE_ERROR : JSONRPC_SERVER_ERROR, message, ErrorCode.BAD_USER_INPUT, requestId));
   } else {
     next(error);
   }

@@ -16,7 +16,8 @@ import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { RequestContext } from './context.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import { BodyError, readJsonBody, type BodyRefusal } from './read-json-body.js';
+import { BODY_REFUSALS } from './body-refusals.js';
+import { BodyError, readJsonBody } from './read-json-body.js';
 import { isHtml, setSecurityHeaders } from './security-headers.js';
 
 export interface GraphQLEndpointOptions {
@@ -40,13 +41,6 @@ export function requestIdOf(given: string | string[] | undefined): string {
   return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
-const REFUSALS: Record<Exclude<BodyRefusal, 'ABORTED'>, { status: number; message: string }> = {
-  TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MB.' },
-  NOT_JSON: { status: 400, message: 'The request body is not valid JSON.' },
-  NOT_UTF8: { status: 415, message: 'The request body must be UTF-8 JSON.' },
-  ENCODING: { status: 415, message: 'The request body must be UTF-8 JSON.' },
-};
-
 /**
  * /graphql, served by Node's HTTP server straight into Apollo's own HTTP entry point: no router, no
  * middleware chain. It does what the chain did, in order: security headers and a request id on every
@@ -58,8 +52,7 @@ const REFUSALS: Record<Exclude<BodyRefusal, 'ABORTED'>, { status: number; messag
 export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { apollo, log } = options;
 
-  const contextOf = async (req: IncomingMessage, requestId: string, body: unknown): Promise<RequestContext> => {
-    const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
+  const contextOf = async (req: IncomingMessage, requestId: string, presented: string | undefined, search: string, body: unknown): Promise<RequestContext> => {
     if (presented === undefined) {
       // Nothing in the schema answers a caller without a key (introspection included), so nothing is parsed for one.
       throw new GraphQLError(notSignedIn().message, { extensions: { code: ErrorCode.UNAUTHENTICATED, requestId, http: { status: 401 } } });
@@ -67,12 +60,12 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     const principal = await options.authenticator.authenticate(presented).catch((error: unknown) => {
       throw keyRefusal(error, req, requestId, presented);
     });
-    const query = documentOf(req, body);
+    const query = documentOf(search, body);
     const tooLarge = query === undefined ? undefined : documentTooLarge(query, options.documentLimits);
     if (tooLarge) {
       throw new GraphQLError(tooLarge.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, requestId, http: { status: 400 } } });
     }
-    return requestContext(requestId, principal, options);
+    return new HttpRequestContext(requestId, principal, options);
   };
 
   const keyRefusal = (error: unknown, req: IncomingMessage, requestId: string, presented: string): GraphQLError => {
@@ -91,7 +84,8 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
 
   const serve = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
     const method = req.method ?? 'GET';
-    if (method === 'POST' && keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] }) === undefined) {
+    const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
+    if (method === 'POST' && presented === undefined) {
       // Nothing in the schema answers such a caller: what strangers send is not read, parsed or validated.
       req.resume();
       res.setHeader('www-authenticate', 'Bearer realm="warden"');
@@ -108,7 +102,7 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
           res.destroy();
           return;
         }
-        const refusal = REFUSALS[error.refusal];
+        const refusal = BODY_REFUSALS[error.refusal];
         // The rest of an oversized body is not worth reading: the connection ends with the answer.
         if (error.refusal === 'TOO_LARGE') res.setHeader('connection', 'close');
         sendJson(res, refusal.status, errorBody(refusal.message, ErrorCode.BAD_USER_INPUT, requestId));
@@ -124,8 +118,9 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     }
     const url = req.url ?? '';
     const question = url.indexOf('?');
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method: method.toUpperCase(), headers, search: question < 0 ? '' : url.slice(question), body };
-    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => contextOf(req, requestId, body) });
+    const search = question < 0 ? '' : url.slice(question);
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: method.toUpperCase(), headers, search, body };
+    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => contextOf(req, requestId, presented, search, body) });
     for (const [name, value] of answer.headers) res.setHeader(name, value);
     if (isHtml(answer.headers.get('content-type'))) setSecurityHeaders(res, options, true);
     res.statusCode = answer.status ?? 200;
@@ -176,17 +171,11 @@ class HttpRequestContext implements RequestContext {
   }
 }
 
-function requestContext(requestId: string, principal: Principal, services: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>): RequestContext {
-  return new HttpRequestContext(requestId, principal, services);
-}
-
-/** The GraphQL document of a POST body or a GET query string, when there is one. */
-function documentOf(req: IncomingMessage, body: unknown): string | undefined {
+/** The GraphQL document of a POST body or a GET query string (`search`, from its `?`), when there is one. */
+function documentOf(search: string, body: unknown): string | undefined {
   const query = (body as { query?: unknown } | null | undefined)?.query;
   if (typeof query === 'string') return query;
-  const url = req.url ?? '';
-  const question = url.indexOf('?');
-  return question < 0 ? undefined : (new URLSearchParams(url.slice(question + 1)).get('query') ?? undefined);
+  return search === '' ? undefined : (new URLSearchParams(search).get('query') ?? undefined);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

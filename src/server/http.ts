@@ -20,6 +20,7 @@ import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { ExportService } from '../services/export.service.js';
 import type { RequestContext } from './context.js';
+import { BODY_REFUSALS, bodyParserRefusal } from './body-refusals.js';
 import { errorBody, graphqlEndpoint, requestIdOf } from './graphql-endpoint.js';
 import { securityHeaders } from './security-headers.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
@@ -183,20 +184,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   };
 }
 
-
-
-
 /** Body-parser failures and anything else thrown before GraphQL: a typed GraphQL-shaped error, never a stack. */
 function requestErrors(log: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     const requestId = res.locals.requestId as string | undefined;
-    const type = (error as { type?: unknown } | null)?.type;
-    if (type === 'entity.parse.failed') {
-      res.status(400).json(errorBody('The request body is not valid JSON.', ErrorCode.BAD_USER_INPUT, requestId));
-    } else if (type === 'entity.too.large') {
-      res.status(413).json(errorBody('The request body is larger than 1 MB.', ErrorCode.BAD_USER_INPUT, requestId));
-    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      res.status(415).json(errorBody('The request body must be UTF-8 JSON.', ErrorCode.BAD_USER_INPUT, requestId));
+    const refusal = bodyParserRefusal(error);
+    if (refusal) {
+      const { status, message } = BODY_REFUSALS[refusal];
+      res.status(status).json(errorBody(message, ErrorCode.BAD_USER_INPUT, requestId));
     } else {
       log.error({ err: error, requestId }, 'request failed before GraphQL');
       res.status(500).json(errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
@@ -259,4 +254,3 @@ function exportDownload(exports: ExportService, log: Logger): RequestHandler {
     }
   };
 }
-
