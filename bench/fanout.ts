@@ -32,7 +32,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { auditEvent } from '../test/helpers/audit-event.js';
 import { SERVICES } from '../test/helpers/services.js';
-import { spawnGateway } from '../test/helpers/spawn-gateway.js';
+import { replicaEnv, spawnGateway } from '../test/helpers/spawn-gateway.js';
 import { createTempPostgres } from '../test/helpers/temp-postgres.js';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
@@ -107,17 +107,10 @@ const adminKey = `fanout-admin-${randomBytes(16).toString('hex')}`;
 const prefix = `warden-bench-${randomBytes(4).toString('hex')}:`;
 // The store in PostgreSQL, as when scaled out (and so the gateway's memory is its own, not an embedded database's).
 const store = await createTempPostgres('warden_bench_fanout');
+// One process, whose CPU and memory are read below (with workers, the primary serves nothing).
 const gateway = await spawnGateway({
-  WARDEN_STORE_URL: store.url,
-  WARDEN_SECRET_KEY: randomBytes(32).toString('base64'),
+  ...replicaEnv({ storeUrl: store.url, secretKey: randomBytes(32).toString('base64'), adminKey, redisUrl: SERVICES.redis.url, redisPrefix: prefix }),
   WARDEN_DATA_DIR: dataDir,
-  WARDEN_DEMO: 'false',
-  WARDEN_ADMIN_KEY: adminKey,
-  WARDEN_REDIS_URL: SERVICES.redis.url,
-  WARDEN_REDIS_PREFIX: prefix,
-  // One process, whose CPU and memory are read below (with workers, the primary serves nothing).
-  WARDEN_WORKERS: '1',
-  NODE_ENV: 'production',
 });
 const pid = gateway.process.pid!;
 const redis = new Redis(SERVICES.redis.url);

@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { auditEvent } from '../test/helpers/audit-event.js';
 import { SERVICES } from '../test/helpers/services.js';
-import { spawnGateway, type SpawnedGateway } from '../test/helpers/spawn-gateway.js';
+import { replicaEnv, spawnGateway, type SpawnedGateway } from '../test/helpers/spawn-gateway.js';
 import { createTempPostgres } from '../test/helpers/temp-postgres.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 250);
@@ -39,17 +39,8 @@ const prefix = `warden-bench-${randomBytes(4).toString('hex')}:`;
 const adminKey = `replicas-admin-${randomBytes(16).toString('hex')}`;
 const store = await createTempPostgres('warden_bench_replicas');
 const dataDirs = await Promise.all([0, 1].map((i) => mkdtemp(join(tmpdir(), `warden-replica-${i}-`))));
-const shared = {
-  WARDEN_STORE_URL: store.url,
-  WARDEN_SECRET_KEY: randomBytes(32).toString('base64'),
-  WARDEN_DEMO: 'false',
-  WARDEN_ADMIN_KEY: adminKey,
-  WARDEN_REDIS_URL: SERVICES.redis.url,
-  WARDEN_REDIS_PREFIX: prefix,
-  // One process each: the figure is per replica.
-  WARDEN_WORKERS: '1',
-  NODE_ENV: 'production',
-};
+// One process each: the figure is per replica.
+const shared = replicaEnv({ storeUrl: store.url, secretKey: randomBytes(32).toString('base64'), adminKey, redisUrl: SERVICES.redis.url, redisPrefix: prefix });
 const gateways: SpawnedGateway[] = [];
 const redis = new Redis(SERVICES.redis.url);
 const sockets: WebSocket[] = [];

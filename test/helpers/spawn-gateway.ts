@@ -3,6 +3,24 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The environment of one replica among several, as the benches run them: the store in PostgreSQL with
+ * its shared secret key, Redis under its own prefix, one process (its CPU and memory are the figures),
+ * production mode, no demo database.
+ */
+export function replicaEnv(options: { storeUrl: string; secretKey: string; adminKey: string; redisUrl: string; redisPrefix: string }): Record<string, string> {
+  return {
+    WARDEN_STORE_URL: options.storeUrl,
+    WARDEN_SECRET_KEY: options.secretKey,
+    WARDEN_DEMO: 'false',
+    WARDEN_ADMIN_KEY: options.adminKey,
+    WARDEN_REDIS_URL: options.redisUrl,
+    WARDEN_REDIS_PREFIX: options.redisPrefix,
+    WARDEN_WORKERS: '1',
+    NODE_ENV: 'production',
+  };
+}
+
 export interface SpawnedGateway {
   process: ChildProcess;
   /** Base URL, e.g. http://127.0.0.1:41234 */
