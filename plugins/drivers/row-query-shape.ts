@@ -27,7 +27,8 @@ export const comparisonSchema = z
   .partial()
   .strict();
 
-const isScalar = (value: unknown) => typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+/** A value a comparison may bind: a string, a finite number or a boolean (what JSON input can hold, less null). */
+export const isScalar = (value: unknown): value is string | number | boolean => typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
 
 /**
  * How many values a valid comparison binds, or undefined when it is not valid. The same rules as

@@ -13,6 +13,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import { AppError, ErrorCode } from '../../src/errors/app-error.js';
+import { isScalar } from './row-query-shape.js';
 import { COMPARISON_OPERATORS, type BoolExp, type ColumnComparison, type RowQuery } from './row-query.js';
 
 /**
@@ -51,7 +52,6 @@ const marker = (slot: number) => `\u0000warden-slot-${slot}\u0000`;
 const MARKER = /^\u0000warden-slot-(\d+)\u0000$/;
 const markerSlot = (parameter: string) => Number(MARKER.exec(parameter)?.[1] ?? -1);
 
-const isPlain = (value: unknown) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint';
 
 /**
  * The query's shape, its values (as the compiler would bind them) and the same query with markers for
@@ -95,14 +95,14 @@ function shapeOf(dialect: 'postgres' | 'mysql', query: RowQuery): { key: string;
             parts.push(`${op}:${operand}`);
             comparison[op] = operand;
           } else if (op === '_in' || op === '_nin') {
-            if (!Array.isArray(operand) || !operand.every(isPlain)) return undefined;
+            if (!Array.isArray(operand) || !operand.every(isScalar)) return undefined;
             parts.push(`${op}:${operand.length}`);
             comparison[op] = operand.map(slot);
           } else if (op === '_like' || op === '_ilike') {
-            if (!isPlain(operand)) return undefined;
+            if (!isScalar(operand)) return undefined;
             parts.push(op);
             comparison[op] = slot(op === '_ilike' && dialect === 'mysql' ? String(operand).toLowerCase() : String(operand));
-          } else if (BINARY_OPERATORS[op] && isPlain(operand)) {
+          } else if (BINARY_OPERATORS[op] && isScalar(operand)) {
             parts.push(op);
             comparison[op] = slot(operand);
           } else {
