@@ -105,7 +105,8 @@ export class AuditWriter {
    * it is written with, and every batch after it, however often it were retried.
    */
   prepare(event: AuditEvent): StoredAuditEvent {
-    return { ...withoutNul(event), principalId: this.options.pseudonyms.ref(withoutNul(event.principalId)), id: eventId(event.occurredAt) };
+    const clean = withoutNul(event);
+    return { ...clean, principalId: this.options.pseudonyms.ref(clean.principalId), id: eventId(clean.occurredAt) };
   }
 
   /**
