@@ -6,14 +6,16 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# `prepare` (the web build) runs below, once its sources are here.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json codegen.yml ./
 COPY src src
 COPY plugins plugins
 COPY resolvers resolvers
 COPY schema schema
 COPY sdk sdk
-RUN npm run codegen --silent && npm run build
+COPY web web
+RUN npm run codegen --silent && npm run build && npm run build:web
 
 # What runs: production dependencies only.
 FROM node:20-bookworm-slim AS dependencies

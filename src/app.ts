@@ -283,6 +283,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       subscriptions: config.subscriptions,
       documentLimits: { maxBytes: config.limits.maxDocumentBytes, maxTokens: config.limits.maxDocumentTokens },
       hsts: config.http.hsts,
+      web: { explorer: config.http.explorer, console: config.http.console },
       mcpOrigins: originPolicy({
         host: config.host,
         publicUrl: config.exports.publicUrl,

@@ -92,6 +92,8 @@ const envSchema = z.object({
     .refine((value) => splitList(value).every(isHostName), 'expected comma-separated host names such as warden.example.com (no scheme, port or path)')
     .optional(),
   WARDEN_HSTS: booleanFlag.optional(),
+  WARDEN_EXPLORER: booleanFlag.optional(),
+  WARDEN_CONSOLE: booleanFlag.default(true),
   // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
   WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
   WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
@@ -226,6 +228,10 @@ export interface Config {
     allowedHosts: string[] | undefined;
     /** Whether responses carry Strict-Transport-Security (default: WARDEN_PUBLIC_URL is https). */
     hsts: boolean;
+    /** Whether a browser gets the explorer (GraphiQL) at /graphql and /graphiql (default: not in production). */
+    explorer: boolean;
+    /** Whether the admin console is served at /console. */
+    console: boolean;
   };
   alerts: {
     /** The thresholds of the security notification rules (src/events/security-rules.ts). */
@@ -314,6 +320,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowedOrigins: e.WARDEN_ALLOWED_ORIGINS ? splitList(e.WARDEN_ALLOWED_ORIGINS).map((origin) => new URL(origin).origin) : [],
       allowedHosts: e.WARDEN_ALLOWED_HOSTS ? splitList(e.WARDEN_ALLOWED_HOSTS).map((host) => host.toLowerCase()) : undefined,
       hsts: e.WARDEN_HSTS ?? e.WARDEN_PUBLIC_URL?.startsWith('https://') ?? false,
+      explorer: e.WARDEN_EXPLORER ?? e.NODE_ENV !== 'production',
+      console: e.WARDEN_CONSOLE,
     },
     alerts: {
       rules: {

@@ -19,6 +19,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import { BODY_REFUSALS } from './body-refusals.js';
 import { BodyError, readJsonBody } from './read-json-body.js';
 import { isHtml, setSecurityHeaders } from './security-headers.js';
+import { wantsPage } from './web-pages.js';
 
 export interface GraphQLEndpointOptions {
   apollo: ApolloServer<RequestContext>;
@@ -29,6 +30,8 @@ export interface GraphQLEndpointOptions {
   log: Logger;
   documentLimits: DocumentLimits;
   hsts: boolean;
+  /** Answers a browser opening /graphql with the explorer page; undefined when the explorer is off. */
+  explorerPage?: ((res: ServerResponse) => void) | undefined;
 }
 
 /** The largest request body taken at /graphql. */
@@ -45,8 +48,7 @@ export function requestIdOf(given: string | string[] | undefined): string {
  * /graphql, served by Node's HTTP server straight into Apollo's own HTTP entry point: no router, no
  * middleware chain. It does what the chain did, in order: security headers and a request id on every
  * answer; a POST without a key refused (401) before its body is read; the body read as UTF-8 JSON of at
- * most 1 MB; then Apollo (CSRF prevention, content types, batching refused, the landing page for a
- * browser outside production), whose context checks the key and the document's size before anything is
+ * most 1 MB; then Apollo (CSRF prevention, content types, batching refused), whose context checks the key and the document's size before anything is
  * parsed.
  */
 export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -84,6 +86,12 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
 
   const serve = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
     const method = req.method ?? 'GET';
+    if (options.explorerPage && wantsPage(req)) {
+      req.resume();
+      setSecurityHeaders(res, options, true);
+      options.explorerPage(res);
+      return;
+    }
     const presented = keyFromHeaders({ authorization: req.headers.authorization, 'x-api-key': req.headers['x-api-key'] });
     if (method === 'POST' && presented === undefined) {
       // Nothing in the schema answers such a caller: what strangers send is not read, parsed or validated.

@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { errorReportingPlugin } from '../../plugins/error-reporting.plugin.js';
 import { mutationAuditPlugin } from '../../plugins/mutation-audit.plugin.js';
 import { queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
 import { schemaHintsPlugin } from '../../plugins/schema-hints.plugin.js';
+import { subscriptionsOverSocketPlugin } from '../../plugins/subscriptions-over-socket.plugin.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
@@ -23,6 +23,7 @@ import type { RequestContext } from './context.js';
 import { BODY_REFUSALS, bodyParserRefusal } from './body-refusals.js';
 import { errorBody, graphqlEndpoint, requestIdOf } from './graphql-endpoint.js';
 import { securityHeaders } from './security-headers.js';
+import { webPages } from './web-pages.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
 import { attachSubscriptionServer, type SubscriptionServer } from './ws.js';
 
@@ -55,6 +56,8 @@ export interface HttpServerOptions {
   hsts: boolean;
   /** Which Origin and Host headers /mcp answers (DNS rebinding). */
   mcpOrigins: OriginPolicy;
+  /** Which of the gateway's own web pages are served: the explorer (/graphiql, /graphql for a browser) and the console (/console). */
+  web: { explorer: boolean; console: boolean };
 }
 
 export interface HttpServer {
@@ -125,15 +128,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       // Nothing here is HTTP-cached, and the cache-control plugin wraps every field resolver to compute hints.
       ApolloServerPluginCacheControlDisabled(),
       errorReportingPlugin(),
+      subscriptionsOverSocketPlugin(),
       schemaHintsPlugin(options.production),
       mutationAuditPlugin(options.audit),
-      options.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: { initialState: { pollForSchemaUpdates: false } } }),
+      // The explorer is our own page (web-pages.ts), served from local files before Apollo sees the request.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
+  const pages = webPages({ ...options.web, log });
   graphql = graphqlEndpoint({
     apollo,
     authenticator: options.authenticator,
@@ -143,6 +147,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     log,
     documentLimits: options.documentLimits,
     hsts: options.hsts,
+    explorerPage: pages.explorer,
   });
   app.use(securityHeaders({ hsts: options.hsts }));
   app.use((req, res, next) => {
@@ -165,6 +170,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }
   });
 
+  pages.mount(app);
   app.use('/mcp', mcpRouter(options.mcp, options.mcpOrigins));
   app.get('/exports/:id', exportDownload(options.exports, log));
 

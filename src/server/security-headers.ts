@@ -7,27 +7,20 @@ import type { RequestHandler } from 'express';
  */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** Where the explorer page outside production (Apollo Sandbox) loads its code, styles and frame from. */
-const SANDBOX_CDNS = [
-  'https://embeddable-sandbox.cdn.apollographql.com',
-  'https://apollo-server-landing-page.cdn.apollographql.com',
-  'https://embeddable-explorer.cdn.apollographql.com',
-].join(' ');
-
 /**
- * The explorer page: exactly what Apollo Sandbox needs and nothing else. Its inline script and styles
- * carry a fresh nonce that the page's own `<meta>` policy requires, and a browser enforces both policies,
- * so `'unsafe-inline'` here admits no inline code the page did not put there itself.
+ * The gateway's own pages (the console and the explorer, src/server/web-pages.ts): scripts and styles
+ * from this origin only, no inline script, no eval, nothing from another host. Fonts and images may be
+ * data: URLs (the explorer's stylesheet carries its fonts inline). The pages talk to /graphql over fetch
+ * and WebSocket, which `'self'` covers.
  */
 export const HTML_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  `script-src 'self' 'unsafe-inline' ${SANDBOX_CDNS}`,
-  `style-src 'unsafe-inline' ${SANDBOX_CDNS} https://fonts.googleapis.com`,
-  'font-src https://fonts.gstatic.com',
-  'img-src https://apollo-server-landing-page.cdn.apollographql.com',
-  'manifest-src https://apollo-server-landing-page.cdn.apollographql.com',
-  'frame-src https://sandbox.embed.apollographql.com https://explorer.embed.apollographql.com',
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
   "connect-src 'self'",
+  "manifest-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'none'",

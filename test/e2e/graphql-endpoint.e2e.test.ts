@@ -139,6 +139,16 @@ describe('POST and GET /graphql', () => {
     expect(res.json.data).toEqual({ me: { name: expect.any(String) } });
   });
 
+  it('refuses a subscription over HTTP with a typed error that points to the WebSocket, running nothing', async () => {
+    for (const query of ['subscription { auditEvents { action } }', 'subscription Watch { securityNotifications { kind } }']) {
+      const res = await send(server.url, { headers: json(), chunks: [JSON.stringify({ query })] });
+      expect(res.status).toBe(400);
+      expect(res.json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(res.json.errors?.[0]?.message).toMatch(/WebSocket/);
+      expect(res.json.data ?? null).toBeNull();
+    }
+  });
+
   it('answers a method GraphQL does not use with 405', async () => {
     const res = await send(server.url, { method: 'PUT', headers: json(), chunks: ['{}'] });
     expect(res.status).toBe(405);

@@ -53,23 +53,44 @@ describe.skipIf(!pgUp)('security headers', () => {
     }
   });
 
-  it('give the explorer page a policy that admits exactly where its scripts and styles come from', async () => {
-    const res = await fetch(fixture.server.url, { headers: { accept: 'text/html' } });
-    const html = await res.text();
-    expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    const csp = directives(res.headers.get('content-security-policy'));
-    expect(csp['default-src']).toEqual(["'none'"]);
-    expect(csp['frame-ancestors']).toEqual(["'none'"]);
-    const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1]!).origin);
-    const styles = [...html.matchAll(/<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"|<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => new URL((m[1] ?? m[2])!).origin);
-    expect(scripts.length).toBeGreaterThan(0);
-    for (const origin of scripts) expect(csp['script-src']).toContain(origin);
-    for (const origin of styles) expect(csp['style-src']).toContain(origin);
-    // Nothing else: no wildcard, no eval.
-    expect(Object.values(csp).flat()).not.toContain('*');
-    expect(csp['script-src']).not.toContain("'unsafe-eval'");
+  it('give the explorer and console pages a policy that admits only their own origin, with no inline script or eval', async () => {
+    for (const path of ['/graphql', '/graphiql', '/console']) {
+      const url = new URL(path, fixture.server.url);
+      const res = await fetch(url, { headers: { accept: 'text/html' } });
+      const html = await res.text();
+      expect(res.headers.get('content-type'), path).toMatch(/text\/html/);
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      const csp = directives(res.headers.get('content-security-policy'));
+      expect(csp['default-src'], path).toEqual(["'none'"]);
+      expect(csp['frame-ancestors'], path).toEqual(["'none'"]);
+      expect(csp['script-src'], path).toEqual(["'self'"]);
+      expect(csp['style-src'], path).toEqual(["'self'"]);
+      expect(csp['connect-src'], path).toEqual(["'self'"]);
+      // Every script and stylesheet the page names is on this origin, and there is no inline script.
+      const scriptUrls = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1]!, url));
+      const scripts = scriptUrls.map((script) => script.origin);
+      const styles = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"/g)].map((m) => new URL((m[1] ?? m[2])!, url).origin);
+      expect(scripts.length, path).toBeGreaterThan(0);
+      for (const origin of [...scripts, ...styles]) expect(origin, path).toBe(url.origin);
+      expect(html, path).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      expect(Object.values(csp).flat(), path).not.toContain('*');
+      expect(Object.values(csp).flat(), path).not.toContain("'unsafe-inline'");
+      expect(Object.values(csp).flat(), path).not.toContain("'unsafe-eval'");
+      // The scripts themselves come with the API's locked policy and are cached for good.
+      const script = await fetch(scriptUrls[0]!);
+      expect(script.status, path).toBe(200);
+      expect(script.headers.get('content-type'), path).toMatch(/javascript/);
+      expect(script.headers.get('cache-control'), path).toMatch(/immutable/);
+    }
+  });
+
+  it('serve no file outside the built assets', async () => {
+    for (const path of ['/assets/..%2Fpackage.json', '/assets/%2E%2E%2F%2E%2E%2Fpackage.json', '/assets/console', '/assets/.env.js', '/assets/nothing-here.js']) {
+      const res = await fetch(new URL(path, fixture.server.url));
+      expect(res.status, path).toBe(404);
+      expect(await res.text(), path).not.toMatch(/"dependencies"/);
+    }
   });
 });
 
