@@ -3,13 +3,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGliteDriver } from '../../plugins/drivers/pglite/pglite-driver.js';
 import { generateShopData } from '../../src/demo/shop-seed.js';
 import { postGraphQL } from '../helpers/test-server.js';
+import { serviceAvailable } from '../helpers/services.js';
 import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
+import { createTempPostgres } from '../helpers/temp-postgres.js';
 
 const run = promisify(execFile);
+const PASSWORD = 'readme-crm-password';
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 
 /**
@@ -21,7 +25,7 @@ async function readmeTryIt(baseUrl: string): Promise<string> {
   const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
     .map((m) => m[1] as string)
-    .filter((block) => !block.startsWith('export WARDEN_KEY'))
+    .filter((block) => !block.startsWith('export '))
     .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl))
     .join('\necho\n');
 }
@@ -50,12 +54,21 @@ describe('npm start on a clean data directory', () => {
   });
 
   it('runs the README examples as written, one after another', async () => {
+    // "Connect one of your own databases": a real PostgreSQL one here.
+    expect(await serviceAvailable('postgres')).toBe(true);
+    const crm = await createTempPostgres();
+    const client = new pg.Client({ connectionString: crm.url });
+    await client.connect();
+    await client.query('create table accounts (id int primary key, name text)');
+    await client.end();
+    // Trust authentication takes any password: one is given to see that it never comes back.
+    const crmUrl = crm.url.replace('postgres@', `postgres:${PASSWORD}@`);
     const script = await readmeTryIt(first!.baseUrl);
     const cwd = await mkdtemp(join(tmpdir(), 'warden-readme-'));
     try {
-      const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey } });
+      const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey, CRM_URL: crmUrl } });
       const outputs = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(outputs).toHaveLength(6);
+      expect(outputs).toHaveLength(10);
       expect(outputs[0]).toEqual({
         data: {
           me: { name: 'admin', role: 'ADMIN' },
@@ -67,14 +80,26 @@ describe('npm start on a clean data directory', () => {
       const byStatus = (outputs[2] as { data: { runQuery: { rows: { status: string; n: number }[] } } }).data.runQuery.rows;
       expect(byStatus.map((r) => r.status)).toEqual(expect.arrayContaining(['delivered', 'cancelled', 'paid']));
       expect(outputs[3]).toMatchObject({ data: { registerAgent: { agent: { name: 'reporting-bot', role: 'AGENT' }, key: expect.stringMatching(/^wdn_/) } } });
-      expect(outputs[4]).toMatchObject({ data: { grant: { id: expect.stringMatching(/^grt_/) } } });
-      const preview = (outputs[5] as { data: { accessPreview: { table: string; actions: string[]; rowFilter: string | null; rowCap: number | null; columns: { column: string; mask: string | null }[] }[] } }).data.accessPreview;
+      const connected = (outputs[4] as { data: { connectDatabase: { name: string; engine: string; connection: string; status: { state: string }; tables: { name: string }[] } } }).data.connectDatabase;
+      expect(connected).toMatchObject({ name: 'crm', engine: 'postgres', status: { state: 'AVAILABLE' }, tables: [{ name: 'accounts' }] });
+      // The connection string comes back, but never its password.
+      expect(connected.connection).toContain('****');
+      expect(stdout).not.toContain(PASSWORD);
+      expect(outputs[5]).toMatchObject({ data: { grant: { id: expect.stringMatching(/^grt_/) } } });
+      const preview = (outputs[6] as { data: { accessPreview: { table: string; actions: string[]; rowFilter: string | null; rowCap: number | null; columns: { column: string; mask: string | null }[] }[] } }).data.accessPreview;
       const orders = preview.find((t) => t.table === 'orders');
       expect(orders).toMatchObject({ actions: ['READ'], rowFilter: "status = 'paid'", rowCap: 500 });
       expect(orders?.columns.find((c) => c.column === 'shipping_country')?.mask).toBe("'**'");
       expect(preview.find((t) => t.table === 'customers')?.actions).toEqual([]);
+      // The agent, with its own key: only what its row filter lets through, and nothing it was not granted.
+      expect(outputs[7]).toEqual({ data: { runQuery: { columns: [{ name: 'status' }, { name: 'n' }], rows: [{ status: 'paid', n: expect.any(Number) }], truncated: false } } });
+      const rows = (outputs[8] as { data: { rows: { rows: { id: number; total: string }[] } } }).data.rows.rows;
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(Number(row.total)).toBeGreaterThanOrEqual(100);
+      expect(outputs[9]).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN', denied: [{ resource: 'public.customers', needed: 'READ' }] } }] });
     } finally {
       await rm(cwd, { recursive: true, force: true });
+      await crm.drop();
     }
   });
 
@@ -95,13 +120,14 @@ describe('npm start on a clean data directory', () => {
         adminKey,
       );
       expect(agents.body.data?.agents.edges.map((e) => e.node.name)).toEqual(['admin', 'reporting-bot']);
-      const databases = await postGraphQL<{ databases: { totalCount: number } }>(
+      const databases = await postGraphQL<{ databases: { edges: { node: { name: string } }[] } }>(
         `${second.baseUrl}/graphql`,
-        '{ databases { totalCount } }',
+        '{ databases { edges { node { name } } } }',
         undefined,
         adminKey,
       );
-      expect(databases.body.data?.databases.totalCount).toBe(1);
+      // The demo is loaded once: the second start adds no second shop beside the README's crm.
+      expect(databases.body.data?.databases.edges.map((e) => e.node.name).sort()).toEqual(['crm', 'shop']);
     } finally {
       expect(await second.stop()).toBe(0);
     }
