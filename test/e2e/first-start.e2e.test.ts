@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGliteDriver } from '../../plugins/drivers/pglite/pglite-driver.js';
 import { generateShopData } from '../../src/demo/shop-seed.js';
+import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { postGraphQL } from '../helpers/test-server.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
@@ -16,17 +17,23 @@ const run = promisify(execFile);
 const PASSWORD = 'readme-crm-password';
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 
+/** The README sections whose shell examples run in one shell, in this order ("Try it" sets `gql`, `agent`, `DB`). */
+const README_SECTIONS = ['## Try it', '## Ask in plain words', '## Schedule and export'];
+
 /**
- * The README's "Try it" shell examples (they build on each other: a `gql` helper, then `DB`, then
- * `AGENT`), as one script pointed at this test's port.
+ * The README's shell examples of those sections, as one script pointed at this test's gateway and
+ * language model. `export` lines are the reader's own values (the key, their database), given by the test.
  */
-async function readmeTryIt(baseUrl: string): Promise<string> {
+async function readmeScript(baseUrl: string, llmBaseUrl: string): Promise<string> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
-    .map((m) => m[1] as string)
+  return README_SECTIONS.flatMap((heading) => {
+    const start = readme.indexOf(`${heading}\n`);
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  })
     .filter((block) => !block.startsWith('export '))
-    .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl))
+    .map((block) => block.replaceAll('http://127.0.0.1:4000', baseUrl).replaceAll('http://127.0.0.1:11434/v1', llmBaseUrl))
     .join('\necho\n');
 }
 
@@ -34,14 +41,18 @@ describe('npm start on a clean data directory', () => {
   let dataDir: string;
   let first: SpawnedGateway | undefined;
   let adminKey: string;
+  let llm: FakeLlm | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-start-'));
-    first = await spawnGateway({ WARDEN_DATA_DIR: dataDir });
+    llm = await startFakeLlm(() => ({ content: '```sql\nSELECT status, count(*) AS n FROM orders GROUP BY status\n```' }));
+    // As the README says for a model on this machine.
+    first = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_EGRESS_ALLOW: '127.0.0.1/32' });
     adminKey = first.stdout().match(KEY_PATTERN)?.[0] ?? '';
   }, 90_000);
   afterAll(async () => {
     await first?.stop();
+    await llm?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -63,12 +74,12 @@ describe('npm start on a clean data directory', () => {
     await client.end();
     // Trust authentication takes any password: one is given to see that it never comes back.
     const crmUrl = crm.url.replace('postgres@', `postgres:${PASSWORD}@`);
-    const script = await readmeTryIt(first!.baseUrl);
+    const script = await readmeScript(first!.baseUrl, llm!.baseUrl);
     const cwd = await mkdtemp(join(tmpdir(), 'warden-readme-'));
     try {
       const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey, CRM_URL: crmUrl } });
       const outputs = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(outputs).toHaveLength(10);
+      expect(outputs).toHaveLength(14);
       expect(outputs[0]).toEqual({
         data: {
           me: { name: 'admin', role: 'ADMIN' },
@@ -97,6 +108,13 @@ describe('npm start on a clean data directory', () => {
       expect(rows).toHaveLength(3);
       for (const row of rows) expect(Number(row.total)).toBeGreaterThanOrEqual(100);
       expect(outputs[9]).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN', denied: [{ resource: 'public.customers', needed: 'READ' }] } }] });
+      // Ask in plain words: the model's SQL ran through the agent's grants (paid orders only).
+      expect(outputs[10]).toEqual({ data: { registerProvider: { id: expect.stringMatching(/^prv_/), name: 'local', model: 'llama3.1:8b', hasApiKey: false } } });
+      expect(outputs[11]).toMatchObject({ data: { askDatabase: { sql: expect.stringMatching(/GROUP BY status/i), result: { rows: [{ status: 'paid', n: expect.any(Number) }] }, linkedTables: ['public.orders'] } } });
+      // Schedule and export: the link downloads as CSV, filtered as the agent's grant says.
+      expect(outputs[12]).toMatchObject({ data: { exportLink: { url: expect.stringMatching(/\/exports\/exp_.*signature=/) } } });
+      expect(stdout).toMatch(/^id,total\r?\n\d+,\d+\.\d{2}\r?\n/m);
+      expect(outputs[13]).toMatchObject({ data: { scheduleQuery: { id: expect.stringMatching(/^sch_/), status: 'ACTIVE', nextRunAt: expect.stringMatching(/T05:30:00\.000Z$|T04:30:00\.000Z$/) } } });
     } finally {
       await rm(cwd, { recursive: true, force: true });
       await crm.drop();
