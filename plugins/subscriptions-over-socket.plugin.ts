@@ -14,7 +14,7 @@ export function subscriptionsOverSocketPlugin(): ApolloServerPlugin<RequestConte
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation.operation === 'subscription') {
+          if (operation?.operation === 'subscription') {
             throw new GraphQLError(SUBSCRIPTION_OVER_HTTP, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
           }
         },

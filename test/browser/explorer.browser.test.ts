@@ -49,9 +49,9 @@ describe.skipIf(!hasBrowser)('the explorer, in a real browser with no network', 
 
       // The key stays in the tab: not in the address, not in lasting storage.
       expect(view.page.url()).not.toContain(server.adminKey);
-      const stored = await view.page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie);
+      const stored = await view.page.evaluate<string>('JSON.stringify({ ...localStorage }) + document.cookie');
       expect(stored).not.toContain(server.adminKey);
-      expect(await view.page.evaluate(() => sessionStorage.getItem('warden.apiKey'))).toBe(server.adminKey);
+      expect(await view.page.evaluate<string | null>("sessionStorage.getItem('warden.apiKey')")).toBe(server.adminKey);
 
       expect(view.foreign).toEqual([]);
       expect(view.violations).toEqual([]);

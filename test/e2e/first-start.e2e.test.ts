@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,41 @@ describe('npm start on a clean data directory', () => {
     }
   });
 
+  it('runs the README live-feed example on Node 20: it prints a refused query and a security notification', async () => {
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Watch it live\n'), readme.indexOf('\n## ', readme.indexOf('## Watch it live\n') + 1));
+    const source = section.match(/```js\n([\s\S]*?)```/)?.[1];
+    expect(source).toBeDefined();
+    // Saved in the checkout, as the README says, so its imports resolve to the project's packages.
+    await mkdir(join(REPO_ROOT, 'test-results'), { recursive: true });
+    const folder = await mkdtemp(join(REPO_ROOT, 'test-results', 'watch-'));
+    const file = join(folder, 'watch.mjs');
+    await writeFile(file, source!.replaceAll('ws://127.0.0.1:4000', first!.baseUrl.replace(/^http/, 'ws')));
+    const watcher = spawn(process.execPath, [file], { env: { ...process.env, WARDEN_KEY: adminKey }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    watcher.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A refused query: an agent granted products asks for orders…
+      const url = `${first!.baseUrl}/graphql`;
+      const probe = await postGraphQL<{ registerAgent: { key: string; agent: { id: string } } }>(url, 'mutation { registerAgent(input: { name: "watch-probe" }) { key agent { id } } }', undefined, adminKey);
+      const databases = await postGraphQL<{ databases: { edges: { node: { id: string; name: string } }[] } }>(url, '{ databases { edges { node { id name } } } }', undefined, adminKey);
+      const shop = databases.body.data!.databases.edges.find((e) => e.node.name === 'shop')!.node.id;
+      const { agent, key: probeKey } = probe.body.data!.registerAgent;
+      await postGraphQL(url, 'mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.id, databaseId: shop, scope: 'TABLE', table: 'products', actions: ['READ'] } }, adminKey);
+      const refused = await postGraphQL(url, 'mutation($d: ID!) { runQuery(databaseId: $d, sql: "select 1 from orders") { rows } }', { d: shop }, probeKey);
+      expect(refused.body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+      // …and ten refused keys from one address.
+      for (let i = 0; i < 10; i++) await postGraphQL(url, '{ me { id } }', undefined, `wdn_aaaaaaaaaaaa_${'x'.repeat(43)}`);
+      await expect.poll(() => printed, { timeout: 15_000 }).toMatch(/"auditEvents":\{[^\n]*"action":"runQuery"[^\n]*"FORBIDDEN"/);
+      await expect.poll(() => printed, { timeout: 15_000 }).toMatch(/"securityNotifications":\{"kind":"AUTH_FAILURES_ADDRESS","severity":"HIGH"/);
+    } finally {
+      watcher.kill();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('answers /healthz', async () => {
     const res = await fetch(`${first!.baseUrl}/healthz`);
     expect(res.status).toBe(200);
@@ -137,7 +172,7 @@ describe('npm start on a clean data directory', () => {
         undefined,
         adminKey,
       );
-      expect(agents.body.data?.agents.edges.map((e) => e.node.name)).toEqual(['admin', 'reporting-bot']);
+      expect(agents.body.data?.agents.edges.map((e) => e.node.name)).toEqual(['admin', 'reporting-bot', 'watch-probe']);
       const databases = await postGraphQL<{ databases: { edges: { node: { name: string } }[] } }>(
         `${second.baseUrl}/graphql`,
         '{ databases { edges { node { name } } } }',

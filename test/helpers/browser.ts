@@ -58,10 +58,9 @@ export async function openOffline(browser: Browser, origin: string): Promise<Off
     return route.abort('internetdisconnected');
   });
   await context.exposeBinding('__reportViolation', (_source, text: string) => void violations.push(text));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { __reportViolation(text: string): void }).__reportViolation(`${event.violatedDirective} ${event.blockedURI}`);
-    });
+  // Runs in the page, before its own scripts (a string: this file is compiled for Node).
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (event) => window.__reportViolation(event.violatedDirective + ' ' + event.blockedURI));",
   });
   const page = await context.newPage();
   page.on('websocket', (socket) => {
