@@ -1,12 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-function Console() {
-  return <h1>Warden console</h1>;
-}
+import { App } from './app.js';
+import './console.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <Console />
+    <App />
   </StrictMode>,
 );
