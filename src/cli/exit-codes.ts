@@ -11,7 +11,7 @@ export const EXIT_CODES = [
   { exit: 4, codes: ['FORBIDDEN'], meaning: 'the key may not do this (the denied resources are listed)' },
   {
     exit: 5,
-    codes: ['BAD_USER_INPUT', 'SQL_SYNTAX', 'SQL_NOT_ALLOWED', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'],
+    codes: ['BAD_USER_INPUT', 'SQL_SYNTAX', 'SQL_NOT_ALLOWED', 'CONFLICT'],
     meaning: 'refused as written: fix the arguments or the SQL',
   },
   { exit: 6, codes: ['NOT_FOUND'], meaning: 'no such agent, database, grant…' },
