@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWardenClient, WardenError, WardenNetworkError, type AuditEventFeedSubscription, type WardenClient } from '../../sdk/client.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { loadShop } from '../helpers/shop-fixture.js';
@@ -164,12 +164,3 @@ describe.skipIf(!pgUp)('the typed client reading data, the audit log and the liv
     expect(String((live as Error).message)).not.toContain('wdn_secret');
   });
 });
-
-/** A port nothing listens on: one the system just gave out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
