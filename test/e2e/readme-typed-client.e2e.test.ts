@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWardenClient, type WardenClient } from '../../sdk/client.js';
+import type { WardenClient } from '../../sdk/client.js';
+import { useShopThroughSdk } from '../helpers/sdk-shop-fixture.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
-import { loadShop } from '../helpers/shop-fixture.js';
 import { REPO_ROOT } from '../helpers/spawn-gateway.js';
-import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 
 const run = promisify(execFile);
 const pgUp = await serviceAvailable('postgres');
@@ -48,24 +47,19 @@ async function consumerProject(): Promise<string> {
 
 describe.skipIf(!pgUp)("the README's typed client, in a project of its own", () => {
   const fixture = useServerWithPostgresStore();
-  let target: TempPostgres;
+  const shop = useShopThroughSdk(fixture, 'warden_readme_shop');
   let project: string;
   let admin: WardenClient;
   let databaseId: string;
 
   beforeAll(async () => {
-    target = await createTempPostgres('warden_readme_shop');
-    await loadShop('postgres', target.name);
-    admin = createWardenClient({ url: fixture.server.url, apiKey: fixture.server.adminKey });
-    databaseId = (await admin.ConnectDatabase({ input: { name: 'shop', connectionString: target.url } })).connectDatabase.id;
+    ({ admin, databaseId } = shop);
     // The grant "Try it" gives the admin.
     const { me } = await admin.Me();
     await admin.Grant({ input: { agentId: me.id, databaseId, scope: 'DATABASE', actions: ['READ'] } });
     project = await consumerProject();
   }, 120_000);
   afterAll(async () => {
-    await admin?.dispose();
-    await target?.drop();
     if (project) await rm(project, { recursive: true, force: true });
   });
 

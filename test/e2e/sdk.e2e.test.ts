@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWardenClient, WardenError, WardenNetworkError, type AuditEventFeedSubscription, type WardenClient } from '../../sdk/client.js';
 import { closedPort } from '../helpers/closed-port.js';
+import { useShopThroughSdk } from '../helpers/sdk-shop-fixture.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
-import { loadShop } from '../helpers/shop-fixture.js';
-import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 
 const pgUp = await serviceAvailable('postgres');
 
@@ -51,25 +50,20 @@ describe.skipIf(!pgUp)('the generated SDK against a live gateway', () => {
 
 describe.skipIf(!pgUp)('the typed client reading data, the audit log and the live feed', () => {
   const fixture = useServerWithPostgresStore();
-  let target: TempPostgres;
+  const shop = useShopThroughSdk(fixture, 'warden_sdk_shop');
   let admin: WardenClient;
   let bot: WardenClient;
   let agentId: string;
   let databaseId: string;
 
   beforeAll(async () => {
-    target = await createTempPostgres('warden_sdk_shop');
-    await loadShop('postgres', target.name);
-    admin = createWardenClient({ url: fixture.server.url, apiKey: fixture.server.adminKey });
-    const { connectDatabase } = await admin.ConnectDatabase({ input: { name: 'shop', connectionString: target.url } });
-    databaseId = connectDatabase.id;
+    ({ admin, databaseId } = shop);
     const { registerAgent } = await admin.RegisterAgent({ input: { name: 'sdk-reader' } });
     agentId = registerAgent.agent.id;
     bot = createWardenClient({ url: fixture.server.url, apiKey: registerAgent.key });
   });
   afterAll(async () => {
-    await Promise.all([admin?.dispose(), bot?.dispose()]);
-    await target?.drop();
+    await bot?.dispose();
   });
 
   it('grants, previews, runs SQL and reads rows, narrowed by the row filter and mask', async () => {
