@@ -1,4 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../helpers/closed-port.js';
 import { serviceAvailable } from '../helpers/services.js';
@@ -246,5 +250,27 @@ describe.skipIf(!pgUp)('the warden command line against a live gateway', () => {
     expect(run.stderr).toContain('UNAUTHENTICATED');
     expect(run.stderr).not.toContain(wrong);
     expect(run.stderr).not.toContain('this-key-was-never-issued');
+  });
+
+  it("runs the README's Command line example as written", async () => {
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Command line\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const script = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .filter((block) => !block.startsWith('export '))
+      .map((block) => block.replaceAll('npx warden', `node '${join(REPO_ROOT, 'bin/warden.js')}'`))
+      .join('\n');
+    const cwd = await mkdtemp(join(tmpdir(), 'warden-readme-cli-'));
+    try {
+      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script], { cwd, env: { PATH: process.env.PATH ?? '', WARDEN_FROM_SOURCE: '1', ...admin } });
+      expect(stdout).toMatch(/^grt_\w+\s+analyst\s+shop\s+TABLE\s+public\.orders\s+READ\s+status = 'paid'\s+shipping_country=NULL\s/m);
+      expect(stdout).toMatch(/^public\.orders\s+READ\s+status = 'paid'\s+-\s+.*shipping_country \(masked: NULL\)/m);
+      expect(stdout).toMatch(/^status\s+n\npaid\s+\d+\n\(1 row, \d+ ms\)$/m);
+      expect(stdout).toMatch(/^TIME\s+ACTION\s+DECISION/m);
+      expect(JSON.parse(await readFile(join(cwd, 'analyst.json'), 'utf8'))).toMatchObject({ agent: { name: 'analyst' }, key: expect.stringMatching(/^wdn_/) });
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
   });
 });
