@@ -1,21 +1,18 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
+import { COMMAND_GROUPS, USAGE, type CommandGroup } from './cli/cli-usage.js';
+import { EXIT_USAGE } from './cli/exit-codes.js';
 
 /**
- * The `warden` command.
- *   warden          serve GraphQL (and MCP at /mcp) over HTTP: the same as `npm start`
- *   warden mcp      speak MCP over stdio for one agent, whose key is in WARDEN_API_KEY; with WARDEN_URL,
- *                   through that running gateway, else opening the store itself
+ * The `warden` command (bin/warden.js starts it, compiled or through tsx).
+ *   warden [serve]   serve GraphQL (and MCP at /mcp) over HTTP: the same as `npm start`
+ *   warden mcp       speak MCP over stdio for one agent, whose key is in WARDEN_API_KEY; with WARDEN_URL,
+ *                    through that running gateway, else opening the store itself
+ *   warden agent|db|grant|preview|query|audit …
+ *                    thin commands over a running gateway's GraphQL API (src/cli/), with WARDEN_URL and
+ *                    WARDEN_KEY
+ * Each branch loads only what it needs, so `warden --help` answers without loading the gateway.
  */
-const USAGE = `Usage: warden [serve | mcp]
-  serve   Serve GraphQL at /graphql and MCP at /mcp over HTTP (the default).
-  mcp     Speak MCP over stdin/stdout for one agent (key in WARDEN_API_KEY). Logs go to stderr.
-          With WARDEN_URL (e.g. http://127.0.0.1:4000), through that running gateway;
-          without it, opening the store itself (WARDEN_STORE_URL, or WARDEN_DATA_DIR).
-Configuration comes from the environment (WARDEN_STORE_URL, WARDEN_SECRET_KEY, …); see README.md.
-`;
-
-const command = process.argv[2];
+const [command, ...args] = process.argv.slice(2);
 if (command === 'mcp') {
   const { runMcpStdio } = await import('./mcp/stdio-command.js');
   await runMcpStdio();
@@ -23,7 +20,17 @@ if (command === 'mcp') {
   await import('./main.js');
 } else if (command === 'help' || command === '--help' || command === '-h') {
   process.stdout.write(USAGE);
+} else if ((COMMAND_GROUPS as string[]).includes(command)) {
+  const { runCommand } = await import('./cli/run-command.js').catch((error: unknown) => {
+    // The typed client these commands use is generated (sdk/generated/, gitignored); npm install makes it.
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && /generated/.test(String(error))) {
+      process.stderr.write('warden: the typed client is not generated yet: run `npm run build:sdk` (npm install runs it).\n');
+      process.exit(1);
+    }
+    throw error;
+  });
+  await runCommand(command as CommandGroup, args);
 } else {
-  process.stderr.write(`Unknown command "${command}".\n${USAGE}`);
-  process.exit(2);
+  process.stderr.write(`warden: unknown command "${command}".\n\n${USAGE}`);
+  process.exit(EXIT_USAGE);
 }
