@@ -63,6 +63,7 @@ import { ExportService } from './services/export.service.js';
 import { ScheduleService } from './services/schedule.service.js';
 import { ScheduleRunner } from './events/schedule-runner.js';
 import { openStore } from './store/open-store.js';
+import { GatewayTelemetry } from './telemetry/gateway-telemetry.js';
 
 export interface Warden {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql; empty when started without HTTP. */
@@ -91,6 +92,8 @@ export interface StartOptions {
   bootstrap?: boolean;
   /** The clock schedules and export links go by (tests move it on); default the system clock. */
   clock?: () => Date;
+  /** This process is one of WARDEN_WORKERS > 1: /metrics answers for all of them, gathered by the primary. */
+  clusterWorker?: boolean;
 }
 
 /** The composition root: config → store → databases → services → server, listening. */
@@ -113,6 +116,11 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     await store.close();
   };
   try {
+    // First in, last out: spans of the rest of the stop are still sent.
+    const telemetry = await GatewayTelemetry.start({ ...config.telemetry, metrics: config.telemetry.metrics && options.http !== false }, log, {
+      clusterWorker: options.clusterWorker ?? false,
+    });
+    started.push(() => telemetry.stop());
     // In-process by default; Redis when scaled out, so every replica sees every event and invalidation.
     pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl, log, config.redisPrefix) : new InProcessPubSub();
     // Counters and claims a request waits on: a connection that answers within WARDEN_REDIS_TIMEOUT_MS or not at all.
@@ -140,6 +148,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     audit.start();
     started.push(() => audit.stop());
     audit.onEvent((event) => bus.publishAudit(event));
+    audit.onEvent((event) => telemetry.auditEvent(event.decision));
     const grants = new GrantService(store, catalog, sqlGate);
     const resealed = await databases.resealStaleSecrets();
     if (resealed > 0) log.info({ resealed }, 'sealed stored credentials with the current key');
@@ -174,7 +183,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     started.push(() => webhookDispatcher.stop());
     if (pseudonyms.enabled) log.info('audit events carry pseudonyms, not agent ids (Agent.auditRef maps one to the other)');
     const auditService = new AuditService(store, pseudonyms);
-    const providers = new ProviderService(store, secrets, config, log);
+    const providers = new ProviderService(store, secrets, { ...config, llmTelemetry: telemetry }, log);
     const resealedKeys = await providers.resealStaleKeys();
     if (resealedKeys > 0) log.info({ resealed: resealedKeys }, 'sealed stored language model keys with the current key');
     const promptTemplates = new PromptTemplateService(store);
@@ -183,7 +192,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       hardMaxRows: 10_000,
       maxResultBytes: config.results.maxBytes,
       maxExportBytes: config.exports.maxBytes,
-    });
+    }, telemetry);
     const askService = new AskService(providers, promptTemplates, queries);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
@@ -290,6 +299,20 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
         allowedOrigins: config.http.allowedOrigins,
         allowedHosts: config.http.allowedHosts,
       }),
+      telemetry,
+      metricsKey: config.telemetry.metricsKey,
+    });
+    telemetry.watch({
+      *databases() {
+        for (const [id, driver] of connectors.open()) yield { id, engine: driver.engine, pool: driver.poolUse?.() };
+      },
+      storePool: () => store.poolUse(),
+      webhookBacklog: () => webhookDispatcher.backlog(),
+      webhookBuffered: () => webhookDispatcher.buffered,
+      auditBuffered: () => audit.buffered,
+      auditWriteFailures: () => audit.writeFailures,
+      subscriptions: () => feed.subscriptions,
+      websockets: () => http.subscriptions.connectionCount,
     });
     // The HTTP server goes first: no new requests while the rest stops.
     started.push(() => http.stop());

@@ -94,6 +94,16 @@ const envSchema = z.object({
   WARDEN_HSTS: booleanFlag.optional(),
   WARDEN_EXPLORER: booleanFlag.optional(),
   WARDEN_CONSOLE: booleanFlag.default(true),
+  WARDEN_METRICS: booleanFlag.default(true),
+  WARDEN_METRICS_KEY: z
+    .string()
+    .min(16, 'expected at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces (it is sent as a Bearer token)')
+    .optional(),
+  WARDEN_OTEL_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318' })
+    .optional(),
+  WARDEN_OTEL_SERVICE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1 to 64 letters, digits, dots, dashes or underscores').default('warden'),
   // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
   WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
   WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
@@ -117,6 +127,12 @@ function isOrigin(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/+$/, '').toLowerCase();
+}
+
+/** A collector's base URL gets the OTLP traces path; a URL that already ends with it is taken as it is. */
+function tracesUrl(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, '');
+  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
 }
 
 function isHostName(value: string): boolean {
@@ -233,6 +249,19 @@ export interface Config {
     /** Whether the admin console is served at /console. */
     console: boolean;
   };
+  telemetry: {
+    /** Whether /metrics answers (Prometheus text); when off, nothing is counted either. */
+    metrics: boolean;
+    /**
+     * The Bearer token /metrics asks for. Unset: /metrics answers loopback callers only (and no request
+     * a proxy forwarded).
+     */
+    metricsKey: string | undefined;
+    /** Where traces are sent (OTLP over HTTP, JSON), the collector's `/v1/traces`; unset: no tracing at all. */
+    otelTracesUrl: string | undefined;
+    /** `service.name` of the traces. */
+    serviceName: string;
+  };
   alerts: {
     /** The thresholds of the security notification rules (src/events/security-rules.ts). */
     rules: RuleSettings;
@@ -322,6 +351,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       hsts: e.WARDEN_HSTS ?? e.WARDEN_PUBLIC_URL?.startsWith('https://') ?? false,
       explorer: e.WARDEN_EXPLORER ?? e.NODE_ENV !== 'production',
       console: e.WARDEN_CONSOLE,
+    },
+    telemetry: {
+      metrics: e.WARDEN_METRICS,
+      metricsKey: e.WARDEN_METRICS_KEY,
+      otelTracesUrl: e.WARDEN_OTEL_ENDPOINT === undefined ? undefined : tracesUrl(e.WARDEN_OTEL_ENDPOINT),
+      serviceName: e.WARDEN_OTEL_SERVICE_NAME,
     },
     alerts: {
       rules: {

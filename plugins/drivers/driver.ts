@@ -108,6 +108,17 @@ export interface DriverStatus {
   endpoints: EndpointState[];
 }
 
+/** A driver's connection pool as it is now, for /metrics (all endpoints' pools together). */
+export interface PoolUse {
+  /** Connections lent out. */
+  used: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  pending: number;
+  /** The most connections the pool opens (PoolSettings.maxConnections). */
+  max: number;
+}
+
 export interface DatabaseDriver {
   readonly engine: string;
   /**
@@ -138,6 +149,8 @@ export interface DatabaseDriver {
   /** Runs a typed row query (engines that do not speak SQL implement this instead of execute). */
   selectRows?(query: RowQuery, options: ExecuteOptions): Promise<QueryResult>;
   status(): DriverStatus;
+  /** Optional: the pool's use now, read on every metrics scrape (cheap, no I/O). Embedded engines have none. */
+  poolUse?(): PoolUse;
   /** Closes every connection. The driver is unusable afterwards. */
   close(): Promise<void>;
 }

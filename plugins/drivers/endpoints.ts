@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../../src/errors/app-error.js';
-import type { DriverStatus } from './driver.js';
+import type { DriverStatus, PoolUse } from './driver.js';
 
 export interface Endpoint {
   host: string;
@@ -103,6 +103,19 @@ export class EndpointPools<Pool> {
       activeEndpoint: active.downSince === undefined && active.pool !== undefined ? active.address : null,
       endpoints: this.#slots.map((s) => ({ address: s.address, healthy: s.downSince === undefined, lastError: s.lastError })),
     };
+  }
+
+  /** The open pools' use together, each read by `read`; `max` is one pool's (only the active one is used). */
+  use(read: (pool: Pool) => { total: number; idle: number; pending: number }, max: number): PoolUse {
+    const use = { used: 0, idle: 0, pending: 0, max };
+    for (const slot of this.#slots) {
+      if (slot.pool === undefined) continue;
+      const { total, idle, pending } = read(slot.pool);
+      use.used += Math.max(0, total - idle);
+      use.idle += idle;
+      use.pending += pending;
+    }
+    return use;
   }
 
   async closeAll(): Promise<void> {

@@ -85,6 +85,16 @@ export class AuditWriter {
     this.#timer.unref();
   }
 
+  /** Events recorded but not yet written. */
+  get buffered(): number {
+    return this.#buffer.size;
+  }
+
+  /** Batch writes that failed so far (retried with the next batch). */
+  get writeFailures(): number {
+    return this.#buffer.failures;
+  }
+
   /** Called with every event as it is recorded (live subscriptions, alert rules). */
   onEvent(listener: (event: StoredAuditEvent) => void): void {
     this.#listeners.push(listener);

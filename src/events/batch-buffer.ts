@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 export class BatchBuffer<T> {
   #items: T[] = [];
   #flushing: Promise<void> | undefined;
+  #failures = 0;
 
   constructor(
     private readonly write: (batch: T[]) => Promise<void>,
@@ -18,6 +19,11 @@ export class BatchBuffer<T> {
 
   get size(): number {
     return this.#items.length;
+  }
+
+  /** Writes that failed so far (their items were kept for the next flush). */
+  get failures(): number {
+    return this.#failures;
   }
 
   push(item: T): void {
@@ -48,6 +54,7 @@ export class BatchBuffer<T> {
         await this.write(batch);
         this.#items.splice(0, batch.length);
       } catch (error) {
+        this.#failures += 1;
         this.log.error({ err: error, waiting: this.#items.length }, `could not write ${this.options.what}; will retry`);
         return;
       }

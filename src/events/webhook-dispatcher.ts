@@ -111,6 +111,16 @@ export class WebhookDispatcher {
     });
   }
 
+  /** Deliveries made here and not yet written to the queue. */
+  get buffered(): number {
+    return this.#buffer.size;
+  }
+
+  /** Deliveries in the queue, all replicas' together: waiting (or retrying), and dead-lettered. */
+  backlog(): Promise<{ pending: number; dead: number }> {
+    return this.repo.countBacklog();
+  }
+
   /** Reads the webhooks, then starts writing the queue and polling it (at once: what an earlier run left is due). */
   async start(): Promise<void> {
     if (this.#started) return;

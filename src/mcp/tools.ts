@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Caller, QueryOutcome } from '../services/query.service.js';
 import type { McpServices } from './mcp-services.js';
+import { WARDEN_VERSION } from '../version.js';
 import { errorResult, toolError, toolResult } from './tool-result.js';
 
 /** A table as the caller may see it (only the columns it may use). */
 type VisibleTable = Awaited<ReturnType<McpServices['grants']['visibleTables']>>[number];
 
-export const MCP_SERVER_INFO = { name: 'warden', version: '0.1.0' } as const;
+export const MCP_SERVER_INFO = { name: 'warden', version: WARDEN_VERSION } as const;
 
 /** Rows a tool returns unless asked for fewer or more: enough to read, few enough for a model's context. */
 const DEFAULT_MAX_ROWS = 100;

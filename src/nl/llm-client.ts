@@ -2,6 +2,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAI } from 
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 import { egressDenialOf } from '../net/egress-guard.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { ChatMessage } from './nl-types.js';
 
 /**
@@ -75,6 +76,8 @@ export interface LlmClientOptions {
    * address the base URL's host resolves to as each connection is made. Default: the global fetch.
    */
   fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Each call's tokens, time and outcome for /metrics, and a span for traces (never the prompt or reply). */
+  telemetry?: Pick<Telemetry, 'llmCall' | 'span'>;
 }
 
 /** No single wait between attempts is longer than this, whatever the policy says. */
@@ -114,9 +117,11 @@ export class LlmClient {
   readonly #log: Logger | undefined;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
+  readonly #telemetry: Pick<Telemetry, 'llmCall' | 'span'>;
 
   constructor(settings: LlmProviderSettings, options: LlmClientOptions = {}) {
     this.#settings = { ...settings, retry: { ...settings.retry } };
+    this.#telemetry = options.telemetry ?? NO_TELEMETRY;
     this.#log = options.log;
     this.#sleep = options.sleep ?? sleep;
     this.#random = options.random ?? Math.random;
@@ -156,6 +161,34 @@ export class LlmClient {
    * or rejects the request; LLM_BAD_OUTPUT when it answers without any text.
    */
   async chat(messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResult> {
+    const { name, model } = this.#settings;
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model, 'warden.llm.provider': name };
+    const started = performance.now();
+    let outcome = 'ok';
+    let usage: ChatUsage | undefined;
+    try {
+      return await this.#telemetry.span(`chat ${model}`, 'client', attributes, async (span) => {
+        const result = await this.#chat(messages, options);
+        usage = result.usage;
+        span.set({ 'gen_ai.usage.input_tokens': usage.promptTokens, 'gen_ai.usage.output_tokens': usage.completionTokens, 'warden.llm.attempts': result.attempts });
+        return result;
+      });
+    } catch (error) {
+      outcome = error instanceof AppError ? error.code : ErrorCode.INTERNAL;
+      throw error;
+    } finally {
+      this.#telemetry.llmCall({
+        provider: name,
+        model,
+        outcome,
+        promptTokens: usage?.promptTokens ?? 0,
+        completionTokens: usage?.completionTokens ?? 0,
+        seconds: (performance.now() - started) / 1000,
+      });
+    }
+  }
+
+  async #chat(messages: ChatMessage[], options: ChatOptions): Promise<ChatResult> {
     const { retry } = this.#settings;
     const maxAttempts = 1 + Math.max(0, Math.floor(retry.maxRetries));
     const started = performance.now();

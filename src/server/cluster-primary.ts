@@ -25,6 +25,10 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const restarts = new RestartPolicy();
   /** Live workers, and when each was forked. */
   const live = new Map<Worker, number>();
+  /** Workers that have said they listen: those whose metrics a scrape gathers. */
+  const ready = new Set<Worker>();
+  // A scrape reaches one worker, which asks here for every worker's metrics together.
+  const metrics = config.telemetry.metrics ? (await import('../telemetry/cluster-metrics.js')).aggregateForWorkers(() => ready, log) : undefined;
   const restartTimers = new Set<NodeJS.Timeout>();
   let listening = 0;
   /** Every worker forked at start has listened, and Warden has said it serves. */
@@ -37,11 +41,13 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     live.set(worker, Date.now());
     worker.on('message', (message: WorkerListening) => {
       if (message?.kind === 'listening') onListening(worker, message);
+      else metrics?.onMessage(worker, message);
     });
     worker.once('exit', (code, signal) => onExit(worker, code, signal));
   };
 
   const onListening = (worker: Worker, message: WorkerListening) => {
+    ready.add(worker);
     if (serving) {
       log.info({ worker: worker.id, pid: worker.process.pid }, 'a new worker is serving');
       return;
@@ -58,6 +64,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const onExit = (worker: Worker, code: number | null, signal: string | null) => {
     const forkedAt = live.get(worker) ?? Date.now();
     live.delete(worker);
+    ready.delete(worker);
     if (stopping) {
       // Stopped by the SIGTERM sent below, or on its own before it had its handler: both are expected.
       if (code !== 0 && signal !== 'SIGTERM') exitCode = 1;

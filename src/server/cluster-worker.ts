@@ -30,7 +30,7 @@ export async function runWorker(config: Config, log: Logger): Promise<void> {
   // the workers with SIGTERM (a worker stopping on its own would look to it like a crash).
   process.on('SIGINT', () => undefined);
   const workerLog = log.child({ worker: cluster.worker?.id });
-  const warden = await startWarden(config, workerLog, { bootstrap: false });
+  const warden = await startWarden(config, workerLog, { bootstrap: false, clusterWorker: true });
   stopOnSignals(warden, workerLog, ['SIGTERM']);
   const listening: WorkerListening = { kind: 'listening', url: warden.url };
   process.send?.(listening);

@@ -12,6 +12,7 @@ import { INTERNAL_MESSAGE } from '../errors/format-error.js';
 import { authFailureEvent } from '../events/auth-failure.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import type { Logger } from '../logger.js';
+import type { GatewayTelemetry, RequestObservation } from '../telemetry/gateway-telemetry.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { RequestContext } from './context.js';
@@ -32,6 +33,8 @@ export interface GraphQLEndpointOptions {
   hsts: boolean;
   /** Answers a browser opening /graphql with the explorer page; undefined when the explorer is off. */
   explorerPage?: ((res: ServerResponse) => void) | undefined;
+  /** Counts and traces each request; the operation plugin names it. */
+  telemetry: Pick<GatewayTelemetry, 'graphqlRequest'>;
 }
 
 /** The largest request body taken at /graphql. */
@@ -54,7 +57,14 @@ export function requestIdOf(given: string | string[] | undefined): string {
 export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { apollo, log } = options;
 
-  const contextOf = async (req: IncomingMessage, requestId: string, presented: string | undefined, search: string, body: unknown): Promise<RequestContext> => {
+  const contextOf = async (
+    req: IncomingMessage,
+    requestId: string,
+    presented: string | undefined,
+    search: string,
+    body: unknown,
+    observation: RequestObservation,
+  ): Promise<RequestContext> => {
     if (presented === undefined) {
       // Nothing in the schema answers a caller without a key (introspection included), so nothing is parsed for one.
       throw new GraphQLError(notSignedIn().message, { extensions: { code: ErrorCode.UNAUTHENTICATED, requestId, http: { status: 401 } } });
@@ -62,12 +72,13 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     const principal = await options.authenticator.authenticate(presented).catch((error: unknown) => {
       throw keyRefusal(error, req, requestId, presented);
     });
+    if (principal.kind === 'agent') observation.agentId = principal.agentId;
     const query = documentOf(search, body);
     const tooLarge = query === undefined ? undefined : documentTooLarge(query, options.documentLimits);
     if (tooLarge) {
       throw new GraphQLError(tooLarge.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, requestId, http: { status: 400 } } });
     }
-    return new HttpRequestContext(requestId, principal, options);
+    return new HttpRequestContext(requestId, principal, options, observation);
   };
 
   const keyRefusal = (error: unknown, req: IncomingMessage, requestId: string, presented: string): GraphQLError => {
@@ -84,7 +95,7 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     return new GraphQLError(INTERNAL_MESSAGE, { extensions: { code: ErrorCode.INTERNAL, requestId, http: { status: 500 } } });
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, requestId: string, observation: RequestObservation): Promise<void> => {
     const method = req.method ?? 'GET';
     if (options.explorerPage && wantsPage(req)) {
       req.resume();
@@ -96,6 +107,7 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     if (method === 'POST' && presented === undefined) {
       // Nothing in the schema answers such a caller: what strangers send is not read, parsed or validated.
       req.resume();
+      observation.outcome = ErrorCode.UNAUTHENTICATED;
       res.setHeader('www-authenticate', 'Bearer realm="warden"');
       sendJson(res, 401, errorBody(notSignedIn().message, ErrorCode.UNAUTHENTICATED, requestId));
       return;
@@ -107,9 +119,11 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
       } catch (error) {
         if (!(error instanceof BodyError)) throw error;
         if (error.refusal === 'ABORTED') {
+          observation.outcome = 'ABORTED';
           res.destroy();
           return;
         }
+        observation.outcome = ErrorCode.BAD_USER_INPUT;
         const refusal = BODY_REFUSALS[error.refusal];
         // The rest of an oversized body is not worth reading: the connection ends with the answer.
         if (error.refusal === 'TOO_LARGE') res.setHeader('connection', 'close');
@@ -128,7 +142,14 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     const question = url.indexOf('?');
     const search = question < 0 ? '' : url.slice(question);
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: method.toUpperCase(), headers, search, body };
-    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => contextOf(req, requestId, presented, search, body) });
+    const context = () =>
+      contextOf(req, requestId, presented, search, body, observation).catch((error: unknown) => {
+        // Refused before Apollo's plugins see the request: its outcome is said here.
+        const code = (error as GraphQLError).extensions?.code;
+        observation.outcome = typeof code === 'string' ? code : ErrorCode.INTERNAL;
+        throw error;
+      });
+    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
     for (const [name, value] of answer.headers) res.setHeader(name, value);
     if (isHtml(answer.headers.get('content-type'))) setSecurityHeaders(res, options, true);
     res.statusCode = answer.status ?? 200;
@@ -145,7 +166,7 @@ export function graphqlEndpoint(options: GraphQLEndpointOptions): (req: Incoming
     const requestId = requestIdOf(req.headers['x-request-id']);
     setSecurityHeaders(res, options);
     res.setHeader('x-request-id', requestId);
-    serve(req, res, requestId).catch((error: unknown) => {
+    options.telemetry.graphqlRequest(req.headers, (observation) => serve(req, res, requestId, observation)).catch((error: unknown) => {
       log.error({ err: error, requestId }, 'request failed before GraphQL');
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, errorBody(INTERNAL_MESSAGE, ErrorCode.INTERNAL, requestId));
@@ -167,6 +188,7 @@ class HttpRequestContext implements RequestContext {
     readonly requestId: string,
     readonly principal: Principal,
     private readonly services: Pick<GraphQLEndpointOptions, 'agents' | 'catalog' | 'log'>,
+    readonly observation: RequestObservation,
   ) {}
 
   get loaders(): Loaders {

@@ -9,6 +9,7 @@ import { mutationAuditPlugin } from '../../plugins/mutation-audit.plugin.js';
 import { queryLimitRules, type DocumentLimits } from '../../plugins/query-limits.js';
 import { schemaHintsPlugin } from '../../plugins/schema-hints.plugin.js';
 import { subscriptionsOverSocketPlugin } from '../../plugins/subscriptions-over-socket.plugin.js';
+import { telemetryPlugin } from '../../plugins/telemetry.plugin.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
@@ -19,9 +20,11 @@ import type { McpServices } from '../mcp/mcp-services.js';
 import type { AgentService } from '../services/agent.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { ExportService } from '../services/export.service.js';
+import type { GatewayTelemetry } from '../telemetry/gateway-telemetry.js';
 import type { RequestContext } from './context.js';
 import { BODY_REFUSALS, bodyParserRefusal } from './body-refusals.js';
 import { errorBody, graphqlEndpoint, requestIdOf } from './graphql-endpoint.js';
+import { metricsRoute } from './metrics-route.js';
 import { securityHeaders } from './security-headers.js';
 import { webPages } from './web-pages.js';
 import type { LiveFeedService } from '../services/live-feed.service.js';
@@ -58,6 +61,10 @@ export interface HttpServerOptions {
   mcpOrigins: OriginPolicy;
   /** Which of the gateway's own web pages are served: the explorer (/graphiql, /graphql for a browser) and the console (/console). */
   web: { explorer: boolean; console: boolean };
+  /** Metrics and traces of /graphql requests, and what /metrics serves (when on). */
+  telemetry: Pick<GatewayTelemetry, 'graphqlRequest' | 'scrape'>;
+  /** WARDEN_METRICS_KEY: the Bearer token /metrics asks for; unset, loopback callers only. */
+  metricsKey: string | undefined;
 }
 
 export interface HttpServer {
@@ -74,7 +81,7 @@ function isGraphQLPath(url: string | undefined): boolean {
   return Number.isNaN(rest) || rest === 63 /* ? */ || rest === 47 /* / */;
 }
 
-/** Apollo Server 5 at /graphql (straight from node:http), express 5 for /healthz, /mcp and /exports. Call `server.listen` to serve. */
+/** Apollo Server 5 at /graphql (straight from node:http), express 5 for /healthz, /metrics, /mcp and /exports. Call `server.listen` to serve. */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { log } = options;
   const app = express();
@@ -131,6 +138,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       subscriptionsOverSocketPlugin(),
       schemaHintsPlugin(options.production),
       mutationAuditPlugin(options.audit),
+      telemetryPlugin(),
       // The explorer is our own page (web-pages.ts), served from local files before Apollo sees the request.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -148,6 +156,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     documentLimits: options.documentLimits,
     hsts: options.hsts,
     explorerPage: pages.explorer,
+    telemetry: options.telemetry,
   });
   app.use(securityHeaders({ hsts: options.hsts }));
   app.use((req, res, next) => {
@@ -171,6 +180,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   pages.mount(app);
+  const { scrape } = options.telemetry;
+  if (scrape) app.get('/metrics', metricsRoute({ key: options.metricsKey, scrape, log }));
   app.use('/mcp', mcpRouter(options.mcp, options.mcpOrigins));
   app.get('/exports/:id', exportDownload(options.exports, log));
 

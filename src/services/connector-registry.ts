@@ -31,6 +31,11 @@ export class ConnectorRegistry {
     return this.#drivers.get(databaseId);
   }
 
+  /** Every open driver, by database id. */
+  open(): IterableIterator<[string, DatabaseDriver]> {
+    return this.#drivers.entries();
+  }
+
   has(databaseId: string): boolean {
     return this.#drivers.has(databaseId);
   }

@@ -80,6 +80,11 @@ export class LiveFeedService {
   }
 
   /** How many times every audit subscription was ended because the gateway fell behind. */
+  /** Live subscriptions on this process (audit events and notifications). */
+  get subscriptions(): number {
+    return this.#audit.size + this.#notifications.size;
+  }
+
   get timesFallenBehind(): number {
     return this.#shed;
   }

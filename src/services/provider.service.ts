@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { randomBase32 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { checkAirGapped, type HostLookup } from '../nl/air-gap.js';
-import { LlmClient, type LlmProviderSettings, type RetryPolicy } from '../nl/llm-client.js';
+import { LlmClient, type LlmClientOptions, type LlmProviderSettings, type RetryPolicy } from '../nl/llm-client.js';
 import { EgressGuard } from '../net/egress-guard.js';
 import { DEFAULT_EGRESS_SETTINGS, type EgressSettings } from '../net/egress-policy.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -97,7 +97,7 @@ export class ProviderService {
     private readonly store: Store,
     private readonly secrets: SecretBox,
     /** `egress` defaults to the egress policy's defaults (no loopback or private providers unless air-gapped). */
-    private readonly config: Pick<Config, 'airGapped' | 'llm'> & { egress?: EgressSettings },
+    private readonly config: Pick<Config, 'airGapped' | 'llm'> & { egress?: EgressSettings; llmTelemetry?: LlmClientOptions['telemetry'] },
     private readonly log?: Logger,
     private readonly lookup?: HostLookup,
     private readonly now: () => Date = () => new Date(),
@@ -277,7 +277,7 @@ export class ProviderService {
   }
 
   #clientOptions() {
-    return { fetch: this.#egress.fetch, ...(this.log ? { log: this.log } : {}) };
+    return { fetch: this.#egress.fetch, ...(this.log ? { log: this.log } : {}), ...(this.config.llmTelemetry ? { telemetry: this.config.llmTelemetry } : {}) };
   }
 
   async #checkAirGap(baseUrl: string, variable?: string): Promise<void> {

@@ -9,6 +9,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
 import { relationGraph } from '../policy/relation-graph.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
 import { policyColumns, redactPlan, withholdDatabaseError } from '../sql/policy-redaction.js';
@@ -67,6 +68,8 @@ export interface QueryLimits {
 }
 
 const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
+/** OpenTelemetry's `db.system.name` of each engine. */
+const DB_SYSTEMS: Record<string, string> = { postgres: 'postgresql', pglite: 'postgresql', mysql: 'mysql', mongodb: 'mongodb' };
 
 /**
  * runQuery, explainQuery and rows: every statement from outside goes gate → authorize → rewrite →
@@ -82,6 +85,8 @@ export class QueryService {
     /** Per-agent rate limits (RateLimitService): a query takes its share before any work. */
     private readonly rateLimits: { acquire(agentId: string): Promise<() => void> },
     private readonly limits: QueryLimits = { defaultMaxRows: 1_000, hardMaxRows: 10_000 },
+    /** Decisions, rate-limit hits and database time for /metrics; spans for the gate and the database call. */
+    private readonly telemetry: Telemetry = NO_TELEMETRY,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -126,7 +131,7 @@ export class QueryService {
   async rows(caller: Caller, databaseId: string, input: RowsInput): Promise<QueryOutcome> {
     return this.#governed(caller, 'rows', databaseId, async (target) => {
       const compiled = this.#compileRows(target, input, this.limits.hardMaxRows);
-      const analysis = await this.gate.analyse(target.engine, compiled.sql, target.gateCatalog);
+      const analysis = await this.#gateAnalyse(target, compiled.sql);
       return this.#authorizeAndRun(target, analysis, compiled.sql, compiled.parameters, compiled.limit);
     });
   }
@@ -259,8 +264,8 @@ export class QueryService {
     if (!prefix) await withhold(() => this.#holdToPlanLimits(target, analysis, rewritten, params));
     const maxBytes = tightest(this.limits.maxResultBytes, target.limits.maxResultBytes) ?? undefined;
     const started = performance.now();
-    const executed = await withhold(() =>
-      target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes }),
+    const executed = await this.#onDatabase(target, analysis, () =>
+      withhold(() => target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes })),
     );
     // Drivers that read the whole result at once (embedded engines) are cut here instead.
     const result = analysis.kind === 'READ' && !target.driver.capsResultBytes ? capResultBytes(executed, maxBytes) : executed;
@@ -281,6 +286,18 @@ export class QueryService {
    * row filters, masks and, for a read, the row cap: the least of `wanted`, the grants' cap and `hardMax`.
    */
   async #authorizeAndRewrite(
+    target: Target,
+    analysis: StatementAnalysis,
+    sql: string,
+    wanted: number,
+    hardMax: number,
+  ): Promise<{ rewritten: string; cap: number; policies: TablePolicy[] }> {
+    return this.telemetry.span('warden.sql.authorize', 'internal', { 'warden.database.id': target.databaseId }, () =>
+      this.#authorizeAndRewriteNow(target, analysis, sql, wanted, hardMax),
+    );
+  }
+
+  async #authorizeAndRewriteNow(
     target: Target,
     analysis: StatementAnalysis,
     sql: string,
@@ -313,7 +330,34 @@ export class QueryService {
 
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
     if (sql.length > 100_000) throw new AppError(ErrorCode.BAD_USER_INPUT, 'The statement is longer than 100,000 characters.', { field: 'sql' });
-    return this.gate.analyse(target.engine, sql, target.gateCatalog);
+    return this.#gateAnalyse(target, sql);
+  }
+
+  /** The SQL gate's analysis (parse, classify, resolve), traced with the statement's type, not its text. */
+  async #gateAnalyse(target: Target, sql: string): Promise<StatementAnalysis> {
+    return this.telemetry.span('warden.sql.analyse', 'internal', { 'warden.database.id': target.databaseId, 'db.system.name': DB_SYSTEMS[target.engine] }, async (span) => {
+      const analysis = await this.gate.analyse(target.engine, sql, target.gateCatalog);
+      span.set({ 'db.operation.name': analysis.statementType, 'warden.statement.kind': analysis.kind });
+      return analysis;
+    });
+  }
+
+  /**
+   * A statement on the target database, past the gate: timed for /metrics and traced as a client span
+   * that names the database and the kind of statement, never its text or parameters.
+   */
+  async #onDatabase<T extends { rowCount?: number }>(target: Target, analysis: StatementAnalysis, call: () => Promise<T>): Promise<T> {
+    const attributes = { 'db.system.name': DB_SYSTEMS[target.engine], 'warden.database.id': target.databaseId, 'db.operation.name': analysis.statementType };
+    const started = performance.now();
+    try {
+      return await this.telemetry.span(`${analysis.statementType} ${target.databaseId}`, 'client', attributes, async (span) => {
+        const result = await call();
+        if (result.rowCount !== undefined) span.set({ 'db.response.returned_rows': result.rowCount });
+        return result;
+      });
+    } finally {
+      this.telemetry.databaseQuery(target.databaseId, analysis.kind === 'READ' ? 'READ' : 'WRITE', (performance.now() - started) / 1000);
+    }
   }
 
   /** Resolves the database, runs `work`, and records the decision whatever happens. */
@@ -336,6 +380,7 @@ export class QueryService {
       return outcome;
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
+      if (app?.code === ErrorCode.RATE_LIMITED) this.telemetry.rateLimited(typeof app.details?.limit === 'string' ? app.details.limit : 'unknown');
       const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED, ErrorCode.QUERY_TOO_EXPENSIVE].includes(app.code);
       this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
         code: app?.code ?? ErrorCode.INTERNAL,
@@ -358,6 +403,8 @@ export class QueryService {
     rowCount: number | null,
     reason: NonNullable<AuditEvent['reasons']>[number] | null,
   ): void {
+    // The id is a label only once the database is known to be there: an agent may send any string.
+    this.telemetry.gateDecision({ action, decision, code: reason?.code, databaseId: target?.databaseId });
     const principal = caller.principal;
     this.audit.record({
       occurredAt: this.now(),

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreConfig, StorePoolConfig } from '../config.js';
 import { AppError } from '../errors/app-error.js';
+import type { PoolUse } from '../../plugins/drivers/driver.js';
 import { containPoolErrors } from '../../plugins/drivers/postgres/contain-pool-errors.js';
 import { openPGliteClient } from '../../plugins/drivers/pglite/pglite-client.js';
 import { PGliteDialect } from '../../plugins/drivers/pglite/pglite-dialect.js';
@@ -16,6 +17,7 @@ export type StoreDb = Kysely<StoreSchema>;
 interface StoreHandle {
   readonly kind: StoreConfig['kind'];
   readonly db: StoreDb;
+  poolUse(): PoolUse | undefined;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface Store {
    * Inside a transaction scope (transaction-scope.ts), the scope's records land in it too.
    */
   transaction<T>(work: (repos: Repositories) => Promise<T>, options?: { lock?: string }): Promise<T>;
+  /** The PostgreSQL store's connection pool as it is now (for /metrics); undefined for the embedded store. */
+  poolUse(): PoolUse | undefined;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ function toStore(handle: StoreHandle): Store {
       scope?.afterCommit();
       return result;
     },
+    poolUse: handle.poolUse,
     close: handle.close,
   };
 }
@@ -92,6 +97,7 @@ function openPostgres(url: string, poolConfig: StorePoolConfig): StoreHandle {
   return {
     kind: 'postgres',
     db,
+    poolUse: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, pending: pool.waitingCount, max: poolConfig.max }),
     close: () => db.destroy(),
   };
 }
@@ -102,6 +108,7 @@ async function openPGlite(dataDir: string): Promise<StoreHandle> {
   return {
     kind: 'pglite',
     db,
+    poolUse: () => undefined,
     close: async () => {
       await db.destroy();
       if (!client.closed) await client.close();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
-import { errorCode } from '../helpers/test-server.js';
+import { connectPostgres, errorCode } from '../helpers/test-server.js';
 
 const [pgUp, redisUp] = [await serviceAvailable('postgres'), await serviceAvailable('redis')];
 
@@ -78,16 +78,8 @@ for (const mode of modes) describe.skipIf(!mode.available)(`per-agent rate limit
 
   beforeAll(async () => {
     target = await createTempPostgres('warden_limits');
-    const client = new pg.Client({ connectionString: SERVICES.postgres.url.replace(/\/postgres$/, `/${target.name}`) });
-    await client.connect();
-    await client.query('create table items (id int primary key, name text); insert into items select g, $$item $$ || g from generate_series(1, 20) g');
-    await client.end();
-    const connected = await admin<{ connectDatabase: { id: string } }>(
-      'mutation($db: String!) { connectDatabase(input: { name: "stock", engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
-      { db: target.name },
-    );
-    expect(connected.body.errors).toBeUndefined();
-    databaseId = connected.body.data!.connectDatabase.id;
+    await target.seed('create table items (id int primary key, name text); insert into items select g, $$item $$ || g from generate_series(1, 20) g');
+    databaseId = await connectPostgres(fixture.server.graphql, fixture.server.adminKey, target.name);
     const me = await admin<{ me: { id: string } }>('{ me { id } }');
     adminId = me.body.data!.me.id;
   });

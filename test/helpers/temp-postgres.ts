@@ -5,6 +5,8 @@ import { SERVICES } from './services.js';
 export interface TempPostgres {
   name: string;
   url: string;
+  /** Runs each statement in this database (a fixture's tables and rows), on a connection of its own. */
+  seed(...statements: string[]): Promise<void>;
   /** Ends every connection to the database and drops it. */
   drop(): Promise<void>;
 }
@@ -26,6 +28,15 @@ export async function createTempPostgres(prefix = 'warden_test'): Promise<TempPo
   return {
     name,
     url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    seed: async (...statements) => {
+      const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${name}` });
+      await client.connect();
+      try {
+        for (const statement of statements) await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    },
     drop: () =>
       admin(async (c) => {
         await c.query(`drop database if exists ${name} with (force)`);

@@ -91,3 +91,14 @@ export async function postGraphQL<T>(
 export function errorCode(response: GraphQLResponse<unknown>): unknown {
   return response.body.errors?.[0]?.extensions.code;
 }
+
+/** Registers a database of the local PostgreSQL server with the gateway (as an admin, named `name`); its id. */
+export async function connectPostgres(graphql: TestServer['graphql'], adminKey: string, database: string, name = 'stock'): Promise<string> {
+  const connected = await graphql<{ connectDatabase: { id: string } }>(
+    'mutation($db: String!, $n: String!) { connectDatabase(input: { name: $n, engine: "postgres", host: "127.0.0.1", port: 5432, database: $db, user: "postgres" }) { id } }',
+    { db: database, n: name },
+    adminKey,
+  );
+  if (connected.body.errors) throw new Error(`could not connect ${database}: ${JSON.stringify(connected.body.errors)}`);
+  return connected.body.data!.connectDatabase.id;
+}

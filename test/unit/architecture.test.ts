@@ -74,6 +74,27 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps metrics and tracing libraries inside src/telemetry', async () => {
+    const offenders: string[] = [];
+    for (const file of files) {
+      if (file.startsWith('src/telemetry/')) continue;
+      for (const specifier of await importsOf(file)) {
+        if (packageOf(specifier) === 'prom-client' || specifier.startsWith('@opentelemetry/')) offenders.push(`${file} imports ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('loads the tracing SDK only when traces are on: nothing imports it but tracing.ts, which is imported lazily', async () => {
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = await readFile(join(ROOT, file), 'utf8');
+      if (file !== 'src/telemetry/tracing.ts' && /from\s+['"]@opentelemetry\/(?!api['"])/.test(text)) offenders.push(`${file} imports the OpenTelemetry SDK`);
+      if (/^\s*import\s+(?!type\b)[^'"]*from\s+['"][^'"]*\/tracing\.js['"]/m.test(text)) offenders.push(`${file} imports tracing.ts eagerly`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('uses named exports only', async () => {
     const offenders: string[] = [];
     for (const file of files) {

@@ -38,3 +38,31 @@ describe('the request surface settings', () => {
     expect(problem({ WARDEN_HSTS: 'maybe' })).toContain('WARDEN_HSTS');
   });
 });
+
+describe('the metrics and traces settings', () => {
+  it('default to /metrics on for loopback callers, and no traces', () => {
+    expect(loadConfig({}).telemetry).toEqual({ metrics: true, metricsKey: undefined, otelTracesUrl: undefined, serviceName: 'warden' });
+  });
+
+  it('take a metrics key, WARDEN_METRICS=false, and a service name', () => {
+    const config = loadConfig({ WARDEN_METRICS: 'false', WARDEN_METRICS_KEY: 'k'.repeat(16), WARDEN_OTEL_SERVICE_NAME: 'warden-eu.1' });
+    expect(config.telemetry).toMatchObject({ metrics: false, metricsKey: 'k'.repeat(16), serviceName: 'warden-eu.1' });
+  });
+
+  it('send traces to the collector’s /v1/traces, given its base URL or the full one', () => {
+    expect(loadConfig({ WARDEN_OTEL_ENDPOINT: 'http://collector:4318' }).telemetry.otelTracesUrl).toBe('http://collector:4318/v1/traces');
+    expect(loadConfig({ WARDEN_OTEL_ENDPOINT: 'https://otel.example.com/otlp/' }).telemetry.otelTracesUrl).toBe('https://otel.example.com/otlp/v1/traces');
+    expect(loadConfig({ WARDEN_OTEL_ENDPOINT: 'http://collector:4318/v1/traces' }).telemetry.otelTracesUrl).toBe('http://collector:4318/v1/traces');
+  });
+
+  it('stop the start naming the variable, without echoing a key', () => {
+    expect(problem({ WARDEN_METRICS: 'maybe' })).toContain('WARDEN_METRICS');
+    const short = problem({ WARDEN_METRICS_KEY: 'secret-short' });
+    expect(short).toContain('WARDEN_METRICS_KEY: expected at least 16 characters');
+    expect(short).not.toContain('secret-short');
+    expect(problem({ WARDEN_METRICS_KEY: 'has a space in it ok' })).toContain('WARDEN_METRICS_KEY');
+    expect(problem({ WARDEN_OTEL_ENDPOINT: 'collector:4318' })).toContain('WARDEN_OTEL_ENDPOINT');
+    expect(problem({ WARDEN_OTEL_ENDPOINT: 'grpc://collector:4317' })).toContain('WARDEN_OTEL_ENDPOINT');
+    expect(problem({ WARDEN_OTEL_SERVICE_NAME: 'warden gateway' })).toContain('WARDEN_OTEL_SERVICE_NAME');
+  });
+});

@@ -9,6 +9,7 @@ import type {
   ExecuteOptions,
   PlanEstimate,
   PoolSettings,
+  PoolUse,
   QueryResult,
 } from '../driver.js';
 import { addressOf, EndpointPools } from '../endpoints.js';
@@ -30,6 +31,7 @@ import {
   acquireConnection,
   closeEndpointPool,
   openEndpointPool,
+  poolCounts,
   prepareSession,
   serverVersion,
   type EndpointPool,
@@ -177,6 +179,10 @@ export class MysqlDriver implements DatabaseDriver {
 
   status(): DriverStatus {
     return this.#endpoints.status();
+  }
+
+  poolUse(): PoolUse {
+    return this.#endpoints.use((endpointPool) => poolCounts(endpointPool.pool), this.#settings.maxConnections);
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,19 @@ export function openEndpointPool(config: NetworkConfig, endpoint: Endpoint, sett
   return { pool: createPool(options), mariaDb: false, prepared: new WeakSet() };
 }
 
+/**
+ * Connections open, idle and requests queued in a mysql2 pool. mysql2 has no public counts: these are
+ * its pool's own queues (stable across 3.x), read as 0 should a release rename them.
+ */
+export function poolCounts(pool: Pool): { total: number; idle: number; pending: number } {
+  const core = (pool as unknown as { pool?: Record<string, { length?: unknown } | undefined> }).pool;
+  const length = (name: string) => {
+    const value = core?.[name]?.length;
+    return typeof value === 'number' ? value : 0;
+  };
+  return { total: length('_allConnections'), idle: length('_freeConnections'), pending: length('_connectionQueue') };
+}
+
 export async function closeEndpointPool(endpointPool: EndpointPool): Promise<void> {
   await endpointPool.pool.end();
 }

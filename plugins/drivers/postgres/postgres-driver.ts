@@ -9,6 +9,7 @@ import type {
   DriverStatus,
   ExecuteOptions,
   PoolSettings,
+  PoolUse,
   QueryResult,
   RowStream,
   StreamOptions,
@@ -171,6 +172,10 @@ export class PostgresDriver implements DatabaseDriver {
 
   status(): DriverStatus {
     return this.#pools.status();
+  }
+
+  poolUse(): PoolUse {
+    return this.#pools.use((pool) => ({ total: pool.totalCount, idle: pool.idleCount, pending: pool.waitingCount }), this.#settings.maxConnections);
   }
 
   async close(): Promise<void> {

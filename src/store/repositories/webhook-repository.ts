@@ -196,6 +196,18 @@ export class WebhookRepository {
     return Number(row.n);
   }
 
+  /** Deliveries waiting (or retrying) and dead-lettered: one pass over the (status, next_attempt_at) index. */
+  async countBacklog(): Promise<{ pending: number; dead: number }> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('status', 'in', ['PENDING', 'DEAD'])
+      .groupBy('status')
+      .execute();
+    const count = (status: WebhookDeliveryStatus) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return { pending: count('PENDING'), dead: count('DEAD') };
+  }
+
   /** Every attempt on these deliveries, in the order made (a replay numbers its attempts from 1 again). */
   async attemptsOf(deliveryIds: readonly string[]): Promise<WebhookAttemptRecord[]> {
     if (deliveryIds.length === 0) return [];

@@ -216,5 +216,16 @@ for (const dialect of dialects) {
         await driver.execute('drop table tenant_rows', [], { readOnly: false });
       }
     });
+
+    it.skipIf(!dialect.sleep)('reports its pool: a connection in use while a statement runs, idle after', async () => {
+      const use = () => driver.poolUse?.();
+      expect(use()).toMatchObject({ used: 0, pending: 0, max: DEFAULT_POOL_SETTINGS.maxConnections });
+      const running = driver.execute(dialect.sleep!, [], { readOnly: true });
+      for (let i = 0; i < 100 && (use()?.used ?? 0) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(use()?.used).toBe(1);
+      await running;
+      expect(use()).toMatchObject({ used: 0, pending: 0 });
+      expect(use()!.idle).toBeGreaterThanOrEqual(1);
+    });
   });
 }
