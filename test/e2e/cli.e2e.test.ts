@@ -63,15 +63,18 @@ describe('the warden command line, without a gateway', () => {
 
   it('runs as the project\'s own bin through npx', async () => {
     const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn('npx', ['--offline', 'warden', '--help'], { cwd: REPO_ROOT, env: { ...process.env, WARDEN_FROM_SOURCE: '1' } });
+      // stdin closed: should npx ever ask to install something, it must not wait for an answer.
+      const child = spawn('npx', ['--offline', 'warden', '--help'], { cwd: REPO_ROOT, env: { ...process.env, WARDEN_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
+      let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr: '' }));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('warden audit tail');
-  });
+  }, 120_000);
 
   it('refuses a command line it cannot read with exit 2 and the usage', async () => {
     const unknownCommand = await warden(['agnet', 'list'], { WARDEN_KEY: 'wdn_x' });

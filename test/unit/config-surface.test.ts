@@ -14,7 +14,7 @@ describe('the request surface settings', () => {
   it('default to 100 KiB and 2,000 tokens a document, no extra origins or hosts, and no HSTS over http', () => {
     const config = loadConfig({});
     expect(config.limits).toEqual({ maxDocumentBytes: 102_400, maxDocumentTokens: 2_000 });
-    expect(config.http).toEqual({ allowedOrigins: [], allowedHosts: undefined, hsts: false });
+    expect(config.http).toEqual({ allowedOrigins: [], allowedHosts: undefined, hsts: false, explorer: true, console: true });
   });
 
   it('turn HSTS on for an https WARDEN_PUBLIC_URL, unless WARDEN_HSTS says otherwise', () => {
