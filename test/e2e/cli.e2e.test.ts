@@ -1,7 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../helpers/closed-port.js';
@@ -24,24 +25,29 @@ interface Run {
  * WARDEN_SPAWN_BUILT=1 the compiled CLI (`npm run build` first).
  */
 function warden(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Run> {
+  const child = spawn(process.execPath, ['bin/warden.js', ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.WARDEN_SPAWN_BUILT === '1' ? {} : { WARDEN_FROM_SOURCE: '1' }),
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(stdin ?? '');
+  return outcome(child);
+}
+
+/** What a child process printed, and how it ended. */
+function outcome(child: ChildProcessByStdio<Writable | null, Readable, Readable>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...(process.env.WARDEN_SPAWN_BUILT === '1' ? {} : { WARDEN_FROM_SOURCE: '1' }),
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
   });
 }
 
@@ -62,16 +68,8 @@ describe('the warden command line, without a gateway', () => {
   });
 
   it('runs as the project\'s own bin through npx', async () => {
-    const run = await new Promise<Run>((resolve, reject) => {
-      // stdin closed: should npx ever ask to install something, it must not wait for an answer.
-      const child = spawn('npx', ['--offline', 'warden', '--help'], { cwd: REPO_ROOT, env: { ...process.env, WARDEN_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    // stdin closed: should npx ever ask to install something, it must not wait for an answer.
+    const run = await outcome(spawn('npx', ['--offline', 'warden', '--help'], { cwd: REPO_ROOT, env: { ...process.env, WARDEN_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('warden audit tail');
   }, 120_000);
