@@ -1,11 +1,15 @@
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserAvailable, launchBrowser, openOffline, screenshot, type OfflinePage } from '../helpers/browser.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { loadShop } from '../helpers/shop-fixture.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
+
+// A page is driven step by step by a second process; on a loaded two-core machine each step can take seconds.
+// Waits are generous, so a slow run passes and a wrong page still fails (it never shows what is awaited).
+vi.setConfig({ testTimeout: 120_000, expect: { poll: { timeout: 15_000, interval: 100 } } });
 
 // What the callbacks given to page.evaluate use: they run in the browser, and the tests compile without the DOM library.
 declare const document: {
@@ -155,11 +159,11 @@ describe.skipIf(!hasPostgres)('the console, in a real browser with no network', 
       await connect.getByLabel('Name').fill('shop');
       await connect.getByLabel('Connection URL').fill(shop.url);
       await connect.getByRole('button', { name: 'Test connection' }).click();
-      await expect.poll(() => connect.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^✓/);
+      await expect.poll(() => connect.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/^✓/);
       await connect.getByRole('button', { name: 'Connect', exact: true }).click();
       await expect.poll(() => connect.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Connected shop: 6 tables/);
       const row = page.locator('tr[data-database="shop"]');
-      await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/available/);
+      await expect.poll(() => row.textContent(), { timeout: 15_000 }).toMatch(/available/);
 
       // Grant READ on orders, only one customer's rows, with a mask on shipping_country.
       await nav(page, 'Grants');
@@ -207,10 +211,10 @@ describe.skipIf(!hasPostgres)('the console, in a real browser with no network', 
       // Live: a query the agent makes now is pushed to the feed within seconds; so is a denial, and the notification it raises.
       await nav(page, 'Live');
       const feed = page.getByRole('table', { name: 'Live audit feed' });
-      await expect.poll(() => page.locator('.live-feed').getByRole('status').textContent(), { timeout: 10_000 }).toBe('live');
+      await expect.poll(() => page.locator('.live-feed').getByRole('status').textContent(), { timeout: 15_000 }).toBe('live');
       const agentRows = feed.locator('tbody tr', { hasText: 'reporting-bot' });
       // The query run from the Query page, just before the feed opened, is there too.
-      await expect.poll(() => agentRows.count(), { timeout: 5_000 }).toBe(1);
+      await expect.poll(() => agentRows.count(), { timeout: 15_000 }).toBe(1);
       const before = await agentRows.count();
       const answer = await server.graphql<{ runQuery: { rows: { customer_id: number; n: number }[] } }>(
         'mutation($d: ID!) { runQuery(databaseId: $d, sql: "select customer_id, count(*)::int as n from orders group by customer_id") { rows } }',
@@ -219,7 +223,7 @@ describe.skipIf(!hasPostgres)('the console, in a real browser with no network', 
       );
       expect(answer.body.errors).toBeUndefined();
       expect(answer.body.data!.runQuery.rows).toEqual([{ customer_id: customerId, n: Number(top[0]!.n) }]);
-      await expect.poll(() => agentRows.count(), { timeout: 5_000 }).toBe(before + 1);
+      await expect.poll(() => agentRows.count(), { timeout: 15_000 }).toBe(before + 1);
       const newest = feed.locator('tbody tr').first();
       expect(await newest.textContent()).toMatch(/reporting-bot.*runQuery.*shop.*public\.orders.*ALLOWED/);
 
@@ -227,9 +231,9 @@ describe.skipIf(!hasPostgres)('the console, in a real browser with no network', 
         const denied = await server.graphql('mutation($d: ID!) { runQuery(databaseId: $d, sql: "select email from customers") { rowCount } }', { d: await databaseId(server) }, agentKey);
         expect(errorCode(denied)).toBe('FORBIDDEN');
       }
-      await expect.poll(() => feed.locator('tbody tr.decision-denied', { hasText: 'reporting-bot' }).count(), { timeout: 5_000 }).toBe(2);
+      await expect.poll(() => feed.locator('tbody tr.decision-denied', { hasText: 'reporting-bot' }).count(), { timeout: 15_000 }).toBe(2);
       const notifications = page.locator('.notification-list');
-      await expect.poll(() => notifications.textContent(), { timeout: 5_000 }).toMatch(/DENIAL_BURST/);
+      await expect.poll(() => notifications.textContent(), { timeout: 15_000 }).toMatch(/DENIAL_BURST/);
       // The arrival highlight fades in 2.5 s: the picture shows the rows as they settle.
       await page.evaluate(() => document.getAnimations().forEach((animation) => animation.finish()));
       await screenshot(page, 'console-live-feed');

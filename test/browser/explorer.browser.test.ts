@@ -1,7 +1,11 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserAvailable, launchBrowser, openOffline, screenshot, type OfflinePage } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+// A page is driven step by step by a second process; on a loaded two-core machine each step can take seconds.
+// Waits are generous, so a slow run passes and a wrong page still fails (it never shows what is awaited).
+vi.setConfig({ testTimeout: 120_000, expect: { poll: { timeout: 15_000, interval: 100 } } });
 
 const hasBrowser = browserAvailable();
 
