@@ -3,9 +3,14 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { INTERNAL_MESSAGE } from '../errors/format-error.js';
 import type { Logger } from '../logger.js';
 
-/** A tool's answer: its JSON as one text block (bigints as strings, so any row serialises). */
-export function toolResult(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: toJson(value) }] };
+/**
+ * A tool's answer: the object as structured content (checked by the SDK against the tool's output
+ * schema) and the same JSON as one text block, for clients that read text only. Bigints become strings,
+ * so any row serialises; both forms hold the same values.
+ */
+export function toolResult(value: Record<string, unknown>): CallToolResult {
+  const text = toJson(value);
+  return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
 }
 
 /**

@@ -5,10 +5,8 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Caller, QueryOutcome } from '../services/query.service.js';
 import type { McpServices } from './mcp-services.js';
 import { WARDEN_VERSION } from '../version.js';
+import { READ_ONLY, toolArgs, type VisibleTable } from './tool-context.js';
 import { errorResult, toolError, toolResult } from './tool-result.js';
-
-/** A table as the caller may see it (only the columns it may use). */
-type VisibleTable = Awaited<ReturnType<McpServices['grants']['visibleTables']>>[number];
 
 export const MCP_SERVER_INFO = { name: 'warden', version: WARDEN_VERSION } as const;
 
@@ -46,7 +44,8 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   const server = new McpServer(MCP_SERVER_INFO, {
     // Bounds the work a single call can ask of argument validation (params arrays, mostly).
     maxToolInputElements: 1_000,
-    instructions: 'Start with list_databases and list_tables. Everything runs under your grants and is audited.',
+    instructions:
+      'Start with list_databases (its ids are the database_id of every other tool) and list_tables. Everything runs under your grants, touches nothing outside this gateway, and is audited.',
   });
   const { databases, catalog, grants, queries } = services;
   /** Whether ask_database was in the last tools/list answer; undefined before the first. */
@@ -64,7 +63,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
 
   /** Runs a tool body for the current caller; every failure becomes an isError result with our code. */
   const tool =
-    <A>(body: (caller: Caller, args: A) => Promise<unknown>) =>
+    <A>(body: (caller: Caller, args: A) => Promise<Record<string, unknown>>) =>
     async (args: A): Promise<CallToolResult> => {
       let requestId: string | null = null;
       try {
@@ -84,7 +83,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     return grants.visibleTables(caller.principal, databaseId, (await catalog.get(databaseId)).tables);
   };
 
-  const findTable = async (caller: Caller, databaseId: string, name: string, schema: string | undefined) => {
+  const findTable = async (caller: Caller, databaseId: string, name: string, schema: string | undefined): Promise<{ table: VisibleTable | undefined; visible: VisibleTable[] }> => {
     const visible = await visibleTables(caller, databaseId);
     const matches = visible.filter((t) => t.name === name && (!schema || t.schema === schema));
     if (matches.length > 1) {
@@ -95,33 +94,40 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     return { table: matches[0], visible };
   };
 
-  const databaseId = z.string().min(1).describe('From list_databases.');
-  const table = z.string().min(1);
-  const schema = z.string().min(1).optional();
+  const { databaseId, table, schema } = toolArgs;
   const sql = z.string().min(1).describe('One statement.');
   const params = z.array(z.unknown()).optional().describe('Values for $1, $2… (Postgres) or ? (MySQL).');
-  const readOnly = { readOnlyHint: true, openWorldHint: false };
+  const readOnly = READ_ONLY;
 
   server.registerTool(
     'list_databases',
-    { description: 'Databases you may query: id, name, engine.', annotations: readOnly },
-    tool(async (caller) =>
-      (await databases.list(caller.principal)).map((d) => ({ id: d.id, name: d.name, engine: d.engine, ...(d.description ? { description: d.description } : {}) })),
-    ),
+    {
+      description: 'Databases you may query: id, name, engine.',
+      outputSchema: { databases: z.array(z.object({ id: z.string(), name: z.string(), engine: z.string() })) },
+      annotations: readOnly,
+    },
+    tool(async (caller) => ({
+      databases: (await databases.list(caller.principal)).map((d) => ({ id: d.id, name: d.name, engine: d.engine, ...(d.description ? { description: d.description } : {}) })),
+    })),
   );
 
   server.registerTool(
     'list_tables',
-    { description: 'Tables you may use in a database, with kind and estimated row count.', inputSchema: { database_id: databaseId }, annotations: readOnly },
-    tool(async (caller, args: { database_id: string }) =>
-      (await visibleTables(caller, args.database_id)).map((t) => ({
+    {
+      description: 'Tables you may use in a database, with kind and estimated row count.',
+      inputSchema: { database_id: databaseId },
+      outputSchema: { tables: z.array(z.object({ schema: z.string(), name: z.string() })) },
+      annotations: readOnly,
+    },
+    tool(async (caller, args: { database_id: string }) => ({
+      tables: (await visibleTables(caller, args.database_id)).map((t) => ({
         schema: t.schema,
         name: t.name,
         kind: t.kind,
         ...(t.rowEstimate !== null ? { rows: t.rowEstimate } : {}),
         ...(t.comment ? { comment: t.comment } : {}),
       })),
-    ),
+    })),
   );
 
   server.registerTool(
@@ -129,6 +135,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     {
       description: 'Columns you may use in a table (type, nullable), its primary key and foreign keys to tables you may use.',
       inputSchema: { database_id: databaseId, table, schema },
+      outputSchema: { columns: z.array(z.object({ name: z.string(), type: z.string() })), primaryKey: z.array(z.string()), foreignKeys: z.array(z.unknown()) },
       annotations: readOnly,
     },
     tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined }) => {
@@ -164,6 +171,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     {
       description: 'A few rows of a table, as your grants show them (filtered, masked).',
       inputSchema: { database_id: databaseId, table, schema, limit: z.number().int().min(1).max(MAX_SAMPLE_ROWS).optional().describe('Default 5.') },
+      outputSchema: ROWS_SHAPE,
       annotations: readOnly,
     },
     tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined; limit?: number | undefined }) => {
@@ -189,7 +197,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
         params,
         max_rows: z.number().int().min(1).max(MAX_ROWS).optional().describe(`Default ${DEFAULT_MAX_ROWS}; grants may cap lower.`),
       },
-      annotations: { openWorldHint: false },
+      outputSchema: ROWS_SHAPE,
     },
     tool(async (caller, args: { database_id: string; sql: string; params?: unknown[] | undefined; max_rows?: number | undefined }) =>
       rowsOf(await queries.runQuery(caller, args.database_id, args.sql, args.params ?? [], args.max_rows ?? DEFAULT_MAX_ROWS)),
@@ -198,7 +206,12 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
 
   server.registerTool(
     'explain_sql',
-    { description: 'The plan of a read you may run, without running it.', inputSchema: { database_id: databaseId, sql, params }, annotations: readOnly },
+    {
+      description: 'The plan of a read you may run, without running it.',
+      inputSchema: { database_id: databaseId, sql, params },
+      outputSchema: { plan: z.unknown(), tables: z.array(z.string()) },
+      annotations: readOnly,
+    },
     tool(async (caller, args: { database_id: string; sql: string; params?: unknown[] | undefined }) =>
       queries.explainQuery(caller, args.database_id, args.sql, args.params ?? []),
     ),
@@ -209,6 +222,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     {
       description: 'Answers a question in plain words: a language model writes a read over the tables you may read, run like run_sql.',
       inputSchema: { database_id: databaseId, question: z.string().min(1).max(2_000) },
+      outputSchema: { sql: z.string(), ...ROWS_SHAPE },
       annotations: readOnly,
     },
     tool(async (caller, args: { database_id: string; question: string }) => {
@@ -240,8 +254,38 @@ function listAskDatabaseWhen(server: McpServer, offered: () => Promise<boolean>)
   if (!list) throw new Error('The MCP SDK no longer keeps its tools/list handler where Warden wraps it (src/mcp/tools.ts).');
   handlers.set('tools/list', async (request, extra) => {
     const [listed, offer] = await Promise.all([list(request, extra), offered()]);
-    return offer ? listed : { ...listed, tools: listed.tools.filter((t) => t.name !== ASK_DATABASE) };
+    const tools = offer ? listed.tools : listed.tools.filter((t) => t.name !== ASK_DATABASE);
+    return { ...listed, tools: tools.map(compactTool) };
   });
+}
+
+type ListedTool = ListToolsResult['tools'][number];
+
+/**
+ * A tool's definition without what costs a model's context and tells it nothing: the JSON Schema
+ * dialect, `additionalProperties: false`, empty `items` (the input is checked by the server whatever the client
+ * sends) and the default `execution` (no task support). Every tools/list carries each of these tokens.
+ */
+function compactTool(tool: ListedTool): ListedTool {
+  const { execution, ...rest } = tool;
+  const compact: ListedTool = { ...rest, inputSchema: compactSchema(tool.inputSchema) as ListedTool['inputSchema'] };
+  if (tool.outputSchema) compact.outputSchema = compactSchema(tool.outputSchema) as ListedTool['outputSchema'];
+  if (execution && execution.taskSupport !== 'forbidden') compact.execution = execution;
+  return compact;
+}
+
+function compactSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(compactSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
+    // An empty schema (`items: {}`) allows anything, as leaving it out does.
+    if (key === 'items' && value && typeof value === 'object' && Object.keys(value).length === 0) continue;
+    // Property names are data, not keywords: walk into each property's schema, keep every name.
+    out[key] = key === 'properties' && value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, compactSchema(sub)])) : compactSchema(value);
+  }
+  return out;
 }
 
 /** Whether a language model provider is configured, so ask_database is worth offering. */
@@ -256,6 +300,9 @@ export async function askDatabaseAvailable(services: Pick<McpServices, 'provider
     return true;
   }
 }
+
+/** What run_sql, sample_rows and ask_database answer with. */
+const ROWS_SHAPE = { rowCount: z.number(), truncated: z.boolean(), rows: z.array(z.unknown()) };
 
 function rowsOf(outcome: QueryOutcome) {
   return {

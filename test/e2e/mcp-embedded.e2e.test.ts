@@ -17,7 +17,7 @@ const npmMcp = ['--prefix', REPO_ROOT, 'run', '--silent', 'mcp'];
 
 /** What an agent sees of the shop through one MCP client: its tables, a count, and the refusal of a stacked write. */
 async function seenThrough(client: Client, databaseId: string) {
-  const tables = await call<{ schema: string; name: string }[]>(client, 'list_tables', { database_id: databaseId });
+  const { tables } = await call<{ tables: { schema: string; name: string }[] }>(client, 'list_tables', { database_id: databaseId });
   const count = await call<{ rows: { n: unknown }[] }>(client, 'run_sql', { database_id: databaseId, sql: COUNT });
   const { requestId: _requestId, ...refusal } = await callError(client, 'run_sql', { database_id: databaseId, sql: HOSTILE });
   return { tables: tables.map((t) => `${t.schema}.${t.name}`), orders: Number(count.rows[0]!.n), refusal };

@@ -97,24 +97,24 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
   });
 
   describe('over streamable HTTP at /mcp', () => {
-    it('lists its tools, with descriptions and schemas under 1,500 tokens', async () => {
+    it('lists its tools, each with an output schema, in under 1,500 tokens all told', async () => {
       const client = await httpClient(key);
       const { tools } = await client.listTools();
       // No language model is configured, so ask_database is not offered.
       expect(tools.map((t) => t.name)).toEqual(TOOLS);
-      const described = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
-      const tokens = Math.ceil(JSON.stringify(described).length / 4);
-      const everything = Math.ceil(JSON.stringify(tools).length / 4);
-      console.log(`MCP tool list: ${tokens} tokens of names, descriptions and input schemas (${everything} with annotations), ${tools.length} tools`);
+      const tokens = Math.ceil(JSON.stringify({ tools }).length / 4);
+      console.log(`MCP tool list: ${tokens} tokens (names, descriptions, input and output schemas, hints), ${tools.length} tools`);
       expect(tokens).toBeLessThan(1_500);
-      expect(everything).toBeLessThan(1_500);
-      for (const tool of tools) expect(tool.description!.length).toBeLessThan(160);
+      for (const tool of tools) {
+        expect(tool.description!.length).toBeLessThan(160);
+        expect(tool.outputSchema, tool.name).toMatchObject({ type: 'object' });
+      }
     });
 
     it('shows an agent only the databases and tables it is granted', async () => {
       const client = await httpClient(key);
-      expect(await call(client, 'list_databases')).toEqual([{ id: databaseId, name: 'shop', engine: 'postgres' }]);
-      const tables = await call<{ schema: string; name: string; kind: string }[]>(client, 'list_tables', { database_id: databaseId });
+      expect(await call(client, 'list_databases')).toEqual({ databases: [{ id: databaseId, name: 'shop', engine: 'postgres' }] });
+      const { tables } = await call<{ tables: { schema: string; name: string; kind: string }[] }>(client, 'list_tables', { database_id: databaseId });
       expect(tables.map((t) => `${t.schema}.${t.name}`)).toEqual(['public.orders']);
     });
 
@@ -229,7 +229,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       expect(await callError(before, 'list_tables', { database_id: databaseId })).toMatchObject({ code: 'UNAUTHENTICATED' });
       await expect(httpClient(rotating.key)).rejects.toThrow(/401|UNAUTHENTICATED|-32001/);
       const after = await httpClient(rotateAgentKey.key);
-      const tables = await call<{ name: string }[]>(after, 'list_tables', { database_id: databaseId });
+      const { tables } = await call<{ tables: { name: string }[] }>(after, 'list_tables', { database_id: databaseId });
       expect(tables.map((t) => t.name)).toEqual(['orders']);
     });
 
@@ -240,11 +240,11 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       });
       const client = await httpClient(agent.key);
       const sql = 'select count(*) as n from customers';
-      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['customers', 'orders']);
+      expect((await call<{ tables: { name: string }[] }>(client, 'list_tables', { database_id: databaseId })).tables.map((t) => t.name)).toEqual(['customers', 'orders']);
       expect(Number((await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: databaseId, sql })).rows[0]!.n)).toBeGreaterThan(0);
 
       await admin('mutation($id: ID!) { revokeGrant(id: $id) { id } }', { id: grant.id });
-      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['orders']);
+      expect((await call<{ tables: { name: string }[] }>(client, 'list_tables', { database_id: databaseId })).tables.map((t) => t.name)).toEqual(['orders']);
       const refused = await callError(client, 'run_sql', { database_id: databaseId, sql });
       const graphql = await fixture.server.graphql(RUN, { d: databaseId, sql }, agent.key);
       expect(refused.code).toBe('FORBIDDEN');
@@ -263,8 +263,8 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
         const client = await httpClient(key);
         const { tools } = await client.listTools();
         expect(tools.map((t) => t.name)).toEqual([...TOOLS, 'ask_database']);
-        const tokens = Math.ceil(JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))).length / 4);
-        console.log(`MCP tool list with ask_database: ${tokens} tokens of names, descriptions and input schemas, ${tools.length} tools`);
+        const tokens = Math.ceil(JSON.stringify({ tools }).length / 4);
+        console.log(`MCP tool list with ask_database: ${tokens} tokens all told, ${tools.length} tools`);
         expect(tokens).toBeLessThan(1_500);
         const answer = await call<{ sql: string; rows: { n: string }[]; summary: string }>(client, 'ask_database', { database_id: databaseId, question: 'How many orders are there?' });
         expect(answer.sql).toBe('select count(*) as n from orders');
@@ -320,7 +320,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       const client = await stdioClient(key);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toEqual(TOOLS);
-      const tables = await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId });
+      const { tables } = await call<{ tables: { name: string }[] }>(client, 'list_tables', { database_id: databaseId });
       expect(tables.map((t) => t.name)).toEqual(['orders']);
       const count = await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: databaseId, sql: 'select count(*) as n from orders' });
       expect(Number(count.rows[0]!.n)).toBeGreaterThan(0);
@@ -356,7 +356,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
     it('finds a database connected in the gateway after it started, on the next call', { timeout: 90_000 }, async () => {
       const agent = await registerAgent('mcp-stdio-newcomer');
       const client = await stdioClient(agent.key);
-      expect((await call<{ id: string }[]>(client, 'list_databases')).map((d) => d.id)).toEqual([databaseId]);
+      expect((await call<{ databases: { id: string }[] }>(client, 'list_databases')).databases.map((d) => d.id)).toEqual([databaseId]);
       const later = await createTempPostgres('warden_later');
       try {
         await loadShop('postgres', later.name);
@@ -364,7 +364,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
           i: { name: 'shop-later', engine: 'postgres', host: '127.0.0.1', port: 5432, database: later.name, user: 'postgres' },
         });
         await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', { i: { agentId: agent.agentId, databaseId: connectDatabase.id, scope: 'TABLE', table: 'products', actions: ['READ'] } });
-        expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: connectDatabase.id })).map((t) => t.name)).toEqual(['products']);
+        expect((await call<{ tables: { name: string }[] }>(client, 'list_tables', { database_id: connectDatabase.id })).tables.map((t) => t.name)).toEqual(['products']);
         const count = await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: connectDatabase.id, sql: 'select count(*) as n from products' });
         expect(Number(count.rows[0]!.n)).toBeGreaterThan(0);
         await admin('mutation($id: ID!) { removeDatabase(id: $id) { id } }', { id: connectDatabase.id });
@@ -395,8 +395,8 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
       expect(Number(count.rows[0]!.n)).toBeGreaterThan(0);
 
       // Its grants are the limit: one table, and the others are not there for it.
-      expect(await call(client, 'list_databases')).toEqual([{ id: databaseId, name: 'shop', engine: 'postgres' }]);
-      expect((await call<{ name: string }[]>(client, 'list_tables', { database_id: databaseId })).map((t) => t.name)).toEqual(['orders']);
+      expect(await call(client, 'list_databases')).toEqual({ databases: [{ id: databaseId, name: 'shop', engine: 'postgres' }] });
+      expect((await call<{ tables: { name: string }[] }>(client, 'list_tables', { database_id: databaseId })).tables.map((t) => t.name)).toEqual(['orders']);
       expect((await callError(client, 'describe_table', { database_id: databaseId, table: 'customers' })).code).toBe('NOT_FOUND');
       expect((await callError(client, 'sample_rows', { database_id: databaseId, table: 'customers' })).code).toBe('FORBIDDEN');
 

@@ -7,11 +7,16 @@ import { expect } from 'vitest';
 type ToolResult = CallToolResult & { content: { type: 'text'; text: string }[] };
 export type ToolErrorBody = Record<string, unknown> & { code: string; message: string };
 
-/** A tool's JSON answer; fails the test on isError. */
+/**
+ * A tool's answer, as structured content; fails the test on isError, or when the text block (for
+ * clients that read text only) says anything else.
+ */
 export async function call<T = unknown>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
   const result = (await client.callTool({ name, arguments: args })) as ToolResult;
   expect(result.isError, result.content[0]?.text).toBeFalsy();
-  return JSON.parse(result.content[0]!.text) as T;
+  expect(result.structuredContent).toBeDefined();
+  expect(JSON.parse(result.content[0]!.text)).toEqual(result.structuredContent);
+  return result.structuredContent as T;
 }
 
 /** A tool's error body ({ code, message, …details }); fails the test unless it is an error. */
