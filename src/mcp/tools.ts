@@ -96,7 +96,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
 
   const { databaseId, table, schema } = toolArgs;
   const sql = z.string().min(1).describe('One statement.');
-  const params = z.array(z.unknown()).optional().describe('Values for $1, $2… (Postgres) or ? (MySQL).');
+  const params = z.array(z.unknown()).optional().describe('Bound to $1… or ?.');
   const readOnly = READ_ONLY;
 
   server.registerTool(
@@ -114,7 +114,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   server.registerTool(
     'list_tables',
     {
-      description: 'Tables you may use in a database, with kind and estimated row count.',
+      description: 'Tables you may use, with kind and estimated rows.',
       inputSchema: { database_id: databaseId },
       outputSchema: { tables: z.array(z.object({ schema: z.string(), name: z.string() })) },
       annotations: readOnly,
@@ -133,7 +133,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   server.registerTool(
     'describe_table',
     {
-      description: 'Columns you may use in a table (type, nullable), its primary key and foreign keys to tables you may use.',
+      description: 'Columns, primary key and foreign keys of a table, as far as you may see them.',
       inputSchema: { database_id: databaseId, table, schema },
       outputSchema: { columns: z.array(z.object({ name: z.string(), type: z.string() })), primaryKey: z.array(z.string()), foreignKeys: z.array(z.unknown()) },
       annotations: readOnly,
@@ -169,7 +169,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   server.registerTool(
     'sample_rows',
     {
-      description: 'A few rows of a table, as your grants show them (filtered, masked).',
+      description: 'A few rows of a table, filtered and masked as your grants say.',
       inputSchema: { database_id: databaseId, table, schema, limit: z.number().int().min(1).max(MAX_SAMPLE_ROWS).optional().describe('Default 5.') },
       outputSchema: ROWS_SHAPE,
       annotations: readOnly,
@@ -190,12 +190,12 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   server.registerTool(
     'run_sql',
     {
-      description: 'Runs one SQL statement under your grants: checked, narrowed by row filters and masks, reads run read-only, audited.',
+      description: 'Runs one SQL statement, checked and narrowed by your grants; reads run read-only.',
       inputSchema: {
         database_id: databaseId,
         sql,
         params,
-        max_rows: z.number().int().min(1).max(MAX_ROWS).optional().describe(`Default ${DEFAULT_MAX_ROWS}; grants may cap lower.`),
+        max_rows: z.number().int().min(1).max(MAX_ROWS).optional().describe(`Default ${DEFAULT_MAX_ROWS}.`),
       },
       outputSchema: ROWS_SHAPE,
     },
@@ -220,7 +220,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   server.registerTool(
     ASK_DATABASE,
     {
-      description: 'Answers a question in plain words: a language model writes a read over the tables you may read, run like run_sql.',
+      description: 'Answers a question in plain words with SQL a language model writes over tables you may read.',
       inputSchema: { database_id: databaseId, question: z.string().min(1).max(2_000) },
       outputSchema: { sql: z.string(), ...ROWS_SHAPE },
       annotations: readOnly,

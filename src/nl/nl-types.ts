@@ -25,6 +25,20 @@ export interface LinkableTable {
   foreignKeys: { columns: string[]; referencedSchema: string; referencedTable: string; referencedColumns: string[] }[];
 }
 
+/**
+ * A term of a database's semantic catalog as the linker uses it: only approved terms whose every linked
+ * table and column, and every object their examples read, the asking agent may read.
+ */
+export interface LinkableTerm {
+  term: string;
+  synonyms: string[];
+  definition: string;
+  /** What the term is about: a table, or one column of it. */
+  links: { schema: string; table: string; column?: string }[];
+  /** Questions with the SQL that answers them, checked by the gate when saved. */
+  examples: { question: string; sql: string }[];
+}
+
 /** What the linker chose, ranked, within the token budget. */
 export interface LinkedSchema {
   tables: { schema: string; name: string; score: number; columns: string[] }[];
