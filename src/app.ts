@@ -272,7 +272,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       }
     });
     await bus.ready();
-    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log };
+    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log, semanticCatalog };
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= stopAll());
     const metrics = { catalogIntrospections: () => catalog.introspections };
