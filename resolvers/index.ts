@@ -15,6 +15,7 @@ import { PromptTemplateResolver } from './prompt-template.resolver.js';
 import { AskResolver } from './ask.resolver.js';
 import { ExportResolver } from './export.resolver.js';
 import { ScheduleResolver } from './schedule.resolver.js';
+import { CatalogTermResolver } from './catalog-term.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -34,6 +35,7 @@ export const resolverClasses: NonEmptyArray<Function> = [
   AskResolver,
   ExportResolver,
   ScheduleResolver,
+  CatalogTermResolver,
 ];
 
 export {
@@ -53,4 +55,5 @@ export {
   AskResolver,
   ExportResolver,
   ScheduleResolver,
+  CatalogTermResolver,
 };

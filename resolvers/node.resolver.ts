@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../src/errors/app-error.js';
 import { nodeTypeOf } from '../src/ids.js';
 import type { AgentService } from '../src/services/agent.service.js';
 import type { DatabaseService } from '../src/services/database.service.js';
+import type { SemanticCatalogService } from '../src/services/semantic-catalog.service.js';
 import type { RequestContext } from '../src/server/context.js';
 import { Node } from '../schema/node.interface.js';
 
@@ -11,6 +12,7 @@ export class NodeResolver {
   constructor(
     private readonly agents: AgentService,
     private readonly databases: DatabaseService,
+    private readonly semanticCatalog: SemanticCatalogService,
   ) {}
 
   @Query(() => Node, { nullable: true, description: 'Any object by its global id, if you may see it.' })
@@ -21,6 +23,8 @@ export class NodeResolver {
           return this.agents.canView(ctx.principal, id) ? await this.agents.get(id) : null;
         case 'Database':
           return await this.databases.get(ctx.principal, id);
+        case 'CatalogTerm':
+          return await this.semanticCatalog.get({ principal: ctx.principal, requestId: ctx.requestId }, id);
         default:
           return null;
       }

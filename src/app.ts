@@ -19,6 +19,7 @@ import {
   PromptTemplateResolver,
   ExportResolver,
   ScheduleResolver,
+  CatalogTermResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
@@ -61,6 +62,7 @@ import { AskService } from './services/ask.service.js';
 import { PromptTemplateService } from './services/prompt-template.service.js';
 import { ExportService } from './services/export.service.js';
 import { ScheduleService } from './services/schedule.service.js';
+import { SemanticCatalogService } from './services/semantic-catalog.service.js';
 import { ScheduleRunner } from './events/schedule-runner.js';
 import { openStore } from './store/open-store.js';
 import { GatewayTelemetry } from './telemetry/gateway-telemetry.js';
@@ -194,6 +196,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       maxExportBytes: config.exports.maxBytes,
     }, telemetry);
     const askService = new AskService(providers, promptTemplates, queries);
+    const semanticCatalog = new SemanticCatalogService(store, catalog, grants, sqlGate, audit);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
       store,
@@ -216,7 +219,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [QueryResolver, new QueryResolver(queries)],
       [AskResolver, new AskResolver(askService)],
       [AuditResolver, new AuditResolver(auditService)],
-      [NodeResolver, new NodeResolver(agents, databases)],
+      [NodeResolver, new NodeResolver(agents, databases, semanticCatalog)],
       [NotificationResolver, new NotificationResolver(notifications)],
       [AuditRetentionResolver, new AuditRetentionResolver(auditService)],
       [RateLimitResolver, new RateLimitResolver(rateLimits)],
@@ -225,6 +228,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [PromptTemplateResolver, new PromptTemplateResolver(promptTemplates)],
       [ExportResolver, new ExportResolver(exportService)],
       [ScheduleResolver, new ScheduleResolver(scheduleService)],
+      [CatalogTermResolver, new CatalogTermResolver(semanticCatalog)],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     // A mutation that succeeds has its audit event stored with its change, before it is answered.
@@ -268,7 +272,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       }
     });
     await bus.ready();
-    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log };
+    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log, semanticCatalog };
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= stopAll());
     const metrics = { catalogIntrospections: () => catalog.introspections };

@@ -15,6 +15,7 @@ export const ID_PREFIX = {
   ScheduleRun: 'run',
   ExportDestination: 'dst',
   ExportLink: 'exp',
+  CatalogTerm: 'trm',
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIX;

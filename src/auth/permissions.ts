@@ -32,6 +32,9 @@ export const permissions = {
     schedules: isSignedIn,
     schedule: isSignedIn,
     exportDestinations: isAdmin,
+    // Agents see the terms whose objects they may read; admins all (the service decides).
+    catalogTerms: isSignedIn,
+    catalogTerm: isSignedIn,
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -70,6 +73,12 @@ export const permissions = {
     deleteSchedule: isSignedIn,
     registerExportDestination: isAdmin,
     removeExportDestination: isAdmin,
+    // An agent's save is a proposal, checked against its grants in the service.
+    saveCatalogTerm: isSignedIn,
+    approveCatalogTerm: isAdmin,
+    rejectCatalogTerm: isAdmin,
+    mergeCatalogTerms: isAdmin,
+    deleteCatalogTerm: isAdmin,
   },
   Subscription: {
     // Anyone with a key may watch; the feed shows an agent only what concerns itself.
@@ -136,4 +145,11 @@ export const permissions = {
   ExportDestinationRegistration: allow,
   Schedule: allow,
   ScheduleRun: allow,
+  CatalogTerm: allow,
+  CatalogTermConnection: allow,
+  CatalogTermEdge: allow,
+  CatalogTermLink: allow,
+  CatalogTermRead: allow,
+  CatalogTermExample: allow,
+  CatalogTermVersion: allow,
 } satisfies IRules;

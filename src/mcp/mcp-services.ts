@@ -7,6 +7,7 @@ import type { DatabaseService } from '../services/database.service.js';
 import type { GrantService } from '../services/grant.service.js';
 import type { ProviderService } from '../services/provider.service.js';
 import type { QueryService } from '../services/query.service.js';
+import type { SemanticCatalogService } from '../services/semantic-catalog.service.js';
 
 /**
  * What the MCP tools and transports use: the same service instances GraphQL's resolvers get (built once
@@ -22,4 +23,5 @@ export interface McpServices {
   authenticator: Pick<Authenticator, 'authenticate' | 'verify' | 'forgetAgent'>;
   audit: Pick<AuditWriter, 'record'>;
   log: Logger;
+  semanticCatalog: Pick<SemanticCatalogService, 'list' | 'get' | 'save'>;
 }

@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Caller, QueryOutcome } from '../services/query.service.js';
 import type { McpServices } from './mcp-services.js';
 import { WARDEN_VERSION } from '../version.js';
+import { registerCatalogTools } from './catalog-tools.js';
 import { READ_ONLY, toolArgs, type VisibleTable } from './tool-context.js';
 import { errorResult, toolError, toolResult } from './tool-result.js';
 
@@ -216,6 +217,8 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
       queries.explainQuery(caller, args.database_id, args.sql, args.params ?? []),
     ),
   );
+
+  registerCatalogTools({ server, services, tool, visibleTables, findTable });
 
   server.registerTool(
     ASK_DATABASE,

@@ -6,6 +6,7 @@ import * as webhooks from './migrations/0004-webhooks.js';
 import * as naturalLanguage from './migrations/0005-natural-language.js';
 import * as schedulesExports from './migrations/0006-schedules-exports.js';
 import * as planLimits from './migrations/0007-plan-limits.js';
+import * as semanticCatalog from './migrations/0008-semantic-catalog.js';
 
 /** Migrations live in code (not a folder scanned at run time) so a built or bundled gateway carries them. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-natural-language': naturalLanguage,
   '0006-schedules-exports': schedulesExports,
   '0007-plan-limits': planLimits,
+  '0008-semantic-catalog': semanticCatalog,
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

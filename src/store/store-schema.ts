@@ -3,6 +3,7 @@ import type { ExportDestinationsTable, ExportLinksTable, ScheduleRunsTable, Sche
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhook-tables.js';
 import type { LlmProvidersTable } from './repositories/provider-repository.js';
 import type { PromptTemplatesTable } from './repositories/prompt-template-repository.js';
+import type { CatalogTermsTable, CatalogTermVersionsTable } from './repositories/catalog-term-repository.js';
 
 /** Rows of the control-plane store, as Kysely sees them. */
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -131,4 +132,6 @@ export interface StoreSchema {
   schedules: SchedulesTable;
   schedule_runs: ScheduleRunsTable;
   export_links: ExportLinksTable;
+  catalog_terms: CatalogTermsTable;
+  catalog_term_versions: CatalogTermVersionsTable;
 }

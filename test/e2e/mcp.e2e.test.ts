@@ -20,7 +20,7 @@ import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.
 const pgUp = await serviceAvailable('postgres');
 
 const RUN = 'mutation($d: ID!, $sql: String!) { runQuery(databaseId: $d, sql: $sql) { rows rowCount truncated statementType columns { name } } }';
-const TOOLS = ['list_databases', 'list_tables', 'describe_table', 'sample_rows', 'run_sql', 'explain_sql'];
+const TOOLS = ['list_databases', 'list_tables', 'describe_table', 'sample_rows', 'run_sql', 'explain_sql', 'catalog_search', 'catalog_upsert'];
 const HOSTILE = [
   'select * from orders; delete from orders',
   'delete from orders',

@@ -11,6 +11,7 @@ import { ProviderRepository } from './provider-repository.js';
 import { PromptTemplateRepository } from './prompt-template-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { ExportRepository } from './export-repository.js';
+import { CatalogTermRepository } from './catalog-term-repository.js';
 
 export type { AgentRecord, AgentListFilter } from './agent-repository.js';
 export type { ApiKeyRecord, KeyWithAgent } from './api-key-repository.js';
@@ -22,6 +23,7 @@ export type { ProviderRecord, RetryPolicyName } from './provider-repository.js';
 export type { PromptTemplateRecord } from './prompt-template-repository.js';
 export type { ScheduleRecord, ScheduleRunRecord } from './schedule-repository.js';
 export type { ExportDestinationRecord, ExportLinkRecord } from './export-repository.js';
+export type { CatalogTermRecord, CatalogTermVersionRecord } from './catalog-term-repository.js';
 
 export interface Repositories {
   agents: AgentRepository;
@@ -36,6 +38,7 @@ export interface Repositories {
   promptTemplates: PromptTemplateRepository;
   schedules: ScheduleRepository;
   exports: ExportRepository;
+  catalogTerms: CatalogTermRepository;
 }
 
 export function createRepositories(db: StoreDb): Repositories {
@@ -52,5 +55,6 @@ export function createRepositories(db: StoreDb): Repositories {
     promptTemplates: new PromptTemplateRepository(db),
     schedules: new ScheduleRepository(db),
     exports: new ExportRepository(db),
+    catalogTerms: new CatalogTermRepository(db),
   };
 }

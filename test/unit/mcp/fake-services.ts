@@ -6,6 +6,7 @@ import type { AuditEvent } from '../../../src/events/audit-writer.js';
 import { createLogger } from '../../../src/logger.js';
 import type { McpServices } from '../../../src/mcp/mcp-services.js';
 import type { QueryOutcome } from '../../../src/services/query.service.js';
+import type { CatalogTermView } from '../../../src/services/semantic-catalog.service.js';
 
 export const AGENT: Principal & { kind: 'agent' } = { kind: 'agent', agentId: 'agt_1', keyId: 'key_1', name: 'analyst', role: 'AGENT' };
 
@@ -48,6 +49,24 @@ export const OUTCOME: QueryOutcome = {
   durationMs: 1,
   statementType: 'SELECT',
   tables: ['public.orders'],
+};
+
+/** A semantic catalog term, as the fake catalog holds it. */
+export const TERM: CatalogTermView = {
+  id: 'trm_1',
+  databaseId: 'db_1',
+  term: 'revenue',
+  definition: 'What customers paid.',
+  synonyms: ['sales'],
+  links: [{ schema: 'public', table: 'orders' }, { schema: 'public', table: 'orders', column: 'id' }],
+  examples: [{ question: 'Revenue?', sql: 'select count(*) from orders', reads: [{ schema: 'public', table: 'orders', columns: [] }] }],
+  status: 'APPROVED',
+  proposedBy: 'agt_admin',
+  approvedBy: 'agt_admin',
+  rejectedReason: null,
+  version: 2,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  updatedAt: new Date('2026-01-02T00:00:00Z'),
 };
 
 export interface FakeServices extends McpServices {
@@ -128,6 +147,21 @@ export function fakeServices(): FakeServices {
       forgetAgent: (agentId) => void fake.calls.push({ method: 'authenticator.forgetAgent', args: [agentId] }),
     },
     audit: { record: (event) => void fake.audited.push(event) },
+    semanticCatalog: {
+      list: async (...args) => {
+        fake.calls.push({ method: 'semanticCatalog.list', args });
+        return { edges: [{ cursor: 'c1', node: TERM }], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: 'c1', endCursor: 'c1' }, totalCount: 1 };
+      },
+      get: async (...args) => {
+        fake.calls.push({ method: 'semanticCatalog.get', args });
+        if (args[1] !== TERM.id) throw new AppError(ErrorCode.NOT_FOUND, `No catalog term with the id "${args[1]}" is visible to you.`);
+        return TERM;
+      },
+      save: async (...args) => {
+        fake.calls.push({ method: 'semanticCatalog.save', args });
+        return { ...TERM, status: 'PENDING', version: 1 };
+      },
+    },
   };
   return fake;
 }

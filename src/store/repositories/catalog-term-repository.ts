@@ -1,0 +1,115 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import { sql } from 'kysely';
+import type { StoreDb } from '../open-store.js';
+
+type Json<T> = ColumnType<T, string, string>;
+
+export type CatalogTermStatus = 'APPROVED' | 'PENDING' | 'REJECTED';
+export type CatalogTermChange = 'CREATED' | 'PROPOSED' | 'UPDATED' | 'APPROVED' | 'REJECTED' | 'MERGED';
+
+/** What a term is about: a table, or one column of it. */
+export interface StoredCatalogLink {
+  schema: string;
+  table: string;
+  column?: string;
+}
+
+/** An example question with the SQL that answers it, and what that SQL reads (recorded when saved). */
+export interface StoredCatalogExample {
+  question: string;
+  sql: string;
+  reads: { schema: string; table: string; columns: string[] }[];
+}
+
+/** Terms of the semantic catalog (migration 0008); part of StoreSchema. */
+export interface CatalogTermsTable {
+  id: string;
+  database_id: string;
+  term: string;
+  definition: string;
+  synonyms: Json<string[]>;
+  links: Json<StoredCatalogLink[]>;
+  examples: Json<StoredCatalogExample[]>;
+  status: CatalogTermStatus;
+  proposed_by: string | null;
+  approved_by: string | null;
+  rejected_reason: string | null;
+  version: number;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: Date;
+}
+
+/** Every version of every term, the current one included (migration 0008). */
+export interface CatalogTermVersionsTable {
+  term_id: string;
+  version: number;
+  change: CatalogTermChange;
+  changed_by: string | null;
+  term: string;
+  definition: string;
+  synonyms: Json<string[]>;
+  links: Json<StoredCatalogLink[]>;
+  examples: Json<StoredCatalogExample[]>;
+  status: CatalogTermStatus;
+  /** A rejection's reason, or the names a merge took in. */
+  note: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export type CatalogTermRecord = Selectable<CatalogTermsTable>;
+export type CatalogTermVersionRecord = Selectable<CatalogTermVersionsTable>;
+
+export class CatalogTermRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  async findById(id: string): Promise<CatalogTermRecord | undefined> {
+    return this.db.selectFrom('catalog_terms').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByIds(ids: readonly string[]): Promise<CatalogTermRecord[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('catalog_terms').selectAll().where('id', 'in', ids).execute();
+  }
+
+  /** The term of this name in the database, whatever its case. */
+  async findByName(databaseId: string, term: string): Promise<CatalogTermRecord | undefined> {
+    return this.db
+      .selectFrom('catalog_terms')
+      .selectAll()
+      .where('database_id', '=', databaseId)
+      .where(sql<string>`lower(term)`, '=', term.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  /** A database's terms, of the given statuses (all when none), by name. */
+  async listForDatabase(databaseId: string, statuses?: readonly CatalogTermStatus[]): Promise<CatalogTermRecord[]> {
+    let query = this.db.selectFrom('catalog_terms').selectAll().where('database_id', '=', databaseId);
+    if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
+    return query.orderBy(sql`lower(term)`).orderBy('id').execute();
+  }
+
+  async insert(row: Insertable<CatalogTermsTable>): Promise<CatalogTermRecord> {
+    return this.db.insertInto('catalog_terms').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Changes a term if it is still at `version` (compare and set); undefined when another change came first. */
+  async update(id: string, version: number, changes: Updateable<CatalogTermsTable>): Promise<CatalogTermRecord | undefined> {
+    return this.db.updateTable('catalog_terms').set(changes).where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst();
+  }
+
+  /** Deletes terms (their versions go with them); how many. */
+  async delete(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.db.deleteFrom('catalog_terms').where('id', 'in', ids).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async insertVersion(row: Insertable<CatalogTermVersionsTable>): Promise<void> {
+    await this.db.insertInto('catalog_term_versions').values(row).execute();
+  }
+
+  /** A term's versions, newest first. */
+  async versions(termId: string): Promise<CatalogTermVersionRecord[]> {
+    return this.db.selectFrom('catalog_term_versions').selectAll().where('term_id', '=', termId).orderBy('version', 'desc').execute();
+  }
+}
