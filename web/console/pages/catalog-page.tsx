@@ -70,7 +70,7 @@ export function CatalogPage() {
           <div className="form-row filters">
             <div className="segmented" role="radiogroup" aria-label="Status">
               {STATUSES.map((entry) => (
-                <label key={entry.label}>
+                <label key={entry.label} className={status === entry.value ? 'on' : undefined}>
                   <input type="radio" name="status" checked={status === entry.value} onChange={() => setStatus(entry.value)} /> {entry.label}
                 </label>
               ))}
