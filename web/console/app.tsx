@@ -4,6 +4,7 @@ import { asRequestError } from '../shared/graphql-client.js';
 import { liveClient } from './live-client.js';
 import type { Me } from './operations.js';
 import { AgentsPage } from './pages/agents-page.js';
+import { CatalogPage } from './pages/catalog-page.js';
 import { DatabasesPage } from './pages/databases-page.js';
 import { ExportsPage } from './pages/exports-page.js';
 import { GrantsPage } from './pages/grants-page.js';
@@ -107,6 +108,8 @@ function CurrentPage(props: { page: PagePath; live: ReturnType<typeof liveClient
       return <DatabasesPage />;
     case 'grants':
       return <GrantsPage />;
+    case 'catalog':
+      return <CatalogPage />;
     case 'live':
       return <LivePage live={props.live} />;
     case 'query':

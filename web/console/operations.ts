@@ -541,3 +541,7 @@ export const ASK_DATABASE = operation<{ askDatabase: AskResult }, { databaseId: 
   }
 }`,
 );
+
+// ── Semantic catalog ────────────────────────────────────────────────────────────────────────────────
+
+export * from './catalog/catalog-operations.js';

@@ -5,6 +5,7 @@ export const PAGES = [
   { path: 'agents', title: 'Agents' },
   { path: 'databases', title: 'Databases' },
   { path: 'grants', title: 'Grants' },
+  { path: 'catalog', title: 'Catalog' },
   { path: 'live', title: 'Live' },
   { path: 'query', title: 'Query' },
   { path: 'schedules', title: 'Schedules' },
