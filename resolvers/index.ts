@@ -15,6 +15,8 @@ import { PromptTemplateResolver } from './prompt-template.resolver.js';
 import { AskResolver } from './ask.resolver.js';
 import { ExportResolver } from './export.resolver.js';
 import { ScheduleResolver } from './schedule.resolver.js';
+import { DiscoveryResolver } from './discovery.resolver.js';
+import { TableConstraintResolver } from './table-constraint.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -34,6 +36,8 @@ export const resolverClasses: NonEmptyArray<Function> = [
   AskResolver,
   ExportResolver,
   ScheduleResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 ];
 
 export {
@@ -53,4 +57,6 @@ export {
   AskResolver,
   ExportResolver,
   ScheduleResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 };

@@ -19,6 +19,8 @@ import {
   PromptTemplateResolver,
   ExportResolver,
   ScheduleResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
@@ -61,6 +63,7 @@ import { AskService } from './services/ask.service.js';
 import { PromptTemplateService } from './services/prompt-template.service.js';
 import { ExportService } from './services/export.service.js';
 import { ScheduleService } from './services/schedule.service.js';
+import { DiscoveryService } from './services/discovery.service.js';
 import { ScheduleRunner } from './events/schedule-runner.js';
 import { openStore } from './store/open-store.js';
 import { GatewayTelemetry } from './telemetry/gateway-telemetry.js';
@@ -194,6 +197,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       maxExportBytes: config.exports.maxBytes,
     }, telemetry);
     const askService = new AskService(providers, promptTemplates, queries);
+    const discovery = new DiscoveryService(databases, catalog, grants, queries, audit);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
       store,
@@ -225,6 +229,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [PromptTemplateResolver, new PromptTemplateResolver(promptTemplates)],
       [ExportResolver, new ExportResolver(exportService)],
       [ScheduleResolver, new ScheduleResolver(scheduleService)],
+      [DiscoveryResolver, new DiscoveryResolver(discovery)],
+      [TableConstraintResolver, new TableConstraintResolver()],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     // A mutation that succeeds has its audit event stored with its change, before it is answered.
@@ -268,7 +274,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       }
     });
     await bus.ready();
-    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log };
+    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, discovery, providers, authenticator, audit, log };
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= stopAll());
     const metrics = { catalogIntrospections: () => catalog.introspections };

@@ -32,6 +32,11 @@ export const permissions = {
     schedules: isSignedIn,
     schedule: isSignedIn,
     exportDestinations: isAdmin,
+    // Discovery: any key; the service shows only what the caller's grants let it see, reads through the gate.
+    schemas: isSignedIn,
+    tableProfile: isSignedIn,
+    distinctValues: isSignedIn,
+    suggestJoins: isSignedIn,
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -136,4 +141,11 @@ export const permissions = {
   ExportDestinationRegistration: allow,
   Schedule: allow,
   ScheduleRun: allow,
+  SchemaSummary: allow,
+  TableProfile: allow,
+  ColumnProfile: allow,
+  ValueFrequency: allow,
+  DistinctValues: allow,
+  JoinSuggestion: allow,
+  Constraint: allow,
 } satisfies IRules;

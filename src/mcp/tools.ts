@@ -6,6 +6,7 @@ import type { Caller, QueryOutcome } from '../services/query.service.js';
 import type { McpServices } from './mcp-services.js';
 import { WARDEN_VERSION } from '../version.js';
 import { READ_ONLY, toolArgs, type VisibleTable } from './tool-context.js';
+import { registerDiscoveryTools } from './discovery-tools.js';
 import { errorResult, toolError, toolResult } from './tool-result.js';
 
 export const MCP_SERVER_INFO = { name: 'warden', version: WARDEN_VERSION } as const;
@@ -216,6 +217,8 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
       queries.explainQuery(caller, args.database_id, args.sql, args.params ?? []),
     ),
   );
+
+  registerDiscoveryTools({ server, services, tool, visibleTables, findTable });
 
   server.registerTool(
     ASK_DATABASE,
