@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/auth/principal.js';
+import { DiscoveryService } from '../../src/services/discovery.service.js';
+import type { QueryService } from '../../src/services/query.service.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { loadShop } from '../helpers/shop-fixture.js';
@@ -112,7 +115,7 @@ for (const target of targets) {
     let schema: string;
 
     /** A GraphQL request with a request id of our own, so its audit events can be found. */
-    const send = async <T>(query: string, variables: Record<string, unknown>, apiKey: string, requestId = randomUUID()) => {
+    const send = async <T>(query: string, variables: Record<string, unknown>, apiKey: string, requestId: string = randomUUID()) => {
       const response = await fetch(fixture.server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'x-request-id': requestId },
@@ -320,3 +323,41 @@ for (const target of targets) {
     });
   });
 }
+
+describe.skipIf(!pgUp)('a profile whose count runs out of time on PostgreSQL', () => {
+  const fixture = useServerWithPostgresStore();
+  let db: Awaited<ReturnType<Target['create']>>;
+  let databaseId: string;
+  let principal: Principal & { kind: 'agent' };
+
+  beforeAll(async () => {
+    db = await targets[0]!.create();
+    await db.query("create table clicks (id integer primary key, region text not null, secret text not null default 'hidden')");
+    await db.query("insert into clicks (id, region) select g, case when g % 4 = 0 then 'north' else 'south' end from generate_series(1, 300000) g");
+    await db.query('analyze clicks');
+    const admin = <T>(query: string, variables: Record<string, unknown>) => fixture.server.graphql<T>(query, variables, fixture.server.adminKey).then((r) => r.body.data as T);
+    databaseId = (await admin<{ connectDatabase: { id: string } }>('mutation($i: ConnectDatabaseInput!) { connectDatabase(input: $i) { id } }', { i: { name: 'clicks', ...db.input } }))
+      .connectDatabase.id;
+    const { registerAgent } = await admin<{ registerAgent: { agent: { id: string; name: string } } }>('mutation { registerAgent(input: { name: "counter" }) { agent { id name } } }', {});
+    await admin('mutation($i: GrantInput!) { grant(input: $i) { id } }', {
+      i: { agentId: registerAgent.agent.id, databaseId, scope: 'COLUMNS', table: 'clicks', columns: ['id', 'region'], actions: ['READ'], rowFilter: "region = 'north'" },
+    });
+    principal = { kind: 'agent', agentId: registerAgent.agent.id, keyId: 'key_test', name: registerAgent.agent.name, role: 'AGENT' };
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("gives the planner's estimate of the rows the agent may see, and says it is one", async () => {
+    const { mcp } = fixture.server.warden;
+    // A 1 ms statement timeout for the count: 300,000 rows cannot be counted in it.
+    const discovery = new DiscoveryService(mcp.databases, mcp.catalog, mcp.grants, mcp.queries as QueryService, mcp.audit, { countTimeoutMs: 1, sampleRows: 100 });
+    const result = await discovery.tableProfile({ principal, requestId: null }, databaseId, { table: 'clicks' });
+    expect(result).toMatchObject({ rowCountBasis: 'ESTIMATE', rowsSampled: 100, sampleComplete: false });
+    // The estimate is of the filtered rows (a quarter), not of the whole table.
+    expect(result.rowCount).toBeGreaterThan(60_000);
+    expect(result.rowCount).toBeLessThan(90_000);
+    expect(result.columns.map((c) => c.name)).toEqual(['id', 'region']);
+    expect(result.columns[1]!.topValues).toEqual([{ value: 'north', count: 100 }]);
+  });
+});
