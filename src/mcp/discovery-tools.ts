@@ -1,24 +1,28 @@
 import { z } from 'zod';
 import type { JoinSuggestion } from '../services/join-suggestions.js';
-import { READ_ONLY, toolArgs, type ToolContext } from './tool-context.js';
+import type { ToolContext } from './tool-context.js';
 
 /**
  * Discovery tools: schemas, a table's profile, a column's frequent values, how tables join. Thin calls
  * into the DiscoveryService GraphQL uses (same grants, gate and audit). Every word of their definitions
- * is paid for in each tools/list, so they are described tersely and their outputs loosely.
+ * is paid for in each tools/list (four tools in about 300 tokens), so they are described tersely, a
+ * table is named `table` or `schema.table` (no separate schema argument), names are checked by the
+ * service rather than by schema keywords, outputs are described by their top-level keys only,
+ * sample_distinct gives the 20 most frequent values (GraphQL's distinctValues takes a limit), and they
+ * carry no readOnlyHint (each would cost 9 tokens; they only read, as their names say).
  */
 export function registerDiscoveryTools(context: ToolContext): void {
   const { server, services, tool } = context;
-  const { databaseId, table, schema } = toolArgs;
   const discovery = services.discovery;
+  const name = z.string();
+  const loose = z.unknown().optional();
 
   server.registerTool(
     'list_schemas',
     {
-      description: 'Schemas with how many tables you may use in each.',
-      inputSchema: { database_id: databaseId },
-      outputSchema: { schemas: z.array(z.unknown()) },
-      annotations: READ_ONLY,
+      description: 'Tables you may use by schema.',
+      inputSchema: { database_id: name },
+      outputSchema: { schemas: loose },
     },
     tool(async (caller, args: { database_id: string }) => ({ schemas: await discovery.schemas(caller.principal, args.database_id) })),
   );
@@ -26,38 +30,34 @@ export function registerDiscoveryTools(context: ToolContext): void {
   server.registerTool(
     'table_profile',
     {
-      description: 'Row count you may see; with columns, their nulls, distinct count, min/max and top values from a sample.',
-      inputSchema: { database_id: databaseId, table, schema, columns: z.array(z.string()).optional() },
-      outputSchema: { rowCount: z.number().nullable(), columns: z.array(z.unknown()) },
-      annotations: READ_ONLY,
+      description: 'Row count; per column: nulls, distinct, min/max, top values.',
+      inputSchema: { database_id: name, table: name, columns: z.array(name).optional() },
+      outputSchema: { rowCount: loose },
     },
-    tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined; columns?: string[] | undefined }) => {
-      const profile = await discovery.tableProfile(caller, args.database_id, { table: args.table, schema: args.schema, columns: args.columns ?? [] });
-      const { computedAt, ...rest } = profile;
-      return { ...rest, computedAt: computedAt.toISOString() };
+    tool(async (caller, args: { database_id: string; table: string; columns?: string[] | undefined }) => {
+      const { computedAt, ...profile } = await discovery.tableProfile(caller, args.database_id, { table: args.table, columns: args.columns ?? [] });
+      return { ...profile, computedAt: computedAt.toISOString() };
     }),
   );
 
   server.registerTool(
     'sample_distinct',
     {
-      description: "A column's most frequent values with counts.",
-      inputSchema: { database_id: databaseId, table, schema, column: z.string(), limit: z.number().int().min(1).max(100).optional() },
-      outputSchema: { values: z.array(z.unknown()), truncated: z.boolean() },
-      annotations: READ_ONLY,
+      description: "A column's most frequent values.",
+      inputSchema: { database_id: name, table: name, column: name },
+      outputSchema: { values: loose },
     },
-    tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined; column: string; limit?: number | undefined }) => ({
-      ...(await discovery.distinctValues(caller, args.database_id, { table: args.table, schema: args.schema, column: args.column, limit: args.limit })),
+    tool(async (caller, args: { database_id: string; table: string; column: string }) => ({
+      ...(await discovery.distinctValues(caller, args.database_id, { table: args.table, column: args.column })),
     })),
   );
 
   server.registerTool(
     'suggest_joins',
     {
-      description: 'How tables join (foreign keys, name and type matches), with reasons.',
-      inputSchema: { database_id: databaseId, tables: z.array(z.string()).min(1).max(20) },
-      outputSchema: { joins: z.array(z.unknown()) },
-      annotations: READ_ONLY,
+      description: 'How tables join, and why.',
+      inputSchema: { database_id: name, tables: z.array(name) },
+      outputSchema: { joins: loose },
     },
     tool(async (caller, args: { database_id: string; tables: string[] }) => ({
       joins: (await discovery.suggestJoins(caller.principal, args.database_id, args.tables)).map(compactJoin),

@@ -85,6 +85,7 @@ export interface DistinctValues {
 }
 
 export interface ProfileInput {
+  /** A table name, or `schema.table` when no schema is given. */
   table: string;
   schema?: string | null | undefined;
   /** Columns to profile; absent: every column the caller may read; empty: none (the row count only). */
@@ -248,6 +249,9 @@ export class DiscoveryService {
    */
   #resolve(target: Target, name: string, schema: string | null | undefined): Resolved {
     const candidates = target.catalog.tables.filter((t) => t.name === name && (!schema || t.schema === schema));
+    const dot = name.indexOf('.');
+    // `schema.table` in the name, when no table is called that.
+    if (candidates.length === 0 && !schema && dot > 0) return this.#resolve(target, name.slice(dot + 1), name.slice(0, dot));
     if (candidates.length === 0) throw notVisible(schema ? `${schema}.${name}` : name);
     const decided = candidates.map((table) => this.#readAccess(target, table));
     const onPath = (pool: Resolved[]) => pool.filter((d) => target.gateCatalog.searchPath.includes(d.table.schema));
