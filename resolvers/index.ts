@@ -16,6 +16,8 @@ import { AskResolver } from './ask.resolver.js';
 import { ExportResolver } from './export.resolver.js';
 import { ScheduleResolver } from './schedule.resolver.js';
 import { CatalogTermResolver } from './catalog-term.resolver.js';
+import { DiscoveryResolver } from './discovery.resolver.js';
+import { TableConstraintResolver } from './table-constraint.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolverClasses: NonEmptyArray<Function> = [
@@ -36,6 +38,8 @@ export const resolverClasses: NonEmptyArray<Function> = [
   ExportResolver,
   ScheduleResolver,
   CatalogTermResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 ];
 
 export {
@@ -56,4 +60,6 @@ export {
   ExportResolver,
   ScheduleResolver,
   CatalogTermResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 };

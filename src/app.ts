@@ -20,6 +20,8 @@ import {
   ExportResolver,
   ScheduleResolver,
   CatalogTermResolver,
+  DiscoveryResolver,
+  TableConstraintResolver,
 } from '../resolvers/index.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
@@ -63,6 +65,7 @@ import { PromptTemplateService } from './services/prompt-template.service.js';
 import { ExportService } from './services/export.service.js';
 import { ScheduleService } from './services/schedule.service.js';
 import { SemanticCatalogService } from './services/semantic-catalog.service.js';
+import { DiscoveryService } from './services/discovery.service.js';
 import { ScheduleRunner } from './events/schedule-runner.js';
 import { openStore } from './store/open-store.js';
 import { GatewayTelemetry } from './telemetry/gateway-telemetry.js';
@@ -197,6 +200,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     }, telemetry);
     const askService = new AskService(providers, promptTemplates, queries);
     const semanticCatalog = new SemanticCatalogService(store, catalog, grants, sqlGate, audit);
+    const discovery = new DiscoveryService(databases, catalog, grants, queries, audit);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
       store,
@@ -229,6 +233,8 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       [ExportResolver, new ExportResolver(exportService)],
       [ScheduleResolver, new ScheduleResolver(scheduleService)],
       [CatalogTermResolver, new CatalogTermResolver(semanticCatalog)],
+      [DiscoveryResolver, new DiscoveryResolver(discovery)],
+      [TableConstraintResolver, new TableConstraintResolver()],
     ]);
     const container: ContainerType = { get: (someClass) => resolvers.get(someClass) };
     // A mutation that succeeds has its audit event stored with its change, before it is answered.
@@ -272,7 +278,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       }
     });
     await bus.ready();
-    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, providers, authenticator, audit, log, semanticCatalog };
+    const mcp: McpServices = { databases, catalog, grants, queries, ask: askService, discovery, providers, authenticator, audit, log, semanticCatalog };
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= stopAll());
     const metrics = { catalogIntrospections: () => catalog.introspections };

@@ -29,6 +29,22 @@ export interface CatalogIndex {
   primary: boolean;
 }
 
+/** What a constraint is: the table's primary key, a unique constraint, a CHECK, or a foreign key. */
+export type ConstraintKind = 'PRIMARY_KEY' | 'UNIQUE' | 'CHECK' | 'FOREIGN_KEY';
+
+export interface CatalogConstraint {
+  name: string;
+  kind: ConstraintKind;
+  /** The columns it involves; for a CHECK, every column its expression names (more, never fewer). */
+  columns: string[];
+  /** CHECK only: the expression as the engine prints it. */
+  definition?: string | null;
+  /** FOREIGN_KEY only: what it refers to. */
+  referencedSchema?: string;
+  referencedTable?: string;
+  referencedColumns?: string[];
+}
+
 /** A relation a view's definition reads, and which of its columns. */
 export interface CatalogRelationRead {
   schema: string;
@@ -49,6 +65,11 @@ export interface CatalogTable {
   primaryKey: string[];
   foreignKeys: CatalogForeignKey[];
   indexes: CatalogIndex[];
+  /**
+   * Primary key, unique, check and foreign key constraints. Absent when the driver does not report
+   * them: they are then worked out from primaryKey, the unique indexes and foreignKeys (no CHECKs).
+   */
+  constraints?: CatalogConstraint[];
   /**
    * Views and materialized views: the relations their definition reads directly (a view over a view
    * names the view). An empty list: it reads none. null, or absent on a view: the driver cannot tell,

@@ -35,6 +35,11 @@ export const permissions = {
     // Agents see the terms whose objects they may read; admins all (the service decides).
     catalogTerms: isSignedIn,
     catalogTerm: isSignedIn,
+    // Discovery: any key; the service shows only what the caller's grants let it see, reads through the gate.
+    schemas: isSignedIn,
+    tableProfile: isSignedIn,
+    distinctValues: isSignedIn,
+    suggestJoins: isSignedIn,
   },
   Mutation: {
     registerAgent: isAdmin,
@@ -152,4 +157,11 @@ export const permissions = {
   CatalogTermRead: allow,
   CatalogTermExample: allow,
   CatalogTermVersion: allow,
+  SchemaSummary: allow,
+  TableProfile: allow,
+  ColumnProfile: allow,
+  ValueFrequency: allow,
+  DistinctValues: allow,
+  JoinSuggestion: allow,
+  Constraint: allow,
 } satisfies IRules;

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { AskService } from '../services/ask.service.js';
 import type { CatalogService } from '../services/catalog.service.js';
 import type { DatabaseService } from '../services/database.service.js';
+import type { DiscoveryService } from '../services/discovery.service.js';
 import type { GrantService } from '../services/grant.service.js';
 import type { ProviderService } from '../services/provider.service.js';
 import type { QueryService } from '../services/query.service.js';
@@ -19,6 +20,7 @@ export interface McpServices {
   grants: Pick<GrantService, 'visibleTables' | 'forget'>;
   queries: Pick<QueryService, 'runQuery' | 'explainQuery' | 'rows'>;
   ask: Pick<AskService, 'ask'>;
+  discovery: Pick<DiscoveryService, 'schemas' | 'tableProfile' | 'distinctValues' | 'suggestJoins'>;
   providers: Pick<ProviderService, 'clientFor'>;
   authenticator: Pick<Authenticator, 'authenticate' | 'verify' | 'forgetAgent'>;
   audit: Pick<AuditWriter, 'record'>;

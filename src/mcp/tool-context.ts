@@ -24,8 +24,8 @@ export interface ToolContext {
 
 /** Arguments many tools share, described once (each description costs every tools/list its tokens). */
 export const toolArgs = {
-  /** From list_databases (the server's instructions say so once, rather than every tool's schema). */
-  databaseId: z.string().min(1),
+  /** From list_databases (the server's instructions say so once, rather than every tool's schema); an unknown one is NOT_FOUND. */
+  databaseId: z.string(),
   table: z.string().min(1),
   schema: z.string().min(1).optional(),
 };

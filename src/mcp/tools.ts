@@ -7,6 +7,7 @@ import type { McpServices } from './mcp-services.js';
 import { WARDEN_VERSION } from '../version.js';
 import { registerCatalogTools } from './catalog-tools.js';
 import { READ_ONLY, toolArgs, type VisibleTable } from './tool-context.js';
+import { registerDiscoveryTools } from './discovery-tools.js';
 import { errorResult, toolError, toolResult } from './tool-result.js';
 
 export const MCP_SERVER_INFO = { name: 'warden', version: WARDEN_VERSION } as const;
@@ -104,7 +105,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     'list_databases',
     {
       description: 'Databases you may query: id, name, engine.',
-      outputSchema: { databases: z.array(z.object({ id: z.string(), name: z.string(), engine: z.string() })) },
+      outputSchema: { databases: z.array(z.unknown()) },
       annotations: readOnly,
     },
     tool(async (caller) => ({
@@ -117,7 +118,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     {
       description: 'Tables you may use, with kind and estimated rows.',
       inputSchema: { database_id: databaseId },
-      outputSchema: { tables: z.array(z.object({ schema: z.string(), name: z.string() })) },
+      outputSchema: { tables: z.array(z.unknown()) },
       annotations: readOnly,
     },
     tool(async (caller, args: { database_id: string }) => ({
@@ -136,7 +137,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     {
       description: 'Columns, primary key and foreign keys of a table, as far as you may see them.',
       inputSchema: { database_id: databaseId, table, schema },
-      outputSchema: { columns: z.array(z.object({ name: z.string(), type: z.string() })), primaryKey: z.array(z.string()), foreignKeys: z.array(z.unknown()) },
+      outputSchema: { columns: z.array(z.unknown()), primaryKey: z.array(z.string()), foreignKeys: z.array(z.unknown()) },
       annotations: readOnly,
     },
     tool(async (caller, args: { database_id: string; table: string; schema?: string | undefined }) => {
@@ -218,6 +219,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     ),
   );
 
+  registerDiscoveryTools({ server, services, tool, visibleTables, findTable });
   registerCatalogTools({ server, services, tool, visibleTables, findTable });
 
   server.registerTool(

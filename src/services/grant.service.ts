@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import { previewAccess, type TableAccess } from '../policy/access-preview.js';
 import type { GrantRule } from '../policy/grant-rules.js';
 import { relationGraph } from '../policy/relation-graph.js';
+import { visibleConstraints, type VisibleColumns } from '../policy/table-constraints.js';
 import type { Store } from '../store/open-store.js';
 import type { GrantRecord } from '../store/repositories/index.js';
 import type { GrantAction, GrantScope } from '../store/store-schema.js';
@@ -185,12 +186,18 @@ export class GrantService {
     if (isAdmin(principal)) return [...tables];
     if (principal.kind !== 'agent') return [];
     const [rules, catalog] = await Promise.all([this.rulesFor(principal.agentId, databaseId), this.catalog.get(databaseId)]);
-    const access = this.#access(rules, tables, catalog.tables);
-    return tables.flatMap((table, i) => {
-      const seen = access[i];
-      if (!seen || seen.actions.length === 0) return [];
-      const columns = new Set(seen.columns.filter((c) => c.actions.length > 0).map((c) => c.column));
-      return [{ ...table, columns: table.columns.filter((c) => columns.has(c.name)) }];
+    // The tables foreign keys point to are decided too: a constraint is shown only when its target is visible.
+    const targets = referencedTables(tables, catalog.tables);
+    const access = this.#access(rules, [...tables, ...targets], catalog.tables);
+    const visible = new Map<string, Set<string>>();
+    access.forEach((seen) => {
+      if (seen.actions.length > 0) visible.set(`${seen.schema}.${seen.table}`, new Set(seen.columns.filter((c) => c.actions.length > 0).map((c) => c.column)));
+    });
+    const columnsOf: VisibleColumns = (schema, table) => visible.get(`${schema}.${table}`);
+    return tables.flatMap((table) => {
+      const columns = columnsOf(table.schema, table.name);
+      if (!columns) return [];
+      return [{ ...table, columns: table.columns.filter((c) => columns.has(c.name)), constraints: visibleConstraints(table, columnsOf) }];
     });
   }
 
@@ -227,6 +234,13 @@ export class GrantService {
     }
     return { schema: table.schema, table, columns };
   }
+}
+
+/** The tables of `all` that foreign keys of `tables` refer to, and that are not among `tables`. */
+function referencedTables(tables: readonly CatalogTable[], all: readonly CatalogTable[]): CatalogTable[] {
+  const named = new Set(tables.map((t) => `${t.schema}.${t.name}`));
+  const wanted = new Set(tables.flatMap((t) => t.foreignKeys.map((fk) => `${fk.referencedSchema}.${fk.referencedTable}`)).filter((name) => !named.has(name)));
+  return wanted.size === 0 ? [] : all.filter((t) => wanted.has(`${t.schema}.${t.name}`));
 }
 
 export function toRule(r: GrantRecord): GrantRule {

@@ -92,7 +92,8 @@ export class QueryService {
 
   /**
    * `readsOnly`: refuse anything but a read, whatever the grants allow (askDatabase runs the model's SQL so).
-   * `action`: what the audit event calls it.
+   * `action`: what the audit event calls it. `timeoutMs`: a shorter statement timeout than the database's
+   * (never a longer one); over it, QUERY_TIMEOUT.
    */
   async runQuery(
     caller: Caller,
@@ -100,7 +101,7 @@ export class QueryService {
     sql: string,
     params: readonly unknown[],
     maxRows?: number | null,
-    options: { readsOnly?: boolean; action?: string } = {},
+    options: { readsOnly?: boolean; action?: string; timeoutMs?: number } = {},
   ): Promise<QueryOutcome> {
     return this.#governed(caller, options.action ?? 'runQuery', databaseId, async (target) => {
       const analysis = await this.#analyse(target, sql);
@@ -109,7 +110,7 @@ export class QueryService {
           construct: analysis.statementType,
         });
       }
-      return this.#authorizeAndRun(target, analysis, sql, params, maxRows);
+      return this.#authorizeAndRun(target, analysis, sql, params, maxRows, '', options.timeoutMs);
     });
   }
 
@@ -258,6 +259,7 @@ export class QueryService {
     params: readonly unknown[],
     maxRows: number | null | undefined,
     prefix = '',
+    timeoutMs?: number,
   ): Promise<QueryOutcome> {
     const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
     const withhold = withholding(policies, target.dialect);
@@ -265,7 +267,7 @@ export class QueryService {
     const maxBytes = tightest(this.limits.maxResultBytes, target.limits.maxResultBytes) ?? undefined;
     const started = performance.now();
     const executed = await this.#onDatabase(target, analysis, () =>
-      withhold(() => target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes })),
+      withhold(() => target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes, timeoutMs })),
     );
     // Drivers that read the whole result at once (embedded engines) are cut here instead.
     const result = analysis.kind === 'READ' && !target.driver.capsResultBytes ? capResultBytes(executed, maxBytes) : executed;

@@ -18,7 +18,7 @@ const PASSWORD = 'readme-crm-password';
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 
 /** The README sections whose shell examples run in one shell, in this order ("Try it" sets `gql`, `agent`, `DB`). */
-const README_SECTIONS = ['## Try it', '## Ask in plain words', '## Schedule and export'];
+const README_SECTIONS = ['## Try it', '## Explore a database', '## Ask in plain words', '## Schedule and export'];
 
 /**
  * The README's shell examples of those sections, as one script pointed at this test's gateway and
@@ -79,7 +79,7 @@ describe('npm start on a clean data directory', () => {
     try {
       const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey, CRM_URL: crmUrl } });
       const outputs = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(outputs).toHaveLength(14);
+      expect(outputs).toHaveLength(17);
       expect(outputs[0]).toEqual({
         data: {
           me: { name: 'admin', role: 'ADMIN' },
@@ -108,13 +108,25 @@ describe('npm start on a clean data directory', () => {
       expect(rows).toHaveLength(3);
       for (const row of rows) expect(Number(row.total)).toBeGreaterThanOrEqual(100);
       expect(outputs[9]).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN', denied: [{ resource: 'public.customers', needed: 'READ' }] } }] });
+      // Explore a database: the profile and values are of paid orders only, the masked column masked, and
+      // the join found through reviews (the admin may see it).
+      const explored = (outputs[10] as { data: { schemas: unknown[]; tableProfile: { rowCount: number; columns: { name: string; masked: boolean; topValues: { value: unknown }[] }[] } } }).data;
+      expect(explored.schemas).toEqual([{ name: 'public', tables: 1 }]);
+      expect(explored.tableProfile.rowCount).toBe((outputs[7] as { data: { runQuery: { rows: { n: number }[] } } }).data.runQuery.rows[0]!.n);
+      expect(explored.tableProfile.columns.map((c) => [c.name, c.masked, c.topValues[0]?.value])).toEqual([
+        ['status', false, 'paid'],
+        ['shipping_country', true, '**'],
+        ['total', false, expect.anything()],
+      ]);
+      expect(outputs[11]).toMatchObject({ data: { distinctValues: { values: [{ count: expect.any(Number) }, {}, {}], truncated: true } } });
+      expect(outputs[12]).toMatchObject({ data: { suggestJoins: [{ on: 'reviews.customer_id = customers.id', via: 'public.reviews' }, { on: 'reviews.product_id = products.id', via: 'public.reviews' }] } });
       // Ask in plain words: the model's SQL ran through the agent's grants (paid orders only).
-      expect(outputs[10]).toEqual({ data: { registerProvider: { id: expect.stringMatching(/^prv_/), name: 'local', model: 'llama3.1:8b', hasApiKey: false } } });
-      expect(outputs[11]).toMatchObject({ data: { askDatabase: { sql: expect.stringMatching(/GROUP BY status/i), result: { rows: [{ status: 'paid', n: expect.any(Number) }] }, linkedTables: ['public.orders'] } } });
+      expect(outputs[13]).toEqual({ data: { registerProvider: { id: expect.stringMatching(/^prv_/), name: 'local', model: 'llama3.1:8b', hasApiKey: false } } });
+      expect(outputs[14]).toMatchObject({ data: { askDatabase: { sql: expect.stringMatching(/GROUP BY status/i), result: { rows: [{ status: 'paid', n: expect.any(Number) }] }, linkedTables: ['public.orders'] } } });
       // Schedule and export: the link downloads as CSV, filtered as the agent's grant says.
-      expect(outputs[12]).toMatchObject({ data: { exportLink: { url: expect.stringMatching(/\/exports\/exp_.*signature=/) } } });
+      expect(outputs[15]).toMatchObject({ data: { exportLink: { url: expect.stringMatching(/\/exports\/exp_.*signature=/) } } });
       expect(stdout).toMatch(/^id,total\r?\n\d+,\d+\.\d{2}\r?\n/m);
-      expect(outputs[13]).toMatchObject({ data: { scheduleQuery: { id: expect.stringMatching(/^sch_/), status: 'ACTIVE', nextRunAt: expect.stringMatching(/T05:30:00\.000Z$|T04:30:00\.000Z$/) } } });
+      expect(outputs[16]).toMatchObject({ data: { scheduleQuery: { id: expect.stringMatching(/^sch_/), status: 'ACTIVE', nextRunAt: expect.stringMatching(/T05:30:00\.000Z$|T04:30:00\.000Z$/) } } });
     } finally {
       await rm(cwd, { recursive: true, force: true });
       await crm.drop();

@@ -20,7 +20,8 @@ import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.
 const pgUp = await serviceAvailable('postgres');
 
 const RUN = 'mutation($d: ID!, $sql: String!) { runQuery(databaseId: $d, sql: $sql) { rows rowCount truncated statementType columns { name } } }';
-const TOOLS = ['list_databases', 'list_tables', 'describe_table', 'sample_rows', 'run_sql', 'explain_sql', 'catalog_search', 'catalog_upsert'];
+const DISCOVERY_TOOLS = ['list_schemas', 'table_profile', 'sample_distinct', 'suggest_joins'];
+const TOOLS = ['list_databases', 'list_tables', 'describe_table', 'sample_rows', 'run_sql', 'explain_sql', ...DISCOVERY_TOOLS, 'catalog_search', 'catalog_upsert'];
 const HOSTILE = [
   'select * from orders; delete from orders',
   'delete from orders',
@@ -109,6 +110,31 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
         expect(tool.description!.length).toBeLessThan(160);
         expect(tool.outputSchema, tool.name).toMatchObject({ type: 'object' });
       }
+    });
+
+    it('explores a database with the discovery tools, each answer matching its output schema, under the agent\'s grants', async () => {
+      const client = await httpClient(key);
+      // Listing first: the client then checks every structured answer against the tool's output schema.
+      await client.listTools();
+      expect(await call(client, 'list_schemas', { database_id: databaseId })).toEqual({ schemas: [{ name: 'public', tables: 1 }] });
+      const countRows = (await graphqlRun('select count(*) as n from orders', `e2e-count-${randomBytes(4).toString('hex')}`)).data!.runQuery.rows as { n: string }[];
+      const counted = Number(countRows[0]!.n);
+      const bare = await call<{ rowCount: number; rowCountBasis: string; columns: unknown[] }>(client, 'table_profile', { database_id: databaseId, table: 'orders' });
+      expect(bare).toMatchObject({ rowCount: counted, rowCountBasis: 'COUNT', columns: [] });
+      const profiled = await call<{ columns: { name: string; topValues: { value: string; count: number }[] }[] }>(client, 'table_profile', {
+        database_id: databaseId,
+        table: 'public.orders',
+        columns: ['status'],
+      });
+      expect(profiled.columns.map((c) => c.name)).toEqual(['status']);
+      const statuses = await call<{ values: { value: string; count: number }[]; truncated: boolean }>(client, 'sample_distinct', { database_id: databaseId, table: 'orders', column: 'status' });
+      expect(statuses.truncated).toBe(false);
+      expect(statuses.values.reduce((sum, v) => sum + v.count, 0)).toBe(counted);
+      expect(profiled.columns[0]!.topValues[0]).toEqual(statuses.values[0]);
+      // orders refers to customers, which this agent may not see: no join names it.
+      expect(await call(client, 'suggest_joins', { database_id: databaseId, tables: ['orders'] })).toEqual({ joins: [] });
+      expect((await callError(client, 'table_profile', { database_id: databaseId, table: 'customers', columns: ['email'] })).code).toBe('FORBIDDEN');
+      expect((await callError(client, 'suggest_joins', { database_id: databaseId, tables: ['orders', 'customers'] })).code).toBe('NOT_FOUND');
     });
 
     it('shows an agent only the databases and tables it is granted', async () => {

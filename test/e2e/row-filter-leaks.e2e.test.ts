@@ -81,6 +81,8 @@ const RUN = 'mutation($d: ID!, $sql: String!) { runQuery(databaseId: $d, sql: $s
 const EXPLAIN = 'mutation($d: ID!, $sql: String!) { explainQuery(databaseId: $d, sql: $sql) { plan } }';
 const ROWS = 'query($d: ID!, $t: String!, $w: JSONObject) { rows(databaseId: $d, table: $t, where: $w) { rows rowCount } }';
 const LINK = 'mutation($d: ID!, $q: ReadQueryInput!) { exportLink(databaseId: $d, query: $q, format: CSV) { url } }';
+const PROFILE = 'query($d: ID!, $t: String!) { tableProfile(databaseId: $d, table: $t) { rowCount columns { name min max topValues { value count } } } }';
+const DISTINCT = 'query($d: ID!, $t: String!, $c: String!) { distinctValues(databaseId: $d, table: $t, column: $c) { values { value count } } }';
 const ASK = 'mutation($d: ID!, $q: String!) { askDatabase(databaseId: $d, question: $q) { sql result { rows } attempts { sql errorCode errorMessage } } }';
 
 for (const target of targets) {
@@ -279,6 +281,30 @@ for (const target of targets) {
       expect(plan.body.errors).toBeUndefined();
       expect(seen(plan.body)).not.toMatch(/tenant`? = 1|MASK-/);
       expect(seen(plan.body)).toContain('accounts');
+    });
+
+    it('discovery: profiles and frequent values count tenant 1 only, and the code masked', async () => {
+      const profile = await agent<{ tableProfile: { rowCount: number; columns: { name: string; min: unknown; max: unknown }[] } }>(PROFILE, { d: databaseId, t: 'accounts' });
+      expect(profile.body.errors).toBeUndefined();
+      expect(profile.body.data!.tableProfile.rowCount).toBe(2);
+      const secret = profile.body.data!.tableProfile.columns.find((c) => c.name === 'secret');
+      expect([secret?.min, secret?.max]).toEqual(['March', 'May']);
+      expect(seen(profile.body)).not.toContain(HIDDEN);
+      expect(seen(profile.body)).not.toMatch(/B-2|B-4|A-1|A-3/);
+      for (const column of ['secret', 'code', 'tenant']) {
+        const values = await agent(DISTINCT, { d: databaseId, t: 'accounts', c: column });
+        expect(values.body.errors, column).toBeUndefined();
+        expect(seen(values.body), column).not.toContain(HIDDEN);
+        expect(seen(values.body), column).not.toMatch(/B-2|B-4|A-1|A-3/);
+      }
+      const viaMcp = [
+        await mcp.callTool({ name: 'table_profile', arguments: { database_id: databaseId, table: 'accounts', columns: ['secret', 'code'] } }),
+        await mcp.callTool({ name: 'sample_distinct', arguments: { database_id: databaseId, table: 'accounts', column: 'secret' } }),
+      ];
+      for (const result of viaMcp) {
+        expect(result.isError).toBeFalsy();
+        expect(seen(result)).not.toContain(HIDDEN);
+      }
     });
   });
 }

@@ -1,5 +1,5 @@
 import { MongoServerError, type Db, type Document } from 'mongodb';
-import type { Catalog, CatalogIndex, CatalogTable, RelationKind } from '../catalog.js';
+import type { Catalog, CatalogConstraint, CatalogIndex, CatalogTable, RelationKind } from '../catalog.js';
 import { inferColumns } from './infer-fields.js';
 import { unavailableReason } from './mongodb-errors.js';
 
@@ -48,6 +48,7 @@ async function describeCollection(db: Db, name: string, kind: RelationKind, time
   );
   const indexes = isView ? [] : await unlessRefused(collection.listIndexes({ maxTimeMS: timeoutMs }).toArray(), []);
   const rowEstimate = isView ? null : await unlessRefused(collection.estimatedDocumentCount({ maxTimeMS: timeoutMs }), null);
+  const catalogIndexes = indexes.map(toCatalogIndex);
   return {
     schema: db.databaseName,
     name,
@@ -58,7 +59,11 @@ async function describeCollection(db: Db, name: string, kind: RelationKind, time
     // Every document of a collection has a unique _id; a view's documents need not.
     primaryKey: isView ? [] : ['_id'],
     foreignKeys: [],
-    indexes: indexes.map(toCatalogIndex),
+    indexes: catalogIndexes,
+    // MongoDB's only constraints: _id, and unique indexes (validators are not reported).
+    constraints: catalogIndexes
+      .filter((i) => i.unique)
+      .map((i): CatalogConstraint => ({ name: i.name, kind: i.primary ? 'PRIMARY_KEY' : 'UNIQUE', columns: i.columns })),
   };
 }
 

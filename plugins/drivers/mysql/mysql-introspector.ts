@@ -1,8 +1,8 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable } from '../catalog.js';
+import type { Catalog, CatalogColumn, CatalogConstraint, CatalogForeignKey, CatalogIndex, CatalogTable } from '../catalog.js';
 
 /**
- * The catalog of one MySQL/MariaDB database in five queries against information_schema, however many
+ * The catalog of one MySQL/MariaDB database in six queries against information_schema, however many
  * tables it has. A view comes with its definition as the server stores it (every name qualified),
  * from which the catalog service works out what it reads: MariaDB has no VIEW_TABLE_USAGE. Every selected column is aliased in lower case: MySQL 8 returns information_schema
  * column names in upper case whatever the query says, MariaDB as written.
@@ -40,6 +40,32 @@ const VIEWS_SQL = `
 SELECT TABLE_NAME AS table_name, VIEW_DEFINITION AS view_definition
 FROM information_schema.VIEWS
 WHERE TABLE_SCHEMA = ?`;
+
+/**
+ * CHECK constraints. MariaDB names a column's own CHECK after the column, so its names are unique per
+ * table only and CHECK_CONSTRAINTS says the table; MySQL 8 (names unique per database) says it through
+ * TABLE_CONSTRAINTS. A server older than CHECK_CONSTRAINTS (MySQL 5.7) has none to report.
+ */
+const MARIADB_CHECKS_SQL = `
+SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS constraint_name, CHECK_CLAUSE AS check_clause
+FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = ?`;
+
+const MYSQL_CHECKS_SQL = `
+SELECT t.TABLE_NAME AS table_name, c.CONSTRAINT_NAME AS constraint_name, c.CHECK_CLAUSE AS check_clause
+FROM information_schema.CHECK_CONSTRAINTS c
+JOIN information_schema.TABLE_CONSTRAINTS t
+  ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME AND t.CONSTRAINT_TYPE = 'CHECK'
+WHERE c.CONSTRAINT_SCHEMA = ?`;
+
+/** ER_UNKNOWN_TABLE: information_schema has no such table on this server. */
+const UNKNOWN_TABLE = 1109;
+
+interface CheckRow extends RowDataPacket {
+  table_name: string;
+  constraint_name: string;
+  check_clause: string;
+}
 
 interface ViewRow extends RowDataPacket {
   table_name: string;
@@ -97,6 +123,13 @@ export async function introspectDatabase(connection: PoolConnection, options: In
   const [indexRows] = await connection.query<IndexRow[]>(INDEXES_SQL, [database]);
   const [foreignKeyRows] = await connection.query<ForeignKeyRow[]>(FOREIGN_KEYS_SQL, [database]);
   const [viewRows] = await connection.query<ViewRow[]>(VIEWS_SQL, [database]);
+  const checkRows = await connection.query<CheckRow[]>(options.mariaDb ? MARIADB_CHECKS_SQL : MYSQL_CHECKS_SQL, [database]).then(
+    ([rows]) => rows,
+    (error: unknown) => {
+      if ((error as { errno?: unknown }).errno === UNKNOWN_TABLE) return [] as CheckRow[];
+      throw error;
+    },
+  );
   const definitions = new Map(viewRows.map((row) => [row.table_name, row.view_definition ?? '']));
 
   const tables = new Map<string, CatalogTable>();
@@ -150,13 +183,46 @@ export async function introspectDatabase(connection: PoolConnection, options: In
     }
   }
 
+  const checks = groupBy(checkRows, (r) => r.table_name);
   const sorted = [...tables.values()].sort((a, b) => compare(a.name, b.name));
   for (const table of sorted) {
     table.columns.sort((a, b) => a.position - b.position);
     table.indexes.sort(byIndexOrder);
     table.foreignKeys.sort((a, b) => compare(a.name, b.name));
+    table.constraints = constraintsOf(table, checks.get(table.name) ?? []);
   }
   return { schemas: [database], tables: sorted };
+}
+
+/**
+ * A MySQL table's constraints: its primary key and unique keys are its unique indexes, its foreign keys
+ * as read, and its CHECKs with the columns their expression names.
+ */
+function constraintsOf(table: CatalogTable, checks: readonly CheckRow[]): CatalogConstraint[] {
+  const constraints: CatalogConstraint[] = [
+    ...table.indexes.filter((i) => i.unique).map((i): CatalogConstraint => ({ name: i.name, kind: i.primary ? 'PRIMARY_KEY' : 'UNIQUE', columns: i.columns })),
+    ...table.foreignKeys.map((fk): CatalogConstraint => ({ kind: 'FOREIGN_KEY', ...fk })),
+    ...checks.map((c): CatalogConstraint => ({
+      name: c.constraint_name,
+      kind: 'CHECK',
+      columns: columnsNamedIn(c.check_clause, table.columns.map((col) => col.name)),
+      definition: c.check_clause,
+    })),
+  ];
+  return constraints.sort((a, b) => compare(a.name, b.name));
+}
+
+/**
+ * The columns of `columns` an expression names: each `quoted` identifier and each bare word, compared
+ * without case as MySQL compares column names. A word that is also a function name counts too: more
+ * columns, never fewer, so a CHECK over a column the caller may not see is never shown as if it were not.
+ */
+export function columnsNamedIn(expression: string, columns: readonly string[]): string[] {
+  const words = new Set<string>();
+  for (const match of expression.matchAll(/`((?:[^`]|``)+)`|([\p{L}_$][\p{L}\p{N}_$]*)/gu)) {
+    words.add((match[1]?.replaceAll('``', '`') ?? match[2] ?? '').toLowerCase());
+  }
+  return columns.filter((c) => words.has(c.toLowerCase()));
 }
 
 function toColumn(row: ColumnRow, mariaDb: boolean): CatalogColumn {

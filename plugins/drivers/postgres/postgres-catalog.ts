@@ -1,8 +1,8 @@
-import type { Catalog, CatalogTable, RelationKind } from '../catalog.js';
+import type { Catalog, CatalogConstraint, CatalogTable, ConstraintKind, RelationKind } from '../catalog.js';
 
 /**
  * The whole catalog of a Postgres database (or PGlite) in ONE query: tables and views, their columns,
- * keys and indexes come back as one JSON document, so the cost does not grow with the number of tables.
+ * keys, constraints and indexes come back as one JSON document, so the cost does not grow with the number of tables.
  * System schemas are left out.
  *
  * What a view or materialized view reads comes from the dependencies PostgreSQL records for its rules
@@ -45,12 +45,13 @@ select json_build_object(
                   join pg_attribute att on att.attrelid = con.conrelid and att.attnum = k.attnum),
       'refSchema', rn.nspname, 'refTable', rc.relname,
       'refColumns', (select json_agg(att.attname order by k.ord) from unnest(con.confkey) with ordinality k(attnum, ord)
-                     join pg_attribute att on att.attrelid = con.confrelid and att.attnum = k.attnum))), '[]'::json)
+                     join pg_attribute att on att.attrelid = con.confrelid and att.attnum = k.attnum),
+      'definition', case when con.contype = 'c' then pg_get_constraintdef(con.oid, true) end)), '[]'::json)
     from pg_constraint con
     join rels r on r.oid = con.conrelid
     left join pg_class rc on rc.oid = con.confrelid
     left join pg_namespace rn on rn.oid = rc.relnamespace
-    where con.contype in ('p', 'f')),
+    where con.contype in ('p', 'f', 'u', 'c')),
   'indexes', (select coalesce(json_agg(json_build_object(
       'oid', i.indrelid, 'name', ic.relname, 'unique', i.indisunique, 'primary', i.indisprimary,
       'columns', (select json_agg(coalesce(att.attname, pg_get_indexdef(i.indexrelid, k.ord::int, true)) order by k.ord)
@@ -86,11 +87,14 @@ interface RawCatalog {
   constraints: {
     oid: number;
     name: string;
-    type: 'p' | 'f';
-    columns: string[];
+    type: 'p' | 'f' | 'u' | 'c';
+    /** null for a CHECK that names no column. */
+    columns: string[] | null;
     refSchema: string | null;
     refTable: string | null;
     refColumns: string[] | null;
+    /** CHECK only: its expression, as pg_get_constraintdef prints it. */
+    definition?: string | null;
   }[];
   indexes: { oid: number; name: string; unique: boolean; primary: boolean; columns: string[] | null }[];
   /** Absent: nothing is known of what views read (they get `reads: null`). */
@@ -100,6 +104,7 @@ interface RawCatalog {
 }
 
 const KINDS: Record<string, RelationKind> = { r: 'TABLE', p: 'TABLE', f: 'TABLE', v: 'VIEW', m: 'MATERIALIZED_VIEW' };
+const CONSTRAINT_KINDS: Record<RawCatalog['constraints'][number]['type'], ConstraintKind> = { p: 'PRIMARY_KEY', u: 'UNIQUE', c: 'CHECK', f: 'FOREIGN_KEY' };
 
 /** Shapes the JSON document CATALOG_QUERY returns into a Catalog. */
 export function toCatalog(raw: unknown): Catalog {
@@ -117,6 +122,7 @@ export function toCatalog(raw: unknown): Catalog {
       primaryKey: [],
       foreignKeys: [],
       indexes: [],
+      constraints: [],
       ...(r.kind === 'v' || r.kind === 'm' ? { reads: data.reads ? [] : null } : {}),
     });
   }
@@ -146,16 +152,15 @@ export function toCatalog(raw: unknown): Catalog {
   for (const con of data.constraints) {
     const table = tables.get(con.oid);
     if (!table) continue;
-    if (con.type === 'p') table.primaryKey = con.columns;
-    else {
-      table.foreignKeys.push({
-        name: con.name,
-        columns: con.columns,
-        referencedSchema: con.refSchema ?? '',
-        referencedTable: con.refTable ?? '',
-        referencedColumns: con.refColumns ?? [],
-      });
-    }
+    const columns = con.columns ?? [];
+    const constraint: CatalogConstraint = { name: con.name, kind: CONSTRAINT_KINDS[con.type], columns };
+    if (con.type === 'p') table.primaryKey = columns;
+    else if (con.type === 'f') {
+      const key = { referencedSchema: con.refSchema ?? '', referencedTable: con.refTable ?? '', referencedColumns: con.refColumns ?? [] };
+      table.foreignKeys.push({ name: con.name, columns, ...key });
+      Object.assign(constraint, key);
+    } else if (con.type === 'c') constraint.definition = con.definition ?? null;
+    table.constraints?.push(constraint);
   }
   for (const index of data.indexes) {
     tables.get(index.oid)?.indexes.push({
@@ -170,6 +175,7 @@ export function toCatalog(raw: unknown): Catalog {
     table.columns.sort((a, b) => a.position - b.position);
     table.foreignKeys.sort((a, b) => a.name.localeCompare(b.name));
     table.indexes.sort((a, b) => a.name.localeCompare(b.name));
+    table.constraints?.sort((a, b) => a.name.localeCompare(b.name));
     table.reads?.sort((a, b) => a.schema.localeCompare(b.schema) || a.name.localeCompare(b.name));
   }
   return { schemas: data.schemas, searchPath: data.searchPath ?? [], tables: sorted };

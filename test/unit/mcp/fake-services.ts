@@ -131,6 +131,24 @@ export function fakeServices(): FakeServices {
         throw new AppError(ErrorCode.LLM_BAD_OUTPUT, 'The model did not produce a statement that runs.');
       },
     },
+    discovery: {
+      schemas: async (...args) => {
+        fake.calls.push({ method: 'discovery.schemas', args });
+        return [{ name: 'public', tables: 2 }];
+      },
+      tableProfile: async (...args) => {
+        fake.calls.push({ method: 'discovery.tableProfile', args });
+        return { schema: 'public', table: 'orders', rowCount: 42, rowCountBasis: 'COUNT', rowsSampled: 0, sampleLimit: 10_000, sampleComplete: false, columns: [], computedAt: new Date(0), cached: false };
+      },
+      distinctValues: async (...args) => {
+        fake.calls.push({ method: 'discovery.distinctValues', args });
+        return { schema: 'public', table: 'orders', column: 'id', masked: false, values: [{ value: 1, count: 2 }], truncated: false, basis: 'ALL_ROWS', sampleLimit: null };
+      },
+      suggestJoins: async (...args) => {
+        fake.calls.push({ method: 'discovery.suggestJoins', args });
+        return [];
+      },
+    },
     providers: {
       clientFor: async () => {
         if (!fake.providerConfigured) throw new AppError(ErrorCode.LLM_UNAVAILABLE, 'No language model is configured.');
