@@ -7,10 +7,11 @@
  *   other domains (HR, finance, marketing, logistics, support, IT, analytics), and copies (bak_customers,
  *   tmp_orders, orders_2019, customers_backup…), some marked as such by a comment, some not.
  *
- * Sample values are what the ask service would read (three most frequent values of the first 50 rows of
+ * Sample values are what the ask service would read (the most frequent values of the first 50 rows of
  * each text column): from the seeded shop rows for shop tables, from a deterministic stand-in for others.
  */
 import { generateShopData } from '../src/demo/shop-seed.js';
+import { distinctSamples } from '../src/nl/link-samples.js';
 import type { LinkableColumn, LinkableTable } from '../src/nl/nl-types.js';
 
 const TYPES: Record<string, string> = {
@@ -393,15 +394,9 @@ function shuffle<T>(items: T[], seed: number): T[] {
 const TEXT_TYPE = /char|text|enum|string|citext|uuid/i;
 const shopRows = generateShopData();
 
-/** The three most frequent values of the first 50 rows (as the ask service reads them). */
+/** The values the ask service keeps of the first 50 rows. */
 function frequent(values: unknown[]): string[] {
-  const counts = new Map<string, number>();
-  for (const value of values.slice(0, 50)) {
-    if (value === null || value === undefined) continue;
-    const text = String(value).slice(0, 40);
-    if (text.trim() !== '') counts.set(text, (counts.get(text) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3).map(([v]) => v);
+  return distinctSamples(values.slice(0, 50));
 }
 
 /** Plausible values for a distractor's text column, by its name. */

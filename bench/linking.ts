@@ -42,11 +42,10 @@ function withSamples(tables: LinkableTable[], names: Set<string>): LinkableTable
 }
 
 function ask(question: string, tables: LinkableTable[], terms: LinkableTerm[]): Outcome {
-  const options = { tokenBudget: BUDGET, dialect: 'postgres' as const };
-  void terms;
+  const options = { tokenBudget: BUDGET, dialect: 'postgres' as const, terms };
   try {
     const first: LinkedSchema = linkSchema(question, tables, options);
-    const sampledNames = first.tables.map((t) => t.name).slice(0, SAMPLED_TABLES);
+    const sampledNames = first.worthSampling.map((t) => t.name).slice(0, SAMPLED_TABLES);
     const linked = linkSchema(question, withSamples(tables, new Set(sampledNames)), options);
     if (linked.tables.length === 0) return { sent: [], tokens: null, clarified: true };
     const messages = renderPrompt(DEFAULT_TEMPLATE, { question, dialect: 'postgres', schemaText: linked.text, repairs: [], maxRows: 200 });
