@@ -193,7 +193,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       maxResultBytes: config.results.maxBytes,
       maxExportBytes: config.exports.maxBytes,
     }, telemetry);
-    const askService = new AskService(providers, promptTemplates, queries);
+    const askService = new AskService(providers, promptTemplates, queries, { tokenBudget: config.nl.tokenBudget, defaultMaxRows: 200 });
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(
       store,
