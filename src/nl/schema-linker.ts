@@ -482,7 +482,10 @@ function withAsked(chosen: RankedTable[], ranked: readonly RankedTable[], asks: 
   return result;
 }
 
-/** A few tables most likely meant when nothing matched: names that look alike, then the most joined. */
+/**
+ * A few tables most likely meant when nothing of substance matched: names that look like the
+ * question's words ("custmers"), then those matching its generic words ("total"), then the most joined.
+ */
 function candidatesFor(question: string, ranked: readonly RankedTable[]): RankedTable[] {
   const words = allWords(question).filter((w) => w.length >= 3).map(stemWord);
   const degree = new Map<string, number>();
@@ -500,6 +503,7 @@ function candidatesFor(question: string, ranked: readonly RankedTable[]): Ranked
     .sort(
       (a, b) =>
         (b.like >= 0.4 ? b.like : 0) - (a.like >= 0.4 ? a.like : 0) ||
+        b.r.score - a.r.score ||
         (degree.get(b.r.key) ?? 0) - (degree.get(a.r.key) ?? 0) ||
         compareText(a.r.table.schema, b.r.table.schema) ||
         compareText(a.r.table.name, b.r.table.name),

@@ -260,3 +260,12 @@ describe('clarification when nothing matches', () => {
     expect(error.message).toMatch(/Say which table/);
   });
 });
+
+describe('candidates for a question of generic words only', () => {
+  it('names first the tables those words match', () => {
+    const tables = [table('aardvarks', [col('name')]), table('invoices', [col('total', 'numeric')]), table('zebras', [col('name')])];
+    const linked = linkSchema('What is the total?', tables, PG);
+    expect(linked.tables).toEqual([]);
+    expect(linked.candidates[0]).toBe('public.invoices');
+  });
+});
