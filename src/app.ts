@@ -198,8 +198,9 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       maxResultBytes: config.results.maxBytes,
       maxExportBytes: config.exports.maxBytes,
     }, telemetry);
-    const askService = new AskService(providers, promptTemplates, queries);
     const semanticCatalog = new SemanticCatalogService(store, catalog, grants, sqlGate, audit);
+    // The model is given the approved catalog terms whose every object the asking agent may read.
+    const askService = new AskService(providers, promptTemplates, queries, { tokenBudget: config.nl.tokenBudget, defaultMaxRows: 200 }, semanticCatalog);
     const discovery = new DiscoveryService(databases, catalog, grants, queries, audit);
     const clock = options.clock ?? (() => new Date());
     const exportService = new ExportService(

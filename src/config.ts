@@ -50,6 +50,7 @@ const envSchema = z.object({
   WARDEN_LLM_BASE_URL: z.url({ message: 'expected a URL' }).optional(),
   WARDEN_LLM_API_KEY: z.string().min(1).optional(),
   WARDEN_LLM_MODEL: z.string().min(1).optional(),
+  WARDEN_NL_TOKEN_BUDGET: z.coerce.number({ message: 'expected a number of tokens' }).int().min(200).max(100_000).default(3_000),
   WARDEN_AIR_GAPPED: booleanFlag.default(false),
   WARDEN_EGRESS_ALLOW: egressList.optional(),
   WARDEN_EGRESS_DENY: egressList.optional(),
@@ -172,6 +173,8 @@ export interface Config {
   /** How long a request waits for Redis (rate-limit counters) before using this replica's own counters. */
   redisTimeoutMs: number;
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
+  /** Natural-language questions: the most tokens of schema text one prompt shows (a ceiling; linking stops at relevance). */
+  nl: { tokenBudget: number };
   airGapped: boolean;
   /**
    * Where Warden may connect on its own (webhooks, export destinations, language models): link-local and
@@ -320,6 +323,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisPrefix: e.WARDEN_REDIS_PREFIX,
     redisTimeoutMs: e.WARDEN_REDIS_TIMEOUT_MS,
     llm: { baseUrl: e.WARDEN_LLM_BASE_URL, apiKey: e.WARDEN_LLM_API_KEY, model: e.WARDEN_LLM_MODEL },
+    nl: { tokenBudget: e.WARDEN_NL_TOKEN_BUDGET },
     airGapped: e.WARDEN_AIR_GAPPED,
     egress: { allow: parseEgressRules(e.WARDEN_EGRESS_ALLOW ?? ''), deny: parseEgressRules(e.WARDEN_EGRESS_DENY ?? '') },
     gatewayUrl: e.WARDEN_URL,

@@ -11,8 +11,8 @@ export const EXIT_CODES = [
   { exit: 4, codes: ['FORBIDDEN'], meaning: 'the key may not do this (the denied resources are listed)' },
   {
     exit: 5,
-    codes: ['BAD_USER_INPUT', 'SQL_SYNTAX', 'SQL_NOT_ALLOWED', 'CONFLICT'],
-    meaning: 'refused as written: fix the arguments or the SQL',
+    codes: ['BAD_USER_INPUT', 'SQL_SYNTAX', 'SQL_NOT_ALLOWED', 'CONFLICT', 'NEEDS_CLARIFICATION'],
+    meaning: 'refused as written: fix the arguments, the SQL or the question',
   },
   { exit: 6, codes: ['NOT_FOUND'], meaning: 'no such agent, database, grant…' },
   { exit: 7, codes: ['RATE_LIMITED', 'QUERY_TOO_EXPENSIVE', 'ROW_LIMIT'], meaning: 'a limit refused it (RATE_LIMITED: retry after the time it says)' },

@@ -22,6 +22,12 @@ export enum ErrorCode {
   STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
   /** The planner's estimate (cost or rows) is over a limit set on the database or a grant; nothing ran. */
   QUERY_TOO_EXPENSIVE = 'QUERY_TOO_EXPENSIVE',
+  /**
+   * askDatabase could not tell what the question is about: no table the agent may read matches it
+   * (`candidates` names a few likely ones), or the model said the tables cannot answer it
+   * (`modelAnswer`). Nothing ran; ask again more precisely.
+   */
+  NEEDS_CLARIFICATION = 'NEEDS_CLARIFICATION',
   INTERNAL = 'INTERNAL',
 }
 

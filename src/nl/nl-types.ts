@@ -39,15 +39,24 @@ export interface LinkableTerm {
   examples: { question: string; sql: string }[];
 }
 
-/** What the linker chose, ranked, within the token budget. */
+/** What the linker chose for a question: the relevant tables and the joins between them, within the token budget. */
 export interface LinkedSchema {
   tables: { schema: string; name: string; score: number; columns: string[] }[];
-  /** The schema as the prompt shows it (DDL-like text), within the budget. */
+  /** The schema as the prompt shows it (DDL-like text, then the definitions of catalog terms the question used). */
   text: string;
   /** Estimated tokens of `text`. */
   tokens: number;
-  /** Tables left out for the budget (count only: names of unlinked tables are not shown to the model). */
+  /** Tables not linked (count only: names of unlinked tables are not shown to the model). */
   omitted: number;
+  /** Catalog terms whose definitions `text` holds. */
+  terms: string[];
+  /**
+   * When nothing matched the question (`tables` is empty): a few readable tables most likely meant,
+   * as `schema.name`, to ask which one. Empty otherwise.
+   */
+  candidates: string[];
+  /** The best-ranked readable tables (not copies), whose sample values may sharpen a second link. */
+  worthSampling: { schema: string; name: string }[];
 }
 
 export interface PromptInput {

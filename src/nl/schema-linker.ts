@@ -1,117 +1,101 @@
-import type { LinkableColumn, LinkableTable, LinkedSchema } from './nl-types.js';
+import { AppError, ErrorCode } from '../errors/app-error.js';
+import { findCopies } from './link-copies.js';
+import { joinTables } from './link-paths.js';
+import { estimateTokens, renderDefinition, renderExample, renderTable, type LinkDialect } from './link-render.js';
+import { matchExamples, matchTerms, tablesNamedIn, type ExampleHit, type TermHit } from './link-terms.js';
+import { allWords, GENERIC_WORDS, identifierWords, stemWord, tokenize } from './link-words.js';
+import type { LinkableTable, LinkableTerm, LinkedSchema } from './nl-types.js';
 
 /**
- * Schema linking (DESIGN.md, "Natural language"): rank the tables and columns the agent may read by
- * how well they match a question, and render the best of them as compact DDL-like text within a
- * token budget. Pure and deterministic: the same question and tables always give the same text.
+ * Schema linking (DESIGN.md, "Natural language"): find the tables and columns the agent may read that a
+ * question is about, and render them as compact DDL-like text for the model. Pure and deterministic:
+ * the same question, tables and terms always give the same text.
  *
- * The text holds only what the caller passed in (names, types, keys, comments, samples), flattened to
- * one line each so a hostile comment or sample cannot add lines of its own; tables left out are
+ * 1. Score: each question word counts once per table, at its best match — table name > column name >
+ *    sample value > comment, exact word > stem; a semantic catalog term or synonym in the question
+ *    ("revenue", "signed up") counts for the tables and columns it links, above any name, and makes
+ *    other tables' matches of the same words count half. Words that say how or when ("total",
+ *    "month") count half and bring no table in alone. Copies (bak_, _2019, "Backup of…") count a
+ *    fifth unless the question names what makes them a copy.
+ * 2. Keep: the best table; tables the question names as written ("bak_customers"); tables a term it
+ *    used links (or whose definition names them); tables an example question close to it reads; the
+ *    tables within a share of the best score that match by name, value or term; and, for each word no
+ *    kept table speaks of as well as another table does, that table. Then the foreign-key paths that
+ *    join what was kept, chosen by how well their tables match the question (cheapest path), not by
+ *    length alone; and when the question asks "when" or "who" and no chosen table has a date or a
+ *    person's name, the joined table that has one.
+ * 3. Render what was kept, with the definitions of the catalog terms the question used. The token
+ *    budget is only a ceiling: over it, tables show only their matched and key columns, then the
+ *    lowest ranked are left out (the best one never is).
+ * 4. When nothing matches, link nothing: `candidates` names a few tables most likely meant, so the
+ *    caller can ask which one (NEEDS_CLARIFICATION) instead of sending the model tables at random.
+ *
+ * The text holds only what the caller passed in, flattened to one line each; tables left out are
  * counted, never named.
  */
 
-export type LinkDialect = 'postgres' | 'mysql';
+export { estimateTokens, quoteIdentifier, type LinkDialect } from './link-render.js';
+export { identifierWords, stemWord, tokenize } from './link-words.js';
 
 export interface LinkOptions {
+  /** A ceiling on the schema text, in estimated tokens. */
   tokenBudget: number;
   dialect: LinkDialect;
+  /** Semantic catalog terms about tables the agent may read. */
+  terms?: readonly LinkableTerm[] | undefined;
 }
 
-// ───────────── words ─────────────
-
-const STOP_WORDS = new Set(
-  (
-    'a an the of in on at for to by with without from into and or not no nor but if then than as is are was were be been ' +
-    'being am do does did done have has had having i me my we us our you your he she they them their it its this that ' +
-    'these those there here what which who whom whose when where why how many much any some each every all both per ' +
-    'show list give get find tell return display fetch please can could would should will shall may might must ' +
-    'so also just only very more most less least over under about above below between during same other such ' +
-    'up down out off again once let lets want need like'
-  ).split(' '),
-);
-
-/**
- * A crude English stemmer, the same on both sides of every comparison: plural "s"/"es"/"ies", then
- * "ing"/"ed" (undoubling a final consonant), then a final "e" — so "price", "prices" and "pricing"
- * meet at "pric", "boxes" and "box" at "box", "shipped" and "shipping" at "ship".
- */
-export function stemWord(word: string): string {
-  let w = word;
-  if (w.length <= 3 || !/^[a-z]+$/.test(w)) return w;
-  // Plural first ("ratings" → "rating"), then the verb ending ("rating" → "rat"), then a final "e".
-  if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
-  if (w.endsWith('ing') && w.length > 5) w = undouble(w.slice(0, -3));
-  else if (w.endsWith('ed') && w.length > 4) w = undouble(w.slice(0, -2));
-  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
-  return w;
-}
-
-function undouble(w: string): string {
-  const last = w.at(-1);
-  return last !== undefined && w.at(-2) === last && !'aeiouslz'.includes(last) ? w.slice(0, -1) : w;
-}
-
-const ASCII = /^[\x20-\x7e]*$/;
-
-/** Lower-cased words of free text, stop-words dropped (not stemmed). */
-export function tokenize(text: string): string[] {
-  const lower = text.toLowerCase();
-  // ASCII text (nearly all names and comments) splits several times faster without Unicode classes.
-  const words = ASCII.test(lower) ? lower.split(/[^a-z0-9]+/) : lower.split(/[^\p{L}\p{N}]+/u);
-  const out: string[] = [];
-  for (const word of words) {
-    if (word !== '' && !STOP_WORDS.has(word)) out.push(word);
-  }
-  return out;
-}
-
-/** The words of an identifier: snake_case, kebab-case, camelCase and digits split apart. */
-export function identifierWords(name: string): string[] {
-  if (/^[a-z0-9_]*$/.test(name)) return tokenize(name);
-  return tokenize(name.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2').replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2'));
-}
-
-// ───────────── scoring ─────────────
-
-/** Weights: names beat comments, comments beat sample values; an exact word beats a stem match. */
-const WEIGHT = {
+/** Weights: names beat values, values beat comments; an exact word beats a stem match. */
+export const WEIGHT = {
+  term: 12,
   tableExact: 10,
   tableStem: 8,
   /** Every word of the table's name is in the question ("order items" → order_items, not orders). */
   tableCovered: 4,
   columnExact: 6,
   columnStem: 5,
+  /** A key column's words name the table it points to ("customer_id"), not this one. */
+  keyColumn: 2,
+  sampleExact: 3,
+  sampleStem: 2,
   commentExact: 3,
   commentStem: 2,
-  sampleExact: 2,
-  sampleStem: 1.5,
+  /** Times the similarity of a close example question, for each table its SQL reads. */
+  example: 10,
 } as const;
 
-/** A table that bridges two matched tables along foreign keys scores this share of the weaker one. */
-const BRIDGE_SHARE = 0.5;
-/** A table one foreign key away from a matched table scores this share of it. */
-const NEIGHBOUR_SHARE = 0.25;
-/** Matched tables scoring at least this share of the best one seed the join-path search. */
-const SEED_SHARE = 0.4;
-const MAX_SEEDS = 8;
-/** Longest join path searched between two seeds, in foreign keys. */
-const MAX_PATH_EDGES = 4;
+/** Kept: tables scoring at least this share of the best one… */
+export const RELEVANCE_SHARE = 0.8;
+/** …and at least this much (a comment's exact word). */
+export const RELEVANCE_FLOOR = 3;
+/** A copy the question does not name counts this share. */
+const COPY_SHARE = 0.2;
+/** A generic word ("total", "month") counts this share. */
+const GENERIC_SHARE = 0.5;
+/** Another table's match of a word a catalog term explains counts this share. */
+const EXPLAINED_SHARE = 0.5;
+const MAX_CANDIDATES = 5;
+/** Tables the caller may read sample values of before linking again. */
+const SAMPLED = 6;
+const MAX_EXAMPLES_SHOWN = 2;
+/** A table brought in for one word only, scoring under this share of the best, must be close to the others. */
+const OPTIONAL_SHARE = 0.5;
 
-const SAMPLES_SHOWN = 3;
-const SAMPLE_CHARS = 40;
-const COMMENT_CHARS = 160;
+// ───────────── question words ─────────────
 
-interface Terms {
-  /** stem → index of the question term. */
+interface QuestionWords {
+  /** stem → index of the question word. */
   byStem: Map<string, number>;
-  /** Each term's raw words (several words can share a stem). */
+  /** Each word's raw forms (several words can share a stem). */
   raws: Set<string>[];
+  /** Whether each word says how or when, not what about. */
+  generic: boolean[];
 }
 
-function questionTerms(question: string): Terms {
+function questionWords(question: string): QuestionWords {
   const byStem = new Map<string, number>();
   const raws: Set<string>[] = [];
+  const generic: boolean[] = [];
   for (const word of tokenize(question)) {
     const stem = stemWord(word);
     let index = byStem.get(stem);
@@ -119,51 +103,41 @@ function questionTerms(question: string): Terms {
       index = raws.length;
       byStem.set(stem, index);
       raws.push(new Set());
+      generic.push(true);
     }
     raws[index]?.add(word);
+    if (!GENERIC_WORDS.has(word)) generic[index] = false;
   }
-  return { byStem, raws };
+  return { byStem, raws, generic };
 }
 
 class Matcher {
   private readonly stems = new Map<string, string>();
   /**
-   * Matches every lower-cased text holding a word that could stem to a question term: a stem is a
+   * Matches every lower-cased text holding a word that could stem to a question word: a stem is a
    * prefix of its word, but for "ies" → "y". Texts it rejects (most of them) are never split.
    */
   private readonly probe: RegExp | null;
 
-  constructor(private readonly terms: Terms) {
-    const probes = [...terms.byStem.keys()].map((stem) => (stem.length > 1 && stem.endsWith('y') ? stem.slice(0, -1) : stem));
+  constructor(private readonly words: QuestionWords) {
+    const probes = [...words.byStem.keys()].map((stem) => (stem.length > 1 && stem.endsWith('y') ? stem.slice(0, -1) : stem));
     this.probe = probes.length === 0 ? null : new RegExp(probes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'u');
   }
 
   get size(): number {
-    return this.terms.raws.length;
+    return this.words.raws.length;
   }
 
-  /** Score the words of an identifier (split at _ and case changes). */
-  identifier(name: string, scores: Float64Array, exact: number, stem: number): boolean {
-    return this.mayMatch(name) && this.words(identifierWords(name), scores, exact, stem);
-  }
-
-  /** Score the words of free text. */
-  text(text: string, scores: Float64Array, exact: number, stem: number): boolean {
-    return this.mayMatch(text) && this.words(tokenize(text), scores, exact, stem);
-  }
-
-  /** Whether every word of the identifier is a question term. */
-  covers(name: string): boolean {
-    if (!this.mayMatch(name)) return false;
-    const words = identifierWords(name);
-    return words.length > 0 && words.every((word) => this.terms.byStem.has(this.stem(word)));
-  }
-
-  private mayMatch(text: string): boolean {
+  mayMatch(text: string): boolean {
     return this.probe !== null && this.probe.test(text.toLowerCase());
   }
 
-  private stem(word: string): string {
+  /** Whether the word is (a form of) a question word. */
+  has(word: string): boolean {
+    return this.words.byStem.has(this.stem(word));
+  }
+
+  stem(word: string): string {
     let stemmed = this.stems.get(word);
     if (stemmed === undefined) {
       stemmed = stemWord(word);
@@ -172,13 +146,13 @@ class Matcher {
     return stemmed;
   }
 
-  /** Raise `scores[term]` to the weight of each term that `words` hit. Returns whether any did. */
-  private words(words: readonly string[], scores: Float64Array, exact: number, stem: number): boolean {
+  /** Raise `scores[word]` to the weight of each question word `words` hit. Returns whether any did. */
+  hit(words: readonly string[], scores: Float64Array, exact: number, stem: number): boolean {
     let hit = false;
     for (const word of words) {
-      const index = this.terms.byStem.get(this.stem(word));
+      const index = this.words.byStem.get(this.stem(word));
       if (index === undefined) continue;
-      const weight = this.terms.raws[index]?.has(word) ? exact : stem;
+      const weight = this.words.raws[index]?.has(word) ? exact : stem;
       if (weight > (scores[index] ?? 0)) scores[index] = weight;
       hit = true;
     }
@@ -186,319 +160,538 @@ class Matcher {
   }
 }
 
-interface Scored {
+// ───────────── scoring ─────────────
+
+/** How a table matched a question word: a key column's words, a comment's, or a name, value or term. */
+const enum Kind {
+  Key,
+  Note,
+  Strong,
+  Value,
+}
+
+/** A table's score for a question, and what it rests on. */
+export interface RankedTable {
   table: LinkableTable;
   key: string;
-  /** From the table's own words. */
-  direct: number;
-  /** From foreign keys to matched tables. */
-  linked: number;
-  /** Indexes of columns that matched a question word. */
+  score: number;
+  /** Per question word: the best match of any kind (the score adds these up)… */
+  words: Float64Array;
+  /** …the best but a key column's (the word is about this table)… */
+  mentions: Float64Array;
+  /** …and the best by name, value or term (which may bring the table in)… */
+  strong: Float64Array;
+  /** …and the best by a sample value (the question quotes data this table holds). */
+  values: Float64Array;
+  /** Indexes of columns that matched a question word or a term. */
   matchedColumns: Set<number>;
-  /** Position in the input, the last tie-breaker. */
+  /** Per column index: the sample values that matched a question word (shown first). */
+  matchedSamples: Map<number, string[]>;
+  copy: boolean;
+  /** Brought in for sure: named as written, linked by a term the question used, or read by a close example. */
+  certain: boolean;
   order: number;
 }
 
 const tableKey = (schema: string, name: string) => `${schema}\u0000${name}`;
 
-function scoreTable(table: LinkableTable, matcher: Matcher, order: number): Scored {
-  const size = matcher.size;
-  const matchedColumns = new Set<number>();
-  const scored: Scored = { table, key: tableKey(table.schema, table.name), direct: 0, linked: 0, matchedColumns, order };
-  if (size === 0) return scored;
-
-  const tableScores = new Float64Array(size);
-  matcher.identifier(table.name, tableScores, WEIGHT.tableExact, WEIGHT.tableStem);
-  if (table.comment) matcher.text(table.comment, tableScores, WEIGHT.commentExact, WEIGHT.commentStem);
-
-  const columnScores = new Float64Array(size);
-  table.columns.forEach((column, index) => {
-    columnScores.fill(0);
-    let hit = matcher.identifier(column.name, columnScores, WEIGHT.columnExact, WEIGHT.columnStem);
-    if (column.comment) hit = matcher.text(column.comment, columnScores, WEIGHT.commentExact, WEIGHT.commentStem) || hit;
-    for (const sample of column.samples ?? []) {
-      hit = matcher.text(sample, columnScores, WEIGHT.sampleExact, WEIGHT.sampleStem) || hit;
-    }
-    if (!hit) return;
-    matchedColumns.add(index);
-    for (let term = 0; term < size; term++) {
-      const value = columnScores[term] ?? 0;
-      if (value > (tableScores[term] ?? 0)) tableScores[term] = value;
-    }
-  });
-
-  // Each question word counts once per table, at its best match: a wide table gains nothing from size.
-  let total = 0;
-  for (const value of tableScores) total += value;
-  if (total > 0 && matcher.covers(table.name)) total += WEIGHT.tableCovered;
-  scored.direct = total;
-  return scored;
+function raise(entry: RankedTable, index: number, value: number, kind: Kind): void {
+  if (value <= 0) return;
+  if (value > (entry.words[index] ?? 0)) entry.words[index] = value;
+  if (kind >= Kind.Note && value > (entry.mentions[index] ?? 0)) entry.mentions[index] = value;
+  if (kind >= Kind.Strong && value > (entry.strong[index] ?? 0)) entry.strong[index] = value;
+  if (kind === Kind.Value && value > (entry.values[index] ?? 0)) entry.values[index] = value;
 }
 
-/** Undirected foreign-key graph between the given tables. */
-function foreignKeyGraph(scored: Scored[]): Map<string, Set<string>> {
-  const known = new Set(scored.map((s) => s.key));
-  const graph = new Map<string, Set<string>>();
-  const link = (a: string, b: string) => {
-    let set = graph.get(a);
-    if (!set) graph.set(a, (set = new Set()));
-    set.add(b);
+function scoreWords(entry: RankedTable, matcher: Matcher): void {
+  const { table } = entry;
+  const size = matcher.size;
+  const scores = new Float64Array(size);
+  const apply = (kind: Kind, share = 1) => {
+    for (let i = 0; i < size; i++) raise(entry, i, (scores[i] ?? 0) * share, kind);
   };
-  for (const s of scored) {
-    for (const fk of s.table.foreignKeys) {
-      const other = tableKey(fk.referencedSchema, fk.referencedTable);
-      if (other === s.key || !known.has(other)) continue;
-      link(s.key, other);
-      link(other, s.key);
+  if (matcher.mayMatch(table.name)) {
+    const nameWords = identifierWords(table.name);
+    if (matcher.hit(nameWords, scores, WEIGHT.tableExact, WEIGHT.tableStem)) {
+      // A name with words the question does not use ("customer_notes" for "customers") counts less.
+      apply(Kind.Strong, 0.5 + 0.5 * (nameWords.filter((w) => matcher.has(w)).length / nameWords.length));
     }
   }
-  return graph;
-}
-
-/** Shortest path (by foreign keys) from `from` to `to`, endpoints included; neighbours visited in sorted order. */
-function shortestPath(graph: Map<string, Set<string>>, from: string, to: string): string[] | null {
-  const previous = new Map<string, string | null>([[from, null]]);
-  let frontier = [from];
-  for (let depth = 0; depth < MAX_PATH_EDGES && frontier.length > 0; depth++) {
-    const next: string[] = [];
-    for (const node of frontier) {
-      for (const neighbour of [...(graph.get(node) ?? [])].sort()) {
-        if (previous.has(neighbour)) continue;
-        previous.set(neighbour, node);
-        if (neighbour === to) {
-          const path = [to];
-          let step = previous.get(to) ?? null;
-          while (step !== null) {
-            path.push(step);
-            step = previous.get(step) ?? null;
-          }
-          return path.reverse();
-        }
-        next.push(neighbour);
+  if (table.comment && matcher.mayMatch(table.comment)) {
+    scores.fill(0);
+    if (matcher.hit(tokenize(table.comment), scores, WEIGHT.commentExact, WEIGHT.commentStem)) apply(Kind.Note);
+  }
+  const keys = new Set(table.foreignKeys.flatMap((fk) => fk.columns));
+  table.columns.forEach((column, index) => {
+    let hit = false;
+    if (matcher.mayMatch(column.name)) {
+      scores.fill(0);
+      const key = keys.has(column.name) || /(?:_id|Id)$/.test(column.name);
+      const [exact, stem] = key ? [WEIGHT.keyColumn, WEIGHT.keyColumn] : [WEIGHT.columnExact, WEIGHT.columnStem];
+      if (matcher.hit(identifierWords(column.name), scores, exact, stem)) {
+        hit = true;
+        apply(key ? Kind.Key : Kind.Strong);
       }
     }
-    frontier = next;
-  }
-  return null;
+    if (column.comment && matcher.mayMatch(column.comment)) {
+      scores.fill(0);
+      if (matcher.hit(tokenize(column.comment), scores, WEIGHT.commentExact, WEIGHT.commentStem)) {
+        hit = true;
+        apply(Kind.Note);
+      }
+    }
+    for (const sample of column.samples ?? []) {
+      if (!matcher.mayMatch(sample)) continue;
+      scores.fill(0);
+      if (matcher.hit(tokenize(sample), scores, WEIGHT.sampleExact, WEIGHT.sampleStem)) {
+        hit = true;
+        apply(Kind.Value);
+        const matched = entry.matchedSamples.get(index);
+        if (matched) matched.push(sample);
+        else entry.matchedSamples.set(index, [sample]);
+      }
+    }
+    if (hit) entry.matchedColumns.add(index);
+  });
 }
 
-function addJoinPaths(scored: Scored[]): void {
-  const byKey = new Map(scored.map((s) => [s.key, s]));
-  const best = Math.max(0, ...scored.map((s) => s.direct));
-  if (best <= 0) return;
-  const seeds = scored
-    .filter((s) => s.direct >= best * SEED_SHARE)
-    .sort(byRank)
-    .slice(0, MAX_SEEDS);
-  const graph = foreignKeyGraph(scored);
-  const raise = (key: string, value: number) => {
-    const s = byKey.get(key);
-    if (s && value > s.linked) s.linked = value;
-  };
-  for (const seed of seeds) {
-    for (const neighbour of graph.get(seed.key) ?? []) raise(neighbour, seed.direct * NEIGHBOUR_SHARE);
+/**
+ * Tables the question names as written ("bak_customers", "order_items"): names of two or more words,
+ * matched whole. They are linked for sure, and their words are not looked for again.
+ */
+function namedAsWritten(question: string, tables: readonly LinkableTable[]): { named: Set<string>; rest: string } {
+  const named = new Set<string>();
+  let rest = question;
+  const lower = question.toLowerCase();
+  for (const table of tables) {
+    const name = table.name.toLowerCase();
+    if (!lower.includes(name) || !/[_\d]/.test(name) || identifierWords(name).length < 2) continue;
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'giu');
+    if (!pattern.test(lower)) continue;
+    named.add(tableKey(table.schema, table.name));
+    rest = rest.replace(pattern, ' ');
   }
-  for (let i = 0; i < seeds.length; i++) {
-    for (let j = i + 1; j < seeds.length; j++) {
-      const a = seeds[i] as Scored;
-      const b = seeds[j] as Scored;
-      const path = shortestPath(graph, a.key, b.key);
-      if (!path) continue;
-      const share = Math.min(a.direct, b.direct) * BRIDGE_SHARE;
-      for (const key of path.slice(1, -1)) raise(key, share);
+  return { named, rest };
+}
+
+/**
+ * Every table scored for the question, best first (ties by schema and name). Terms are matched by
+ * their name and synonyms; examples by their question.
+ */
+export function rankTables(question: string, tables: readonly LinkableTable[], terms: readonly LinkableTerm[] = []): {
+  ranked: RankedTable[];
+  termHits: TermHit[];
+  exampleHits: ExampleHit[];
+  generic: boolean[];
+  /** Kinds of column the question asks for by its form ("when", "per month", "who"). */
+  asks: Ask[];
+} {
+  const { named, rest } = namedAsWritten(question, tables);
+  const words = questionWords(rest);
+  const matcher = new Matcher(words);
+  const size = matcher.size;
+  const keyOf = (t: LinkableTable) => tableKey(t.schema, t.name);
+  const copies = findCopies(tables, keyOf);
+  const asked = new Set(allWords(question).map(stemWord));
+  const given = new Set(tables.map(keyOf));
+  // Only terms about tables that were given: the catalog's provider hands out readable ones, and the
+  // linker never names a table it was not given.
+  const usable = terms.filter((t) => t.links.length > 0 && t.links.every((l) => given.has(tableKey(l.schema, l.table))));
+  const termHits = matchTerms(rest, usable);
+  const exampleHits = matchExamples(question, usable, tables, tableKey);
+
+  const ranked = tables.map((table, order): RankedTable => {
+    const entry: RankedTable = {
+      table,
+      key: keyOf(table),
+      score: 0,
+      words: new Float64Array(size),
+      mentions: new Float64Array(size),
+      strong: new Float64Array(size),
+      values: new Float64Array(size),
+      matchedColumns: new Set(),
+      matchedSamples: new Map(),
+      copy: false,
+      certain: named.has(keyOf(table)),
+      order,
+    };
+    if (size > 0) scoreWords(entry, matcher);
+    return entry;
+  });
+  const byKey = new Map(ranked.map((r) => [r.key, r]));
+
+  // Catalog terms: their links count as a name match of the words the term covers, and other tables'
+  // matches of those words count less — the catalog says what the word means here.
+  const explained = new Map<number, Set<string>>();
+  for (const hit of termHits) {
+    const indexes = hit.stems.map((s) => words.byStem.get(s)).filter((i): i is number => i !== undefined);
+    // A definition that names tables as written ("join orders for the date") links them too.
+    const named = tablesNamedIn(hit.term.definition, tables, tableKey).map((key) => ({ key, column: undefined }));
+    for (const link of [...hit.term.links.map((l) => ({ key: tableKey(l.schema, l.table), column: l.column })), ...named]) {
+      const entry = byKey.get(link.key);
+      if (!entry) continue;
+      entry.certain = true;
+      for (const i of indexes) {
+        raise(entry, i, WEIGHT.term, Kind.Strong);
+        let set = explained.get(i);
+        if (!set) explained.set(i, (set = new Set()));
+        set.add(entry.key);
+      }
+      if (link.column !== undefined) {
+        const index = entry.table.columns.findIndex((c) => c.name === link.column);
+        if (index >= 0) entry.matchedColumns.add(index);
+      }
     }
   }
+  for (const entry of ranked) {
+    for (const [i, linked] of explained) {
+      if (linked.has(entry.key)) continue;
+      for (const array of [entry.words, entry.mentions, entry.strong, entry.values]) array[i] = (array[i] ?? 0) * EXPLAINED_SHARE;
+    }
+  }
+
+  for (const entry of ranked) {
+    let total = 0;
+    for (let i = 0; i < size; i++) total += (entry.words[i] ?? 0) * (words.generic[i] ? GENERIC_SHARE : 1);
+    if (total > 0 && coversName(entry.table.name, matcher)) total += WEIGHT.tableCovered;
+    if (entry.certain && named.has(entry.key)) total += WEIGHT.tableExact + WEIGHT.tableCovered;
+    const marks = copies.get(entry.key);
+    if (marks && !named.has(entry.key)) {
+      const said = [...marks.words].filter((w) => asked.has(w));
+      if (said.length === 0) {
+        entry.copy = true;
+        total *= COPY_SHARE;
+      } else {
+        // "the backup", "the 2019 archive": the word that makes it a copy names it.
+        for (const index of new Set(said.map((w) => words.byStem.get(w)))) {
+          if (index === undefined || (entry.strong[index] ?? 0) >= WEIGHT.tableExact) continue;
+          total += WEIGHT.tableExact - (entry.words[index] ?? 0) * (words.generic[index] ? GENERIC_SHARE : 1);
+          raise(entry, index, WEIGHT.tableExact, Kind.Strong);
+        }
+      }
+    }
+    entry.score = total;
+  }
+  for (const hit of exampleHits) {
+    for (const key of hit.tables) {
+      const entry = byKey.get(key);
+      if (!entry) continue;
+      entry.score += WEIGHT.example * hit.similarity;
+      entry.certain = true;
+    }
+  }
+  ranked.sort(byRank);
+  const all = allWords(question);
+  const asks = ASKS.filter((ask) => all.some((word) => ask.words.test(word)));
+  return { ranked, termHits, exampleHits, generic: words.generic, asks };
 }
 
-const scoreOf = (s: Scored) => Math.max(s.direct, s.linked);
+/**
+ * What the form of a question asks for: a time ("when", "per month", "in 2025", "last quarter") needs a
+ * date or time column; "who" needs a person's name or address.
+ */
+interface Ask {
+  words: RegExp;
+  column: (column: LinkableTable['columns'][number]) => boolean;
+}
 
-function byRank(a: Scored, b: Scored): number {
-  return scoreOf(b) - scoreOf(a) || compareText(a.table.schema, b.table.schema) || compareText(a.table.name, b.table.name) || a.order - b.order;
+const ASKS: Ask[] = [
+  {
+    words:
+      /^(?:when|date|dates|day|days|daily|week|weeks|weekly|month|months|monthly|quarter|quarters|quarterly|year|years|yearly|annual|today|yesterday|ago|since|until|recent|recently|latest|january|february|march|april|june|july|august|september|october|november|december|(?:19|20)\d\d)$/,
+    column: (c) => /date|time/i.test(c.dataType),
+  },
+  { words: /^(?:who|whom|whose)$/, column: (c) => /^(?:full_?name|first_?name|last_?name|e_?mail|user_?name|display_?name)$/i.test(c.name) },
+];
+
+/** Whether every word of the name is a question word. */
+function coversName(name: string, matcher: Matcher): boolean {
+  if (!matcher.mayMatch(name)) return false;
+  const parts = identifierWords(name);
+  return parts.length > 0 && parts.every((part) => matcher.has(part));
+}
+
+function byRank(a: RankedTable, b: RankedTable): number {
+  return b.score - a.score || compareText(a.table.schema, b.table.schema) || compareText(a.table.name, b.table.name) || a.order - b.order;
 }
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// ───────────── rendering ─────────────
+// ───────────── choosing ─────────────
 
-const COMMON_RESERVED =
-  'all alter analyse analyze and any array as asc asymmetric authorization between binary both by case cast check collate ' +
-  'column constraint create cross current_date current_role current_time current_timestamp current_user default ' +
-  'deferrable delete desc distinct do drop else end except exists false fetch for foreign freeze from full grant group ' +
-  'having ilike in index initially inner insert intersect interval into is isnull join key lateral leading left like ' +
-  'limit localtime localtimestamp natural not notnull null offset on only or order outer over overlaps partition ' +
-  'placing primary range references returning right row rows select session_user set similar some symmetric table ' +
-  'tablesample then to trailing true union unique update user using values variadic verbose when where window with';
-const MYSQL_RESERVED =
-  'accessible add before bigint blob call cascade change char character condition continue convert cube cume_dist ' +
-  'cursor database databases dec decimal declare delayed dense_rank describe div double dual each elseif empty ' +
-  'enclosed escaped exit explain first_value float function generated get groups high_priority hour_minute if ' +
-  'ignore inout int integer iterate keys kill lag last_value lead leave lines load lock long loop match mod ' +
-  'modifies nth_value ntile numeric of optimize option optionally out outfile percent_rank precision procedure ' +
-  'purge rank read real recursive regexp release rename repeat replace require resignal restrict revoke rlike ' +
-  'row_number schema schemas separator show signal spatial specific sql sqlexception sqlstate sqlwarning ' +
-  'ssl starting stored straight_join system terminated trigger undo unlock unsigned usage use utc_date ' +
-  'utc_time utc_timestamp varchar varying virtual while write xor year_month zerofill';
-
-const RESERVED: Record<LinkDialect, Set<string>> = {
-  postgres: new Set(COMMON_RESERVED.split(' ')),
-  mysql: new Set(`${COMMON_RESERVED} ${MYSQL_RESERVED}`.split(' ')),
-};
-
-const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
-
-/** An identifier as the dialect needs it written: bare when it can be, quoted otherwise. */
-export function quoteIdentifier(name: string, dialect: LinkDialect): string {
-  // A control character in a name would break the one-line layout; the replacement makes any SQL that
-  // copies it fail the gate's lookup instead of naming something else.
-  const safe = name.replace(CONTROL, '\uFFFD');
-  const bare = dialect === 'postgres' ? /^[a-z_][a-z0-9_$]*$/ : /^[A-Za-z_][A-Za-z0-9_$]*$/;
-  if (bare.test(safe) && !RESERVED[dialect].has(safe.toLowerCase())) return safe;
-  return dialect === 'postgres' ? `"${safe.replaceAll('"', '""')}"` : `\`${safe.replaceAll('`', '``')}\``;
+/** Whether a question word has a match of substance (not generic), or a table was named or linked by a term. */
+function substantive(ranked: readonly RankedTable[], generic: readonly boolean[]): boolean {
+  return ranked.some((r) => r.certain || (r.score > 0 && r.words.some((value, i) => value > 0 && !generic[i])));
 }
 
-/** Free text on one line, at most `max` characters. */
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
-}
-
-function sampleLiteral(sample: string): string {
-  return `'${oneLine(sample, SAMPLE_CHARS).replaceAll("'", "''")}'`;
-}
-
-/** A table as text: the columns `shown` picks, and foreign keys only to tables `mayName` allows. */
-function renderTable(
-  table: LinkableTable,
-  dialect: LinkDialect,
-  shown: (index: number) => boolean,
-  mayName: (schema: string, name: string) => boolean,
-): string {
-  const q = (name: string) => quoteIdentifier(name, dialect);
-  const references = new Map<string, string>();
-  for (const fk of table.foreignKeys) {
-    if (!mayName(fk.referencedSchema, fk.referencedTable)) continue;
-    const target =
-      fk.referencedSchema === table.schema ? q(fk.referencedTable) : `${q(fk.referencedSchema)}.${q(fk.referencedTable)}`;
-    fk.columns.forEach((column, i) => {
-      const referenced = fk.referencedColumns[i];
-      if (referenced !== undefined && !references.has(column)) references.set(column, `${target}.${q(referenced)}`);
-    });
+/**
+ * The relevant tables: the best one, those within the cut-off, those the question names or a term
+ * links; then, for each word no kept table speaks of as well as another table does, that table (only
+ * optionally when it scores low and not by a value: then it is joined only when close to the others).
+ */
+function relevant(ranked: readonly RankedTable[], generic: readonly boolean[]): { seeds: RankedTable[]; optional: Set<string> } {
+  const best = ranked[0]?.score ?? 0;
+  const threshold = Math.max(RELEVANCE_FLOOR, best * RELEVANCE_SHARE);
+  // Besides the best, a table comes in by its score only with a name, value or term match of substance:
+  // comments and key columns alone make many tables score alike.
+  const named = (r: RankedTable) => r.strong.some((value, i) => value > 0 && !generic[i]);
+  const seeds = ranked.filter((r, i) => i === 0 || r.certain || (r.score >= threshold && !r.copy && named(r)));
+  const keys = new Set(seeds.map((r) => r.key));
+  const optional = new Set<string>();
+  for (let word = 0; word < generic.length; word++) {
+    if (generic[word]) continue;
+    let choice: RankedTable | undefined;
+    for (const r of ranked) {
+      const value = r.strong[word] ?? 0;
+      // Ranked order breaks ties: the first with the best value is the better table overall.
+      if (value > 0 && !r.copy && (!choice || value > (choice.strong[word] ?? 0))) choice = r;
+    }
+    if (!choice || keys.has(choice.key) || choice.score < RELEVANCE_FLOOR) continue;
+    const bestValue = choice.strong[word] ?? 0;
+    if (seeds.some((r) => (r.mentions[word] ?? 0) >= bestValue)) continue;
+    seeds.push(choice);
+    keys.add(choice.key);
+    // A value the question quotes is evidence enough; one name among many is not, when it scores low.
+    if (choice.score < best * OPTIONAL_SHARE && (choice.values[word] ?? 0) === 0) optional.add(choice.key);
   }
-  const primary = new Set(table.primaryKey);
-  const lines = [`${q(table.schema)}.${q(table.name)}${table.comment ? ` -- ${oneLine(table.comment, COMMENT_CHARS)}` : ''}`];
-  let hidden = 0;
-  table.columns.forEach((column, index) => {
-    if (shown(index)) lines.push(`  ${renderColumn(column, dialect, primary.has(column.name), references.get(column.name))}`);
-    else hidden++;
-  });
-  if (hidden > 0) lines.push(`  -- ${hidden} more column${hidden === 1 ? '' : 's'}`);
-  return lines.join('\n');
+  return { seeds, optional };
 }
 
-function renderColumn(column: LinkableColumn, dialect: LinkDialect, primary: boolean, reference: string | undefined): string {
-  const type = oneLine(column.dataType, 60);
-  let line = type ? `${quoteIdentifier(column.name, dialect)} ${type}` : quoteIdentifier(column.name, dialect);
-  if (primary) line += ' pk';
-  if (reference) line += ` -> ${reference}`;
-  const notes: string[] = [];
-  if (column.comment) notes.push(oneLine(column.comment, COMMENT_CHARS));
-  const samples = (column.samples ?? []).slice(0, SAMPLES_SHOWN);
-  if (samples.length > 0) notes.push(`e.g. ${samples.map(sampleLiteral).join(', ')}`);
-  if (notes.length > 0) line += ` -- ${notes.join('; ')}`;
-  return line;
+/**
+ * What the question's form asks for ("when…", "per month", "who…"): when no chosen table has such a
+ * column, the best-ranked table joined to one of them that has one.
+ */
+function withAsked(chosen: RankedTable[], ranked: readonly RankedTable[], asks: readonly Ask[]): RankedTable[] {
+  let result = chosen;
+  for (const ask of asks) {
+    if (result.some((r) => r.table.columns.some(ask.column))) continue;
+    const keys = new Set(result.map((r) => r.key));
+    const neighbours = new Set<string>();
+    for (const r of ranked) {
+      for (const fk of r.table.foreignKeys) {
+        const other = tableKey(fk.referencedSchema, fk.referencedTable);
+        if (keys.has(r.key) && !keys.has(other)) neighbours.add(other);
+        if (keys.has(other) && !keys.has(r.key)) neighbours.add(r.key);
+      }
+    }
+    const found = ranked.find((r) => neighbours.has(r.key) && !r.copy && r.table.columns.some(ask.column));
+    if (found) result = [...result, found];
+  }
+  return result;
 }
 
-/** Tokens estimated as ceil(characters / 4). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/**
+ * A few tables most likely meant when nothing of substance matched: names that look like the
+ * question's words ("custmers"), then those matching its generic words ("total"), then the most joined.
+ */
+function candidatesFor(question: string, ranked: readonly RankedTable[]): RankedTable[] {
+  const words = allWords(question).filter((w) => w.length >= 3).map(stemWord);
+  const degree = new Map<string, number>();
+  for (const r of ranked) {
+    for (const fk of r.table.foreignKeys) {
+      const other = tableKey(fk.referencedSchema, fk.referencedTable);
+      degree.set(r.key, (degree.get(r.key) ?? 0) + 1);
+      degree.set(other, (degree.get(other) ?? 0) + 1);
+    }
+  }
+  const likeness = (r: RankedTable) => Math.max(0, ...identifierWords(r.table.name).map((part) => Math.max(0, ...words.map((w) => trigramDice(stemWord(part), w)))));
+  const canonical = ranked.filter((r) => !r.copy);
+  return canonical
+    .map((r) => ({ r, like: likeness(r) }))
+    .sort(
+      (a, b) =>
+        (b.like >= 0.4 ? b.like : 0) - (a.like >= 0.4 ? a.like : 0) ||
+        b.r.score - a.r.score ||
+        (degree.get(b.r.key) ?? 0) - (degree.get(a.r.key) ?? 0) ||
+        compareText(a.r.table.schema, b.r.table.schema) ||
+        compareText(a.r.table.name, b.r.table.name),
+    )
+    .slice(0, MAX_CANDIDATES)
+    .map((x) => x.r);
+}
+
+function trigramDice(a: string, b: string): number {
+  const grams = (s: string) => {
+    const padded = `  ${s} `;
+    const out = new Set<string>();
+    for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
+    return out;
+  };
+  const x = grams(a);
+  const y = grams(b);
+  let common = 0;
+  for (const g of x) if (y.has(g)) common++;
+  return (2 * common) / (x.size + y.size);
 }
 
 // ───────────── linking ─────────────
 
-/**
- * Rank `tables` for `question` and render the best of them within `options.tokenBudget`.
- *
- * - Each question word scores a table once, at its best match: table name > column name > comment >
- *   sample value, exact word > stem. A table whose whole name is in the question gets a bonus.
- * - Tables on a foreign-key path between two strongly matched tables (a join path), and neighbours of
- *   those, are added with a smaller score.
- * - Tables are filled in rank order; one that does not fit whole is tried with only its matched and
- *   key columns; one that does not fit that way is left out (and a smaller one after it may still
- *   fit). The best table is always included when anything matched, even over the budget.
- * - When nothing matches, the smallest tables (fewest columns) are filled in until the budget.
- */
+/** Link a question to `tables` (only what the agent may read) and render what it is about. */
 export function linkSchema(question: string, tables: LinkableTable[], options: LinkOptions): LinkedSchema {
-  const matcher = new Matcher(questionTerms(question));
-  const scored = tables.map((table, order) => scoreTable(table, matcher, order));
-  addJoinPaths(scored);
-
-  const anyMatch = scored.some((s) => scoreOf(s) > 0);
-  const candidates = anyMatch
-    ? scored.filter((s) => scoreOf(s) > 0).sort(byRank)
-    : [...scored].sort(
-        (a, b) =>
-          a.table.columns.length - b.table.columns.length ||
-          compareText(a.table.schema, b.table.schema) ||
-          compareText(a.table.name, b.table.name) ||
-          a.order - b.order,
-      );
-
-  // Choose with every foreign key drawn (the longest each table can be), then draw only those whose
-  // referenced table made it in: the text never names a table it left out, and only gets shorter.
-  const budgetChars = Math.max(0, options.tokenBudget) * 4;
-  const everyTable = () => true;
-  const picks: { candidate: Scored; shown: (index: number) => boolean }[] = [];
-  let length = 0;
-  for (const candidate of candidates) {
-    const { table } = candidate;
-    const separator = picks.length === 0 ? 0 : 1;
-    const room = budgetChars - length - separator;
-    const forced = anyMatch && picks.length === 0;
-    const keys = new Set([...table.primaryKey, ...table.foreignKeys.flatMap((fk) => fk.columns)]);
-    const inPart = (index: number) => candidate.matchedColumns.has(index) || keys.has(table.columns[index]?.name ?? '');
-    // Lower bounds (quoting only lengthens a name) spare rendering tables that cannot fit.
-    const header = table.schema.length + 1 + table.name.length;
-    let wholeBound = header;
-    let partBound = header;
-    let partCount = 0;
-    table.columns.forEach((column, index) => {
-      wholeBound += column.name.length + 3;
-      if (inPart(index)) {
-        partBound += column.name.length + 3;
-        partCount++;
-      }
-    });
-    const hasPart = partCount > 0 && partCount < table.columns.length;
-    if (!forced && (hasPart ? partBound : wholeBound) > room) continue;
-    if (wholeBound <= room) {
-      const whole = renderTable(table, options.dialect, everyTable, everyTable);
-      if (whole.length <= room) {
-        picks.push({ candidate, shown: everyTable });
-        length += separator + whole.length;
-        continue;
-      }
-    }
-    if (!hasPart && !forced) continue;
-    const shown = hasPart ? inPart : everyTable;
-    const text = renderTable(table, options.dialect, shown, everyTable);
-    if (forced || text.length <= room) {
-      picks.push({ candidate, shown });
-      length += separator + text.length;
-    }
+  const { ranked, termHits, exampleHits, generic, asks } = rankTables(question, tables, options.terms ?? []);
+  const qualified = (r: RankedTable) => `${r.table.schema}.${r.table.name}`;
+  if (ranked.length === 0) return { tables: [], text: '', tokens: 0, omitted: 0, terms: [], candidates: [], worthSampling: [] };
+  if (!substantive(ranked, generic)) {
+    const candidates = candidatesFor(question, ranked);
+    return {
+      tables: [],
+      text: '',
+      tokens: 0,
+      omitted: tables.length,
+      terms: [],
+      candidates: candidates.map(qualified),
+      worthSampling: candidates.map((r) => ({ schema: r.table.schema, name: r.table.name })),
+    };
   }
 
-  const chosenKeys = new Set(picks.map((p) => p.candidate.key));
-  const mayName = (schema: string, name: string) => chosenKeys.has(tableKey(schema, name));
-  const text = picks.map((p) => renderTable(p.candidate.table, options.dialect, p.shown, mayName)).join('\n');
-  const chosen = picks.map(({ candidate: { table }, candidate, shown }) => ({
-    schema: table.schema,
-    name: table.name,
-    score: round(scoreOf(candidate)),
-    columns: table.columns.filter((_, index) => shown(index)).map((column) => column.name),
-  }));
-  return { tables: chosen, text, tokens: estimateTokens(text), omitted: tables.length - chosen.length };
+  const { seeds, optional } = relevant(ranked, generic);
+  const best = ranked[0]?.score ?? 0;
+  let joined = joinTables(seeds, ranked, best, optional);
+  joined = withAsked(joined, ranked, asks);
+  const order = new Map(ranked.map((r, i) => [r.key, i]));
+  // Seeds first (by rank), then the tables that join them (by rank).
+  const seedKeys = new Set(seeds.map((s) => s.key));
+  const chosen = [...joined].sort((a, b) => Number(seedKeys.has(b.key)) - Number(seedKeys.has(a.key)) || (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
+
+  const { picks, text } = fitBudget(chosen, options, termHits, exampleHits);
+  const worthSampling = samplingOrder(chosen, ranked).map((r) => ({ schema: r.table.schema, name: r.table.name }));
+  return {
+    tables: picks.map(({ entry, shown }) => ({
+      schema: entry.table.schema,
+      name: entry.table.name,
+      score: round(entry.score),
+      columns: entry.table.columns.filter((_, index) => shown(index)).map((column) => column.name),
+    })),
+    text: text.body,
+    tokens: estimateTokens(text.body),
+    omitted: tables.length - picks.length,
+    terms: text.terms,
+    candidates: [],
+    worthSampling,
+  };
+}
+
+/**
+ * The tables whose sample values are worth reading before linking again: those chosen, then others that
+ * matched, then the neighbours of those chosen (where the values of a dimension often are: a category's
+ * name next to its products), then the rest — copies never.
+ */
+function samplingOrder(chosen: readonly RankedTable[], ranked: readonly RankedTable[]): RankedTable[] {
+  const keys = new Set(chosen.map((r) => r.key));
+  const neighbours = new Set<string>();
+  for (const r of ranked) {
+    for (const fk of r.table.foreignKeys) {
+      const other = tableKey(fk.referencedSchema, fk.referencedTable);
+      if (keys.has(r.key)) neighbours.add(other);
+      if (keys.has(other)) neighbours.add(r.key);
+    }
+  }
+  const rest = ranked.filter((r) => !r.copy && !keys.has(r.key));
+  const rank = (r: RankedTable) => (r.score > 0 ? 0 : neighbours.has(r.key) ? 1 : 2);
+  const others = rest.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map((x) => x.r);
+  return [...chosen.filter((r) => !r.copy), ...others].slice(0, SAMPLED);
+}
+
+interface Pick {
+  entry: RankedTable;
+  shown: (index: number) => boolean;
+}
+
+const everyColumn = () => true;
+
+/**
+ * The chosen tables as text within the budget: whole while they fit; over it, tables show only their
+ * matched and key columns (lowest ranked first), then the lowest ranked are left out, never the first.
+ * Term definitions and examples come last and are left out first. Sizes are measured with every
+ * foreign key drawn (the longest each table can be); the final text draws only those whose table made
+ * it in, so it never names a table left out and is never longer than measured.
+ */
+function fitBudget(
+  chosen: RankedTable[],
+  options: LinkOptions,
+  termHits: TermHit[],
+  exampleHits: ExampleHit[],
+): { picks: Pick[]; text: { body: string; terms: string[] } } {
+  const budgetChars = Math.max(0, options.tokenBudget) * 4;
+  const chosenKeys = new Set(chosen.map((r) => r.key));
+  const anyChosen = (schema: string, name: string) => chosenKeys.has(tableKey(schema, name));
+  const picks: Pick[] = chosen.map((entry) => ({ entry, shown: everyColumn }));
+  const measure = (pick: Pick) => renderTable(withMatchedSamplesFirst(pick.entry), options.dialect, pick.shown, anyChosen).length;
+  const lengths = picks.map(measure);
+  const total = () => lengths.reduce((sum, n) => sum + n, 0) + Math.max(0, lengths.length - 1);
+  const notes = termNotes(termHits, exampleHits, chosenKeys);
+  const notesLength = notes.lines.reduce((sum, line) => sum + line.length + 1, 0);
+  const withNotes = total() + notesLength <= budgetChars;
+  if (!withNotes) {
+    for (let i = picks.length - 1; i >= 0 && total() > budgetChars; i--) {
+      const pick = picks[i] as Pick;
+      const { table } = pick.entry;
+      const keys = new Set([...table.primaryKey, ...table.foreignKeys.flatMap((fk) => fk.columns)]);
+      const part = (index: number) => pick.entry.matchedColumns.has(index) || keys.has(table.columns[index]?.name ?? '');
+      const count = table.columns.filter((_, index) => part(index)).length;
+      if (count > 0 && count < table.columns.length) {
+        pick.shown = part;
+        lengths[i] = measure(pick);
+      }
+    }
+    while (picks.length > 1 && total() > budgetChars) {
+      picks.pop();
+      lengths.pop();
+    }
+  }
+  const keys = new Set(picks.map((p) => p.entry.key));
+  const mayName = (schema: string, name: string) => keys.has(tableKey(schema, name));
+  const blocks = picks.map((p) => renderTable(withMatchedSamplesFirst(p.entry), options.dialect, p.shown, mayName));
+  const lines = withNotes ? notes.lines : [];
+  return { picks, text: { body: [...blocks, ...lines].join('\n'), terms: withNotes ? notes.terms : [] } };
+}
+
+/** The table with each column's matching sample values first (only the first few are shown). */
+function withMatchedSamplesFirst(entry: RankedTable): LinkableTable {
+  if (entry.matchedSamples.size === 0) return entry.table;
+  return {
+    ...entry.table,
+    columns: entry.table.columns.map((column, index) => {
+      const matched = entry.matchedSamples.get(index);
+      if (!matched || !column.samples) return column;
+      return { ...column, samples: [...matched, ...column.samples.filter((s) => !matched.includes(s))] };
+    }),
+  };
+}
+
+/** Definitions of the terms the question used and close examples, for the tables shown. */
+function termNotes(termHits: TermHit[], exampleHits: ExampleHit[], shown: Set<string>): { lines: string[]; terms: string[] } {
+  const lines: string[] = [];
+  const terms: string[] = [];
+  const seen = new Set<string>();
+  for (const { term } of [...termHits].sort((a, b) => compareText(a.term.term, b.term.term))) {
+    if (seen.has(term.term) || !term.links.some((l) => shown.has(tableKey(l.schema, l.table)))) continue;
+    seen.add(term.term);
+    terms.push(term.term);
+    lines.push(renderDefinition(term.term, term.definition));
+  }
+  let examples = 0;
+  for (const hit of exampleHits) {
+    if (examples >= MAX_EXAMPLES_SHOWN || hit.tables.length === 0 || !hit.tables.every((key) => shown.has(key))) continue;
+    examples++;
+    lines.push(renderExample(hit.example.question, hit.example.sql));
+  }
+  return { lines, terms };
+}
+
+/**
+ * NEEDS_CLARIFICATION for a question that matched no table: it names the few most likely meant (names
+ * only) and asks which.
+ */
+export function clarificationNeeded(candidates: readonly string[]): AppError {
+  const list = candidates.length > 0 ? ` Tables you may read include ${candidates.join(', ')}.` : '';
+  return new AppError(
+    ErrorCode.NEEDS_CLARIFICATION,
+    `No table or column you may read matches the question, so it was not sent to the model.${list} Say which table or columns you mean, or ask again with words from their names.`,
+    { candidates: [...candidates] },
+  );
 }
 
 function round(value: number): number {

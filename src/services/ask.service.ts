@@ -1,9 +1,11 @@
 import type { Catalog } from '../../plugins/drivers/catalog.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { explainResult } from '../nl/explain-result.js';
-import type { ChatMessage, Explanation, LinkableTable, LinkedSchema } from '../nl/nl-types.js';
+import { declinedAnswer, modelDeclined } from '../nl/declined-answer.js';
+import { distinctSamples } from '../nl/link-samples.js';
+import type { ChatMessage, Explanation, LinkableTable, LinkableTerm, LinkedSchema } from '../nl/nl-types.js';
 import { renderPrompt } from '../nl/prompt-template.js';
-import { linkSchema } from '../nl/schema-linker.js';
+import { clarificationNeeded, linkSchema } from '../nl/schema-linker.js';
 import { extractSql } from '../nl/sql-extract.js';
 import { authorize } from '../policy/authorize.js';
 import { relationGraph } from '../policy/relation-graph.js';
@@ -22,6 +24,14 @@ export interface LanguageModel {
 export interface LanguageModels {
   /** The given provider, else the default one; LLM_UNAVAILABLE when there is none. */
   modelFor(providerId?: string | null): Promise<LanguageModel>;
+}
+
+/**
+ * A database's semantic catalog as linking uses it: the approved terms whose every linked table and
+ * column (and every object their examples read) is among `readable`, the tables this caller may read.
+ */
+export interface LinkingTerms {
+  termsForLinking(caller: Caller, databaseId: string, readable: LinkableTable[]): Promise<LinkableTerm[]>;
 }
 
 export interface PromptTemplates {
@@ -79,7 +89,8 @@ const REPAIRABLE_REASONS = new Set(['unknown table', 'unknown column', 'ambiguou
  * audit as runQuery, read-only. The model only ever sees tables and columns the asking agent may read.
  * A statement that fails to parse, names something that does not exist, or that the database rejects
  * is sent back with the error for a bounded number of repairs; a statement the grants or the gate
- * refuse is not repaired: the refusal is the answer.
+ * refuse is not repaired: the refusal is the answer. A question that matches no table it may read, or
+ * that the model says the tables cannot answer, is NEEDS_CLARIFICATION at once.
  */
 export class AskService {
   /** Sample values per set of grants (a grant change hands out a new set, so masks and filters stay true). */
@@ -90,6 +101,7 @@ export class AskService {
     private readonly templates: PromptTemplates,
     private readonly queries: QueryService,
     private readonly settings: { tokenBudget: number; defaultMaxRows: number } = { tokenBudget: 3_000, defaultMaxRows: 200 },
+    private readonly terms?: LinkingTerms,
   ) {}
 
   async ask(caller: Caller, databaseId: string, question: string, options: AskOptions = {}): Promise<AskOutcome> {
@@ -141,17 +153,23 @@ export class AskService {
     if (maxRows < 1) throw new AppError(ErrorCode.BAD_USER_INPUT, 'maxRows must be at least 1.', { field: 'maxRows' });
 
     const { dialect, tables, rules } = await this.#readable(caller, databaseId);
+    const terms = this.terms ? await this.terms.termsForLinking(caller, databaseId, tables) : [];
+    const linkOptions = { tokenBudget: this.settings.tokenBudget, dialect, terms };
     const linkStarted = performance.now();
-    let linked: LinkedSchema = linkSchema(text, tables, { tokenBudget: this.settings.tokenBudget, dialect });
+    let linked: LinkedSchema = linkSchema(text, tables, linkOptions);
     let linkMs = performance.now() - linkStarted;
-    // Sample values help the model match words to data ("enterprise" → segment). They are read like any
-    // query of this agent's, so its row filters and masks shape them; then the schema is linked again.
-    const sampled = await this.#withSamples(caller, databaseId, dialect, rules, tables, linked);
+    // Sample values help match words to data ("enterprise" → segment, "Phones" → a category). They are
+    // read like any query of this agent's, so its row filters and masks shape them; then the schema is
+    // linked again.
+    const sampled = await this.#withSamples(caller, databaseId, dialect, rules, tables, linked.worthSampling);
     if (sampled) {
       const relinkStarted = performance.now();
-      linked = linkSchema(text, sampled, { tokenBudget: this.settings.tokenBudget, dialect });
+      linked = linkSchema(text, sampled, linkOptions);
       linkMs += performance.now() - relinkStarted;
     }
+    // Nothing matched: ask which tables are meant rather than send the model some at random.
+    if (linked.tables.length === 0) throw clarificationNeeded(linked.candidates);
+    const linkedTables = linked.tables.map((t) => `${t.schema}.${t.name}`);
     const template = await this.templates.active();
 
     const attempts: AskAttempt[] = [];
@@ -178,7 +196,7 @@ export class AskService {
           sql,
           result,
           explanation: explainResult(result.columns.map((c) => ({ name: c.name, type: c.dataType ?? '' })), result.rows, { question: text }),
-          linkedTables: linked.tables.map((t) => `${t.schema}.${t.name}`),
+          linkedTables,
           usage,
           attempts,
           timings: { linkMs: round(linkMs), modelMs: round(modelMs), queryMs: round(queryMs), totalMs: round(performance.now() - started) },
@@ -188,6 +206,9 @@ export class AskService {
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         record.error = { code: error.code, message: error.message };
+        // No SQL, but a sentence saying these tables cannot answer: that is the answer, not a failure.
+        const declined = record.sql === null ? declinedAnswer(reply.text) : null;
+        if (declined !== null) throw modelDeclined(declined, linkedTables);
         if (!repairable(error)) throw error;
         if (attempt >= maxRepairs) {
           throw new AppError(
@@ -202,9 +223,9 @@ export class AskService {
   }
 
   /**
-   * A few distinct values of the text columns of the best-linked tables, read through runQuery under the
-   * caller's grants (so filtered and masked as it would see them) and kept per set of grants for a few
-   * minutes. Undefined when there is nothing to add.
+   * A few distinct values of the text columns of the tables worth sampling (the best-linked ones), read
+   * through runQuery under the caller's grants (so filtered and masked as it would see them) and kept per
+   * set of grants for a few minutes. Undefined when there is nothing to add.
    */
   async #withSamples(
     caller: Caller,
@@ -212,12 +233,12 @@ export class AskService {
     dialect: 'postgres' | 'mysql',
     rules: readonly GrantRule[],
     tables: LinkableTable[],
-    linked: LinkedSchema,
+    worthSampling: readonly { schema: string; name: string }[],
   ): Promise<LinkableTable[] | undefined> {
     let byRules = this.#samples.get(rules);
     if (!byRules) this.#samples.set(rules, (byRules = new TtlCache(5 * 60_000, 1_000)));
     const cache = byRules;
-    const wanted = linked.tables.slice(0, SAMPLED_TABLES).flatMap((l) => {
+    const wanted = worthSampling.slice(0, SAMPLED_TABLES).flatMap((l) => {
       const table = tables.find((t) => t.schema === l.schema && t.name === l.name);
       const columns = table?.columns.filter((c) => TEXT_TYPE.test(c.dataType)).slice(0, 8) ?? [];
       return table && columns.length > 0 ? [{ table, columns }] : [];
@@ -339,15 +360,3 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 const SAMPLED_TABLES = 6;
 const SAMPLE_ROWS = 50;
 const TEXT_TYPE = /char|text|enum|string|citext|uuid/i;
-
-/** Up to 3 distinct values, most frequent first, each at most 40 characters. */
-function distinctSamples(values: readonly unknown[]): string[] {
-  const counts = new Map<string, number>();
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const text = String(value).slice(0, 40);
-    if (text.trim() === '') continue;
-    counts.set(text, (counts.get(text) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3).map(([value]) => value);
-}

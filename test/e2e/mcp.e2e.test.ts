@@ -296,7 +296,7 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
         expect(answer.sql).toBe('select count(*) as n from orders');
         expect(Number(answer.rows[0]!.n)).toBeGreaterThan(0);
         // The model never saw customers; a statement naming them is refused like any other.
-        const refused = await callError(client, 'ask_database', { database_id: databaseId, question: 'Who are the customers?' });
+        const refused = await callError(client, 'ask_database', { database_id: databaseId, question: 'Who are the customers behind the orders?' });
         expect(refused.code).toBe('FORBIDDEN');
       } finally {
         await admin('mutation($id: ID!) { removeProvider(id: $id) { id } }', { id: registerProvider.id });

@@ -78,7 +78,7 @@ describe.skipIf(!pgUp)('/metrics: what the gateway did, in Prometheus text', () 
     expect((await fetch(fixture.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' })).status).toBe(401);
     // One question to a language model.
     llm.setScript([{ content: '```sql\nselect count(*) as n from items\n```', usage: { prompt_tokens: 321, completion_tokens: 45 } }]);
-    const asked = await fixture.server.graphql(ASK, { d: databaseId, q: 'How many widgets are there?' }, reader.key);
+    const asked = await fixture.server.graphql(ASK, { d: databaseId, q: 'How many items are there?' }, reader.key);
     expect(asked.body.errors).toBeUndefined();
 
     const last = await scrape(base);

@@ -66,3 +66,15 @@ describe('the metrics and traces settings', () => {
     expect(problem({ WARDEN_OTEL_SERVICE_NAME: 'warden gateway' })).toContain('WARDEN_OTEL_SERVICE_NAME');
   });
 });
+
+describe('the natural-language settings', () => {
+  it('default to a ceiling of 3,000 tokens of schema text a prompt, and take another', () => {
+    expect(loadConfig({}).nl).toEqual({ tokenBudget: 3_000 });
+    expect(loadConfig({ WARDEN_NL_TOKEN_BUDGET: '1200' }).nl).toEqual({ tokenBudget: 1_200 });
+  });
+
+  it('stop the start naming the variable for a budget too small to show a table, or not a number', () => {
+    expect(problem({ WARDEN_NL_TOKEN_BUDGET: '50' })).toContain('WARDEN_NL_TOKEN_BUDGET');
+    expect(problem({ WARDEN_NL_TOKEN_BUDGET: 'lots' })).toContain('WARDEN_NL_TOKEN_BUDGET');
+  });
+});

@@ -5,6 +5,7 @@ import {
   identifierWords,
   linkSchema,
   quoteIdentifier,
+  rankTables,
   stemWord,
   tokenize,
 } from '../../../src/nl/schema-linker.js';
@@ -133,8 +134,9 @@ describe('linkSchema ranking', () => {
     const linked = linkSchema('How many orders were paid last month?', SHOP, PG);
     expect(linked.tables[0]?.name).toBe('orders');
     expect(linked.tables[0]?.columns).toEqual(['id', 'customer_id', 'status', 'ordered_at', 'shipped_at', 'shipping_country', 'total']);
-    // orders: table name exact (10) + whole name covered (4) + sample 'paid' exact (2).
-    expect(linked.tables[0]?.score).toBe(16);
+    // orders: table name exact (10) + whole name covered (4) + sample 'paid' exact (3); "last" and
+    // "month" match no column here.
+    expect(linked.tables[0]?.score).toBe(17);
   });
 
   it('prefers the table whose whole name is in the question over one sharing a word', () => {
@@ -142,17 +144,34 @@ describe('linkSchema ranking', () => {
     expect(linkSchema('list every order', SHOP, PG).tables[0]?.name).toBe('orders');
   });
 
-  it('weighs table names above column names, comments and sample values', () => {
+  it('weighs table names above column names, column names above comments, comments above a stem in a sample value', () => {
     const tables = [
       table('notes', [col('id', 'integer'), col('body', 'text', { samples: ['invoice overdue'] })]),
       table('documents', [col('id', 'integer'), col('kind', 'text')], { comment: 'Invoices and receipts.' }),
-      table('payments', [col('id', 'integer'), col('invoice_id', 'integer')]),
+      table('payments', [col('id', 'integer'), col('invoice_reference', 'text')]),
       table('invoices', [col('id', 'integer'), col('amount', 'numeric')]),
     ];
-    const linked = linkSchema('unpaid invoices', tables, PG);
-    expect(names(linked)).toEqual(['invoices', 'payments', 'documents', 'notes']);
-    const scores = linked.tables.map((t) => t.score);
-    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    const { ranked } = rankTables('unpaid invoices', tables);
+    expect(ranked.map((r) => [r.table.name, r.score])).toEqual([
+      ['invoices', 14],
+      ['payments', 5],
+      ['documents', 3],
+      ['notes', 2],
+    ]);
+    // Only the table the question names is linked: the others match one word less well than it does.
+    expect(names(linkSchema('unpaid invoices', tables, PG))).toEqual(['invoices']);
+  });
+
+  it('counts a key column\'s words, which name the table it points to, below any other column name', () => {
+    const tables = [
+      table('payments', [col('id', 'integer'), col('invoice_id', 'integer')], { foreignKeys: [fk(['invoice_id'], 'invoices')] }),
+      table('invoices', [col('id', 'integer'), col('amount', 'numeric')]),
+    ];
+    const { ranked } = rankTables('invoices', tables);
+    expect(ranked.map((r) => [r.table.name, r.score])).toEqual([
+      ['invoices', 14],
+      ['payments', 2],
+    ]);
   });
 
   it('counts each question word once per table, so a wide table gains nothing from repeating a word', () => {
@@ -169,32 +188,35 @@ describe('linkSchema ranking', () => {
   });
 
   it('adds the tables on the foreign-key path between matched tables, scored below them', () => {
-    const linked = linkSchema('customers who bought products in the Garden category', SHOP, { ...PG, tokenBudget: 100_000 });
+    const linked = linkSchema('customers who ordered products in the Garden category', SHOP, { ...PG, tokenBudget: 100_000 });
+    // The three tables named, then the two that join customers to products.
+    expect(names(linked)).toEqual(['products', 'categories', 'customers', 'orders', 'order_items']);
     const score = (name: string) => linked.tables.find((t) => t.name === name)?.score ?? 0;
-    for (const bridge of ['orders', 'order_items']) {
-      expect(score(bridge)).toBeGreaterThan(0);
-      expect(score(bridge)).toBeLessThan(Math.min(score('customers'), score('products'), score('categories')));
-    }
+    expect(score('order_items')).toBeLessThan(Math.min(score('customers'), score('products'), score('categories')));
   });
 
-  it('adds the neighbours of a matched table with a quarter of its score', () => {
+  it('does not add the neighbours of a matched table (the model is shown what the question is about)', () => {
     const linked = linkSchema('reviews', SHOP, PG);
+    expect(names(linked)).toEqual(['reviews']);
     expect(linked.tables[0]).toMatchObject({ name: 'reviews', score: 14 });
-    expect(linked.tables.find((t) => t.name === 'products')?.score).toBe(3.5);
-    expect(linked.tables.find((t) => t.name === 'customers')?.score).toBe(3.5);
+    expect(linked.omitted).toBe(SHOP.length - 1);
   });
 
-  it('falls back to the smallest tables when no word matches', () => {
-    const linked = linkSchema('zzz qqq', SHOP, { ...PG, tokenBudget: 60 });
-    expect(names(linked)[0]).toBe('categories');
-    expect(linked.tables.every((t) => t.score === 0)).toBe(true);
-    expect(linked.tokens).toBeLessThanOrEqual(60);
-    expect(linked.omitted).toBe(SHOP.length - linked.tables.length);
+  it('links nothing when no word matches, and names a few tables most likely meant instead', () => {
+    const linked = linkSchema('zzz qqq', SHOP, PG);
+    expect(linked.tables).toEqual([]);
+    expect(linked.text).toBe('');
+    expect(linked.omitted).toBe(SHOP.length);
+    // The most joined tables first: products has three foreign keys to and from it, the others two or one.
+    expect(linked.candidates.slice(0, 2)).toEqual(['public.products', 'public.customers']);
+    expect(linked.candidates.length).toBeLessThanOrEqual(5);
   });
 
-  it('falls back the same way for a question made only of stop-words', () => {
-    const linked = linkSchema('what is the most of all?', SHOP, PG);
-    expect(names(linked)).toEqual(['categories', 'order_items', 'reviews', 'orders', 'customers', 'products']);
+  it('links nothing for a question made only of stop-words or of words that say how ("total", "average")', () => {
+    expect(linkSchema('what is the most of all?', SHOP, PG).tables).toEqual([]);
+    const generic = linkSchema('what is the total?', SHOP, PG);
+    expect(generic.tables).toEqual([]);
+    expect(generic.candidates.length).toBeGreaterThan(0);
   });
 
   it('does not depend on the order the tables come in', () => {
@@ -205,13 +227,13 @@ describe('linkSchema ranking', () => {
   });
 
   it('returns an empty schema when there are no tables', () => {
-    expect(linkSchema('orders', [], PG)).toEqual({ tables: [], text: '', tokens: 0, omitted: 0 });
+    expect(linkSchema('orders', [], PG)).toEqual({ tables: [], text: '', tokens: 0, omitted: 0, terms: [], candidates: [], worthSampling: [] });
   });
 });
 
 describe('linkSchema text', () => {
   it('renders one header line per table and one line per column with type, key, reference, comment and samples', () => {
-    const linked = linkSchema('orders', SHOP, PG);
+    const linked = linkSchema('orders of customers', SHOP, PG);
     expect(linked.text.split('\n').slice(0, 8)).toEqual([
       'public.orders -- One checkout by a customer. total is the sum of its order_items, in EUR.',
       '  id integer pk',
@@ -232,7 +254,7 @@ describe('linkSchema text', () => {
       }),
       table('regions', [col('id', 'integer')], { schema: 'geo' }),
     ];
-    expect(linkSchema('accounts', tables, PG).text).toContain("  region_id integer -> geo.regions.id -- Sales region.; e.g. '1', '2'");
+    expect(linkSchema('accounts per region', tables, PG).text).toContain("  region_id integer -> geo.regions.id -- Sales region.; e.g. '1', '2'");
   });
 
   it('quotes identifiers only where the dialect needs it', () => {
@@ -288,10 +310,10 @@ describe('linkSchema text', () => {
 });
 
 describe('linkSchema budget', () => {
-  it('fills tables in rank order until the budget and counts the rest as omitted', () => {
-    const full = linkSchema('reviews', SHOP, { ...PG, tokenBudget: 100_000 });
-    expect(names(full)).toEqual(['reviews', 'customers', 'products']);
-    expect(full.omitted).toBe(3);
+  it('stops at relevance, not at the budget, and counts the rest as omitted', () => {
+    const full = linkSchema('reviews of products', SHOP, { ...PG, tokenBudget: 100_000 });
+    expect(names(full)).toEqual(['reviews', 'products']);
+    expect(full.omitted).toBe(4);
 
     const tight = linkSchema('reviews', SHOP, { ...PG, tokenBudget: 60 });
     expect(tight.tokens).toBeLessThanOrEqual(60);
