@@ -197,7 +197,22 @@ export class GrantService {
     return tables.flatMap((table) => {
       const columns = columnsOf(table.schema, table.name);
       if (!columns) return [];
-      return [{ ...table, columns: table.columns.filter((c) => columns.has(c.name)), constraints: visibleConstraints(table, columnsOf) }];
+      // Keys and indexes name their columns (an index often in its name too): each is shown only when
+      // every column it is made of, and for a foreign key the table and columns it points to, is visible.
+      const seen = (names: readonly string[]) => names.length > 0 && names.every((name) => columns.has(name));
+      return [
+        {
+          ...table,
+          columns: table.columns.filter((c) => columns.has(c.name)),
+          primaryKey: seen(table.primaryKey) ? table.primaryKey : [],
+          foreignKeys: table.foreignKeys.filter((fk) => {
+            const target = columnsOf(fk.referencedSchema, fk.referencedTable);
+            return seen(fk.columns) && target !== undefined && fk.referencedColumns.every((name) => target.has(name));
+          }),
+          indexes: table.indexes.filter((index) => seen(index.columns)),
+          constraints: visibleConstraints(table, columnsOf),
+        },
+      ];
     });
   }
 
