@@ -5,6 +5,7 @@
  * aggregates, dates, other departments' questions, and a few that name a copy on purpose.
  */
 import type { LinkableTerm } from '../src/nl/nl-types.js';
+import { SHOP_TERMS } from '../src/demo/shop-terms.js';
 
 export interface BenchQuestion {
   question: string;
@@ -66,69 +67,12 @@ export const QUESTIONS: BenchQuestion[] = [
 
 const link = (table: string, column?: string) => (column ? { schema: 'public', table, column } : { schema: 'public', table });
 
-/** A small catalog, as an admin would curate it for the shop and a few other departments. */
+/**
+ * A small catalog, as an admin would curate it: the demo shop's own terms (loaded with the demo database
+ * at first start) and a few of other departments, for the noisy schema.
+ */
 export const TERMS: LinkableTerm[] = [
-  {
-    term: 'revenue',
-    synonyms: ['sales', 'turnover', 'takings'],
-    definition: 'Sum of orders.total over orders whose status is paid, shipped or delivered, in EUR.',
-    links: [link('orders', 'total'), link('orders', 'status')],
-    examples: [{ question: 'Revenue per month', sql: "select date_trunc('month', ordered_at) as month, sum(total) as revenue from orders where status in ('paid', 'shipped', 'delivered') group by 1 order by 1" }],
-  },
-  {
-    term: 'buyer',
-    synonyms: ['buyers', 'shopper', 'shoppers', 'client', 'clients', 'purchaser'],
-    definition: 'A customer with at least one order.',
-    links: [link('customers'), link('orders', 'customer_id')],
-    examples: [
-      {
-        question: 'Top 10 customers by revenue',
-        sql: "select c.id, c.full_name, sum(o.total) as revenue from customers c join orders o on o.customer_id = c.id where o.status in ('paid', 'shipped', 'delivered') group by c.id, c.full_name order by revenue desc limit 10",
-      },
-    ],
-  },
-  {
-    term: 'sign-up',
-    synonyms: ['signed up', 'sign up', 'signups', 'registered', 'joined'],
-    definition: 'When a customer created their account: customers.created_at.',
-    links: [link('customers', 'created_at')],
-    examples: [],
-  },
-  {
-    term: 'units sold',
-    synonyms: ['bought', 'sold', 'purchased', 'best-selling', 'best selling'],
-    definition: 'Sum of order_items.quantity; join orders for the date and the status.',
-    links: [link('order_items', 'quantity'), link('order_items', 'product_id')],
-    examples: [],
-  },
-  {
-    term: 'margin',
-    synonyms: ['profit', 'profit margin', 'markup'],
-    definition: '(products.price - products.cost) / products.price.',
-    links: [link('products', 'price'), link('products', 'cost')],
-    examples: [],
-  },
-  {
-    term: 'in stock',
-    synonyms: ['stock', 'inventory', 'units on hand'],
-    definition: 'products.stock is the units the shop holds now.',
-    links: [link('products', 'stock')],
-    examples: [],
-  },
-  {
-    term: 'average order value',
-    synonyms: ['aov', 'basket value'],
-    definition: 'avg(orders.total) over paid, shipped and delivered orders.',
-    links: [link('orders', 'total')],
-    examples: [],
-  },
-  {
-    term: 'one-star review',
-    synonyms: ['star rating', 'stars'],
-    definition: 'reviews.rating, from 1 to 5 stars.',
-    links: [link('reviews', 'rating')],
-    examples: [],
-  },
+  ...SHOP_TERMS,
   {
     term: 'headcount',
     synonyms: ['staff', 'employees'],

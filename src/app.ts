@@ -28,6 +28,7 @@ import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { ensureDemoDatabase } from './demo/demo-database.js';
+import { seedShopTerms } from './demo/shop-terms.js';
 import { AuditRetention } from './events/audit-retention.js';
 import { AuditWriter } from './events/audit-writer.js';
 import { MemoryClaims, RedisClaims } from './events/claims.js';
@@ -133,8 +134,9 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     if (redis) started.push(() => redis.quit().then(() => undefined, () => redis.disconnect()));
     const bus = new EventBus(pubsub);
     const bootstrap = options.bootstrap ?? true;
-    const { generatedKey } = bootstrap ? await ensureAdmin(store, config.adminKey) : { generatedKey: undefined };
-    const demoDatabaseId = bootstrap && config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
+    const { generatedKey, adminId } = bootstrap ? await ensureAdmin(store, config.adminKey) : { generatedKey: undefined, adminId: undefined };
+    const demo = bootstrap && config.demo ? await ensureDemoDatabase(store, connectors, config.dataDir, log) : undefined;
+    const demoDatabaseId = demo?.id;
 
     const sqlGate = new SqlGateService();
     const { box: secrets } = await loadSecretBox({
@@ -199,6 +201,11 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
       maxExportBytes: config.exports.maxBytes,
     }, telemetry);
     const semanticCatalog = new SemanticCatalogService(store, catalog, grants, sqlGate, audit);
+    if (demo?.created && adminId) {
+      // The demo shop comes with its business words, so a plain-words question finds its tables at once.
+      const admin = { principal: { kind: 'agent' as const, agentId: adminId, keyId: 'bootstrap', name: 'admin', role: 'ADMIN' as const }, requestId: null };
+      await seedShopTerms(semanticCatalog, admin, demo.id).catch((error: unknown) => log.warn({ err: error }, 'the demo shop’s catalog terms were not all loaded'));
+    }
     // The model is given the approved catalog terms whose every object the asking agent may read.
     const askService = new AskService(providers, promptTemplates, queries, { tokenBudget: config.nl.tokenBudget, defaultMaxRows: 200 }, semanticCatalog);
     const discovery = new DiscoveryService(databases, catalog, grants, queries, audit);

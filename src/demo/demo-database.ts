@@ -11,14 +11,14 @@ export const DEMO_DATABASE_NAME = 'shop';
 
 /**
  * Opens the demo "shop" database (embedded, in `<data dir>/shop`), loads it on first start, and
- * registers it in the store so it is ready to grant and query.
+ * registers it in the store so it is ready to grant and query. `created`: registered just now (first start).
  */
 export async function ensureDemoDatabase(
   store: Store,
   connectors: ConnectorRegistry,
   dataDir: string,
   log: Logger,
-): Promise<string | undefined> {
+): Promise<{ id: string; created: boolean } | undefined> {
   const shopDir = dataDir.startsWith('memory://') ? dataDir : resolve(dataDir, DEMO_DATABASE_NAME);
   const existing = await store.repos.databases.findByName(DEMO_DATABASE_NAME);
   const existingDir = (existing?.config as { settings?: { dataDir?: unknown } } | undefined)?.settings?.dataDir;
@@ -45,7 +45,7 @@ export async function ensureDemoDatabase(
         updated_at: new Date(),
       }));
     connectors.set(record.id, driver);
-    return record.id;
+    return { id: record.id, created: existing === undefined };
   } catch (error) {
     await driver.close();
     throw error;

@@ -12,13 +12,14 @@ import { postGraphQL } from '../helpers/test-server.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
 import { createTempPostgres } from '../helpers/temp-postgres.js';
+import { SHOP_TERMS } from '../../src/demo/shop-terms.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'readme-crm-password';
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 
 /** The README sections whose shell examples run in one shell, in this order ("Try it" sets `gql`, `agent`, `DB`). */
-const README_SECTIONS = ['## Try it', '## Explore a database', '## Ask in plain words', '## Schedule and export'];
+const README_SECTIONS = ['## Try it', '## Explore a database', '## Ask in plain words', '## Schedule and export', '## Semantic catalog'];
 
 /**
  * The README's shell examples of those sections, as one script pointed at this test's gateway and
@@ -79,7 +80,7 @@ describe('npm start on a clean data directory', () => {
     try {
       const { stdout } = await run('bash', ['-e', '-c', script], { cwd, env: { ...process.env, WARDEN_KEY: adminKey, CRM_URL: crmUrl } });
       const outputs = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(outputs).toHaveLength(17);
+      expect(outputs).toHaveLength(18);
       expect(outputs[0]).toEqual({
         data: {
           me: { name: 'admin', role: 'ADMIN' },
@@ -127,6 +128,8 @@ describe('npm start on a clean data directory', () => {
       expect(outputs[15]).toMatchObject({ data: { exportLink: { url: expect.stringMatching(/\/exports\/exp_.*signature=/) } } });
       expect(stdout).toMatch(/^id,total\r?\n\d+,\d+\.\d{2}\r?\n/m);
       expect(outputs[16]).toMatchObject({ data: { scheduleQuery: { id: expect.stringMatching(/^sch_/), status: 'ACTIVE', nextRunAt: expect.stringMatching(/T05:30:00\.000Z$|T04:30:00\.000Z$/) } } });
+      // Semantic catalog: an admin's term is approved at once, its example checked by the gate.
+      expect(outputs[17]).toEqual({ data: { saveCatalogTerm: { id: expect.stringMatching(/^trm_/), status: 'APPROVED', version: 1 } } });
     } finally {
       await rm(cwd, { recursive: true, force: true });
       await crm.drop();
@@ -173,6 +176,30 @@ describe('npm start on a clean data directory', () => {
     expect(res.status).toBe(200);
   });
 
+  const shopTerms = async (baseUrl: string) => {
+    const shop = await postGraphQL<{ databases: { edges: { node: { id: string; name: string } }[] } }>(`${baseUrl}/graphql`, '{ databases { edges { node { id name } } } }', undefined, adminKey);
+    const shopId = shop.body.data!.databases.edges.find((e) => e.node.name === 'shop')!.node.id;
+    const terms = await postGraphQL<{ catalogTerms: { edges: { node: { id: string; term: string; status: string } }[] } }>(
+      `${baseUrl}/graphql`,
+      'query($d: ID!) { catalogTerms(databaseId: $d, first: 200) { edges { node { id term status } } } }',
+      { d: shopId },
+      adminKey,
+    );
+    expect(terms.body.errors).toBeUndefined();
+    return terms.body.data!.catalogTerms.edges.map((e) => e.node);
+  };
+
+  it('comes with the demo shop’s business words, approved, in its semantic catalog', async () => {
+    const terms = await shopTerms(first!.baseUrl);
+    // Each of the shop's terms, approved (beside the one the README's example adds).
+    expect(terms.map((t) => t.term)).toEqual(expect.arrayContaining(SHOP_TERMS.map((t) => t.term)));
+    expect(terms.filter((t) => SHOP_TERMS.some((s) => s.term === t.term)).map((t) => t.status)).toEqual(SHOP_TERMS.map(() => 'APPROVED'));
+    // An admin's choice to drop one is kept: the terms are loaded with the demo, not at every start.
+    const margin = terms.find((t) => t.term === 'margin')!;
+    const deleted = await postGraphQL(`${first!.baseUrl}/graphql`, 'mutation($id: ID!) { deleteCatalogTerm(id: $id) }', { id: margin.id }, adminKey);
+    expect(deleted.body.errors).toBeUndefined();
+  });
+
   it('stops cleanly on SIGTERM, and a second start keeps agents and prints no key', async () => {
     expect(await first!.stop()).toBe(0);
     const second = await spawnGateway({ WARDEN_DATA_DIR: dataDir });
@@ -193,6 +220,9 @@ describe('npm start on a clean data directory', () => {
       );
       // The demo is loaded once: the second start adds no second shop beside the README's crm.
       expect(databases.body.data?.databases.edges.map((e) => e.node.name).sort()).toEqual(['crm', 'shop']);
+      const kept = (await shopTerms(second.baseUrl)).map((t) => t.term);
+      expect(kept).toEqual(expect.arrayContaining(SHOP_TERMS.map((t) => t.term).filter((t) => t !== 'margin')));
+      expect(kept).not.toContain('margin');
     } finally {
       expect(await second.stop()).toBe(0);
     }

@@ -199,6 +199,7 @@ describe.skipIf(!up)('the MySQL/MariaDB driver', () => {
       primaryKey: [],
       foreignKeys: [],
       indexes: [],
+      constraints: [],
       // What it reads is worked out from its definition by the catalog service (the SQL gate), not here.
       reads: null,
       definition: expect.stringMatching(/from `[^`]+`\.`orders` where/),
@@ -220,6 +221,10 @@ describe.skipIf(!up)('the MySQL/MariaDB driver', () => {
       indexes: [
         { name: 'PRIMARY', columns: ['id'], unique: true, primary: true },
         { name: 'customers_email_key', columns: ['email'], unique: true, primary: false },
+      ],
+      constraints: [
+        { name: 'PRIMARY', kind: 'PRIMARY_KEY', columns: ['id'] },
+        { name: 'customers_email_key', kind: 'UNIQUE', columns: ['email'] },
       ],
     });
     expect(orders).toEqual({
@@ -250,6 +255,11 @@ describe.skipIf(!up)('the MySQL/MariaDB driver', () => {
         { name: 'PRIMARY', columns: ['id'], unique: true, primary: true },
         { name: 'orders_customer_day_key', columns: ['customer_id', 'placed_on'], unique: true, primary: false },
       ],
+      constraints: expect.arrayContaining([
+        { name: 'PRIMARY', kind: 'PRIMARY_KEY', columns: ['id'] },
+        { name: 'orders_customer_day_key', kind: 'UNIQUE', columns: ['customer_id', 'placed_on'] },
+        expect.objectContaining({ name: 'orders_customer_fk', kind: 'FOREIGN_KEY', columns: ['customer_id'], referencedTable: 'customers', referencedColumns: ['id'] }),
+      ]),
     });
   });
 
