@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CatalogTable } from '../../plugins/drivers/catalog.js';
 import { isAdmin, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
@@ -12,7 +13,6 @@ import type { GrantAction, GrantScope } from '../store/store-schema.js';
 import type { CatalogService } from './catalog.service.js';
 import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
 import { toGrant, type Grant } from './models.js';
-import { TtlCache } from './ttl-cache.js';
 
 export interface GrantInput {
   agentId: string;
@@ -37,8 +37,11 @@ export interface ConditionChecker {
 }
 
 export class GrantService {
-  /** Rules by `agentId/databaseId`; dropped whenever a grant of that agent changes. */
-  readonly #rules = new TtlCache<string, GrantRule[]>(10_000);
+  /**
+   * Rules by `agentId/databaseId`, the 10,000 most recently used, for 10 s; dropped whenever a grant of
+   * that agent changes (the time bounds how long a change on another replica can go unseen).
+   */
+  readonly #rules = new LRUCache<string, GrantRule[]>({ max: 10_000, ttl: 10_000 });
   readonly #changeListeners: ((agentId: string) => void)[] = [];
 
   constructor(
@@ -136,7 +139,13 @@ export class GrantService {
 
   /** Forgets cached rules of an agent (all agents without one): after any change to its grants. */
   forget(agentId?: string): void {
-    this.#rules.invalidate(agentId ? (key) => key.startsWith(`${agentId}/`) : undefined);
+    if (!agentId) {
+      this.#rules.clear();
+      return;
+    }
+    // Collected first: the cache is not changed while it is walked.
+    const doomed = [...this.#rules.keys()].filter((key) => key.startsWith(`${agentId}/`));
+    for (const key of doomed) this.#rules.delete(key);
   }
 
   /** Called after an agent's grants change here, so other replicas can forget them too. */
