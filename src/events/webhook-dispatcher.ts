@@ -6,7 +6,7 @@ import { BatchBuffer } from './batch-buffer.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '../store/repositories/webhook-repository.js';
 import type { StoredAuditEvent } from './audit-writer.js';
-import { backoffDelayMs, DEFAULT_BACKOFF_CAP_MS } from './webhook-backoff.js';
+import { backoffDelayMs } from '../net/backoff.js';
 import type { SecurityNotificationMessage } from './event-bus.js';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
 
@@ -27,11 +27,15 @@ function newDeliveryId(): string {
   return `whd_${randomBase32(20)}`;
 }
 
+/** The longest wait between two attempts of a delivery, unless set otherwise. */
+export const DEFAULT_BACKOFF_CAP_MS = 60 * 60 * 1000;
+
 export interface WebhookDispatcherOptions {
   /** Attempts per delivery before it is dead-lettered. */
   maxAttempts: number;
   /** Base of the exponential backoff (the first retry waits up to this). */
   backoffMs: number;
+  /** The longest wait between attempts (default an hour). */
   backoffCapMs?: number;
   /** Per attempt: connect, send, and the response's status line. */
   timeoutMs: number;

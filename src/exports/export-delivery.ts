@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import { backoffDelayMs, type BackoffPolicy } from '../net/backoff.js';
 import { SIGNATURE_HEADER } from '../events/webhook-signature.js';
 import { egressDenialOf, type EgressGuard } from '../net/egress-guard.js';
 import { contentTypeOf, type ExportFormat } from './export-format.js';
@@ -21,6 +22,9 @@ export type DeliveryTarget =
       secretAccessKey: string;
       forcePathStyle: boolean;
     };
+
+/** Between attempts to POST an export: 125–250 ms, doubling, at most 30 s (equal jitter: one caller waits, so no retry at once). */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 30_000, jitter: 'equal' };
 
 export interface DeliveryOptions {
   /** Per attempt. */
@@ -107,7 +111,7 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
       }
       lastError = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : causeCode(error);
     }
-    if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** (attempt - 1))));
+    if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, RETRY_BACKOFF)));
   }
   throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be delivered to ${target.url}: ${lastError} (after ${made} attempt${made === 1 ? '' : 's'}).`);
 }

@@ -251,6 +251,8 @@ describe('ProviderService in air-gapped mode', () => {
     expect(error.message).toBe(
       'The language model provider "rebinding" was not called: its base URL resolves to a link-local address (where cloud metadata services live), which Warden never calls. Point it at another address (updateProvider), or change WARDEN_EGRESS_ALLOW.',
     );
+    // The policy would say the same again: not retried, although the provider allows retries.
+    expect(error.details).toMatchObject({ attempts: 1 });
     expect(llm.requests).toEqual([]);
   });
 
