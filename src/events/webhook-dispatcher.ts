@@ -8,7 +8,7 @@ import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '..
 import type { StoredAuditEvent } from './audit-writer.js';
 import { backoffDelayMs } from '../net/backoff.js';
 import type { SecurityNotificationMessage } from './event-bus.js';
-import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
+import { signWebhookPayload } from './webhook-signature.js';
 
 /** What a webhook may subscribe to. QUERY_DENIED is the audit events whose decision is DENIED. */
 export const WEBHOOK_EVENT_TYPES = ['AUDIT_EVENT', 'QUERY_DENIED', 'SECURITY_NOTIFICATION'] as const;
@@ -287,8 +287,8 @@ export class WebhookDispatcher {
           'content-type': 'application/json',
           'user-agent': 'Warden-Webhooks/1',
           'warden-event': delivery.event_type,
-          'warden-delivery': delivery.id,
-          [SIGNATURE_HEADER]: signWebhookPayload(secret, body, new Date()),
+          // webhook-id is the delivery's id: the same on every attempt.
+          ...signWebhookPayload(secret, delivery.id, body, new Date()),
         },
         body,
         redirect: 'manual',

@@ -199,7 +199,7 @@ export function validateUrl(raw: string): string {
   }
   if (url.username || url.password) {
     // The URL is shown to admins and kept in the clear; a receiver checks the signature instead.
-    throw new AppError(ErrorCode.BAD_USER_INPUT, 'A webhook URL cannot carry a user name or password. Receivers verify the warden-signature header instead.', {
+    throw new AppError(ErrorCode.BAD_USER_INPUT, 'A webhook URL cannot carry a user name or password. Receivers verify the webhook-signature header instead.', {
       field: 'url',
     });
   }
