@@ -61,12 +61,12 @@ export class Authenticator {
     const valid =
       key !== undefined &&
       // Compare before looking at anything else, so every refusal costs the same.
-      secretMatches(secret, key.secret_hash) &&
+      secretMatches(secret, key.secretHash) &&
       usable(key, now);
     if (!valid) throw new AppError(ErrorCode.UNAUTHENTICATED, INVALID_KEY_MESSAGE);
     this.touch(key.id, now);
-    const principal = { kind: 'agent' as const, agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
-    const entry = { principal, expiresAt: key.expires_at };
+    const principal = { kind: 'agent' as const, agentId: key.agentId, keyId: key.id, name: key.agentName, role: key.agentRole };
+    const entry = { principal, expiresAt: key.expiresAt };
     this.#recent.set(digest, entry);
     return entry;
   }
@@ -106,5 +106,5 @@ export class Authenticator {
 
 /** Whether a key the store holds may be used at `now` (its secret aside). */
 function usable(key: KeyWithAgent, now: Date): boolean {
-  return key.revoked_at === null && (key.expires_at === null || key.expires_at > now) && key.agent_status === 'ACTIVE';
+  return key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now) && key.agentStatus === 'ACTIVE';
 }

@@ -85,30 +85,30 @@ export class GrantService {
     }
     const record = await this.store.transaction((repos) => repos.grants.insert({
       id: newId('Grant'),
-      agent_id: agent.id,
-      database_id: database.id,
+      agentId: agent.id,
+      databaseId: database.id,
       scope: input.scope,
-      schema_name: target.schema,
-      table_name: target.table?.name ?? null,
+      schemaName: target.schema,
+      tableName: target.table?.name ?? null,
       columns: JSON.stringify(input.scope === 'COLUMNS' ? target.columns : null),
       actions: JSON.stringify(actions),
-      row_filter: input.rowFilter?.trim() || null,
-      column_masks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
-      row_cap: input.rowCap ?? null,
-      max_cost: input.maxCost ?? null,
-      max_estimated_rows: input.maxEstimatedRows ?? null,
-      expires_at: input.expiresAt ?? null,
-      created_by: grantedBy,
-      revoked_at: null,
+      rowFilter: input.rowFilter?.trim() || null,
+      columnMasks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
+      rowCap: input.rowCap ?? null,
+      maxCost: input.maxCost ?? null,
+      maxEstimatedRows: input.maxEstimatedRows ?? null,
+      expiresAt: input.expiresAt ?? null,
+      createdBy: grantedBy,
+      revokedAt: null,
     }));
-    this.#changed(record.agent_id);
+    this.#changed(record.agentId);
     return toGrant(record);
   }
 
   async revoke(id: string): Promise<Grant> {
     const revoked = await this.store.transaction((repos) => repos.grants.revoke(id, this.now()));
     if (revoked) {
-      this.#changed(revoked.agent_id);
+      this.#changed(revoked.agentId);
       return toGrant(revoked);
     }
     const existing = await this.store.repos.grants.findById(id);
@@ -123,7 +123,7 @@ export class GrantService {
       this.store.repos.grants.list(filter, this.now(), limit, position),
       this.store.repos.grants.count(filter, this.now()),
     ]);
-    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.created_at, id: r.id }), toGrant);
+    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.createdAt, id: r.id }), toGrant);
   }
 
   /** The grants of one agent on one database, as the decision function takes them (expiry is checked there). */
@@ -132,7 +132,7 @@ export class GrantService {
     const cached = this.#rules.get(cacheKey);
     if (cached) return cached;
     const rows = await this.store.repos.grants.listActiveForAgents([agentId], this.now());
-    const rules = rows.filter((r) => r.database_id === databaseId).map(toRule);
+    const rules = rows.filter((r) => r.databaseId === databaseId).map(toRule);
     this.#rules.set(cacheKey, rules);
     return rules;
   }
@@ -271,16 +271,16 @@ export function toRule(r: GrantRecord): GrantRule {
   return {
     id: r.id,
     scope: r.scope,
-    schema: r.schema_name,
-    table: r.table_name,
+    schema: r.schemaName,
+    table: r.tableName,
     columns: r.columns,
     actions: r.actions,
-    rowFilter: r.row_filter,
-    masks: r.column_masks ?? {},
-    rowCap: r.row_cap,
-    maxCost: r.max_cost,
-    maxEstimatedRows: r.max_estimated_rows,
-    expiresAt: r.expires_at,
+    rowFilter: r.rowFilter,
+    masks: r.columnMasks ?? {},
+    rowCap: r.rowCap,
+    maxCost: r.maxCost,
+    maxEstimatedRows: r.maxEstimatedRows,
+    expiresAt: r.expiresAt,
   };
 }
 

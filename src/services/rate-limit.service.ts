@@ -152,7 +152,7 @@ export class RateLimitService {
     this.#loader = new DataLoader(
       async (ids) => {
         const rows = await this.store.repos.rateLimits.findByAgentIds([...new Set(ids)]);
-        const byAgent = new Map(rows.map((r) => [r.agent_id, r]));
+        const byAgent = new Map(rows.map((r) => [r.agentId, r]));
         return ids.map((id) => byAgent.get(id) ?? null);
       },
       { cache: false },
@@ -205,13 +205,13 @@ export class RateLimitService {
         return { agentId, ...wanted, updatedAt: at, updatedBy: by };
       }
       const record = await repos.rateLimits.upsert({
-        agent_id: agentId,
-        per_minute: wanted.perMinute,
-        per_hour: wanted.perHour,
-        per_day: wanted.perDay,
-        max_concurrent: wanted.maxConcurrent,
-        updated_at: at,
-        updated_by: by,
+        agentId,
+        perMinute: wanted.perMinute,
+        perHour: wanted.perHour,
+        perDay: wanted.perDay,
+        maxConcurrent: wanted.maxConcurrent,
+        updatedAt: at,
+        updatedBy: by,
       });
       return toSetting(record);
     });
@@ -314,11 +314,11 @@ export class RateLimitService {
 }
 
 function toLimits(r: RateLimitRecord): RateLimits {
-  return { perMinute: r.per_minute, perHour: r.per_hour, perDay: r.per_day, maxConcurrent: r.max_concurrent };
+  return { perMinute: r.perMinute, perHour: r.perHour, perDay: r.perDay, maxConcurrent: r.maxConcurrent };
 }
 
 function toSetting(r: RateLimitRecord): RateLimitSetting {
-  return { agentId: r.agent_id, ...toLimits(r), updatedAt: r.updated_at, updatedBy: r.updated_by };
+  return { agentId: r.agentId, ...toLimits(r), updatedAt: r.updatedAt, updatedBy: r.updatedBy };
 }
 
 function queries(n: number): string {

@@ -126,9 +126,9 @@ describe('webhook dispatcher on the embedded (PGlite) store', () => {
       dispatcher.onAuditEvent(auditEvent(1));
       await until(async () => (await statuses(store)).DEAD === 1);
       expect(hook.byDelivery.size).toBe(0);
-      const dead = await store.db.selectFrom('webhook_deliveries').select(['last_error', 'attempts']).executeTakeFirstOrThrow();
+      const dead = await store.db.selectFrom('webhook_deliveries').select(['lastError', 'attempts']).executeTakeFirstOrThrow();
       expect(dead.attempts).toBe(2);
-      expect(dead.last_error).toBe('refused by the egress policy: the destination resolves to a loopback address, which Warden does not call unless WARDEN_EGRESS_ALLOW lists it');
+      expect(dead.lastError).toBe('refused by the egress policy: the destination resolves to a loopback address, which Warden does not call unless WARDEN_EGRESS_ALLOW lists it');
     } finally {
       await dispatcher.stop();
       await hook.close();
@@ -178,8 +178,8 @@ describe.skipIf(!pgUp)('webhook dispatchers sharing a PostgreSQL store (replicas
       const started = Date.now();
       await dispatcher.stop();
       expect(Date.now() - started).toBeLessThan(1500);
-      const rows = await store.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'locked_until']).execute();
-      expect(rows).toEqual([{ status: 'PENDING', attempts: 0, locked_until: null }]);
+      const rows = await store.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'lockedUntil']).execute();
+      expect(rows).toEqual([{ status: 'PENDING', attempts: 0, lockedUntil: null }]);
       expect(await store.db.selectFrom('webhook_attempts').selectAll().execute()).toEqual([]);
     } finally {
       await dispatcher.stop();

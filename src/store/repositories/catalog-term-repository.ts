@@ -24,27 +24,27 @@ export interface StoredCatalogExample {
 /** Terms of the semantic catalog (migration 0008); part of StoreSchema. */
 export interface CatalogTermsTable {
   id: string;
-  database_id: string;
+  databaseId: string;
   term: string;
   definition: string;
   synonyms: Json<string[]>;
   links: Json<StoredCatalogLink[]>;
   examples: Json<StoredCatalogExample[]>;
   status: CatalogTermStatus;
-  proposed_by: string | null;
-  approved_by: string | null;
-  rejected_reason: string | null;
+  proposedBy: string | null;
+  approvedBy: string | null;
+  rejectedReason: string | null;
   version: number;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  updated_at: Date;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  updatedAt: Date;
 }
 
 /** Every version of every term, the current one included (migration 0008). */
 export interface CatalogTermVersionsTable {
-  term_id: string;
+  termId: string;
   version: number;
   change: CatalogTermChange;
-  changed_by: string | null;
+  changedBy: string | null;
   term: string;
   definition: string;
   synonyms: Json<string[]>;
@@ -53,7 +53,7 @@ export interface CatalogTermVersionsTable {
   status: CatalogTermStatus;
   /** A rejection's reason, or the names a merge took in. */
   note: string | null;
-  created_at: ColumnType<Date, Date | undefined, never>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
 }
 
 export type CatalogTermRecord = Selectable<CatalogTermsTable>;
@@ -76,14 +76,14 @@ export class CatalogTermRepository {
     return this.db
       .selectFrom('catalog_terms')
       .selectAll()
-      .where('database_id', '=', databaseId)
+      .where('databaseId', '=', databaseId)
       .where(sql<string>`lower(term)`, '=', term.toLowerCase())
       .executeTakeFirst();
   }
 
   /** A database's terms, of the given statuses (all when none), by name. */
   async listForDatabase(databaseId: string, statuses?: readonly CatalogTermStatus[]): Promise<CatalogTermRecord[]> {
-    let query = this.db.selectFrom('catalog_terms').selectAll().where('database_id', '=', databaseId);
+    let query = this.db.selectFrom('catalog_terms').selectAll().where('databaseId', '=', databaseId);
     if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
     return query.orderBy(sql`lower(term)`).orderBy('id').execute();
   }
@@ -110,6 +110,6 @@ export class CatalogTermRepository {
 
   /** A term's versions, newest first. */
   async versions(termId: string): Promise<CatalogTermVersionRecord[]> {
-    return this.db.selectFrom('catalog_term_versions').selectAll().where('term_id', '=', termId).orderBy('version', 'desc').execute();
+    return this.db.selectFrom('catalog_term_versions').selectAll().where('termId', '=', termId).orderBy('version', 'desc').execute();
   }
 }

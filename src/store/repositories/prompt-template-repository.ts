@@ -7,10 +7,10 @@ export interface PromptTemplatesTable {
   name: string;
   version: number;
   system: string;
-  user_text: string;
+  userText: string;
   active: ColumnType<boolean, boolean | undefined, boolean>;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  created_by: string | null;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  createdBy: string | null;
 }
 
 export type PromptTemplateRecord = Selectable<PromptTemplatesTable>;

@@ -7,20 +7,20 @@ export type RetryPolicyName = 'fixed' | 'linear' | 'exponential';
 export interface LlmProvidersTable {
   id: string;
   name: string;
-  base_url: string;
+  baseUrl: string;
   model: string;
   /** AES-256-GCM ciphertext of the API key (bound to `provider:<id>`) and the id of the key that sealed it; null when none. */
-  api_key_ciphertext: string | null;
-  api_key_key_id: string | null;
+  apiKeyCiphertext: string | null;
+  apiKeyKeyId: string | null;
   temperature: number;
-  max_tokens: number;
-  timeout_ms: number;
-  retry_policy: RetryPolicyName;
-  max_retries: number;
-  retry_delay_ms: number;
-  is_default: ColumnType<boolean, boolean | undefined, boolean>;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  updated_at: Date;
+  maxTokens: number;
+  timeoutMs: number;
+  retryPolicy: RetryPolicyName;
+  maxRetries: number;
+  retryDelayMs: number;
+  isDefault: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  updatedAt: Date;
 }
 
 export type ProviderRecord = Selectable<LlmProvidersTable>;
@@ -42,7 +42,7 @@ export class ProviderRepository {
   }
 
   async findDefault(): Promise<ProviderRecord | undefined> {
-    return this.db.selectFrom('llm_providers').selectAll().where('is_default', '=', true).executeTakeFirst();
+    return this.db.selectFrom('llm_providers').selectAll().where('isDefault', '=', true).executeTakeFirst();
   }
 
   async insert(row: Insertable<LlmProvidersTable>): Promise<ProviderRecord> {
@@ -55,7 +55,7 @@ export class ProviderRepository {
 
   /** Clears the default flag everywhere but on `exceptId`. */
   async clearDefault(exceptId?: string): Promise<void> {
-    let query = this.db.updateTable('llm_providers').set({ is_default: false }).where('is_default', '=', true);
+    let query = this.db.updateTable('llm_providers').set({ isDefault: false }).where('isDefault', '=', true);
     if (exceptId) query = query.where('id', '<>', exceptId);
     await query.execute();
   }
