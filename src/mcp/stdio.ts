@@ -39,7 +39,7 @@ export async function serveMcpOverStdio(
   };
   // Asked at each tools/list, as over HTTP; after each call too, so a provider registered (or removed)
   // since the client listed is announced with notifications/tools/list_changed.
-  const server = createMcpServer(services, callerOf, { askDatabase: () => askDatabaseAvailable(services), notifyToolListChanges: true });
+  const server = await createMcpServer(services, callerOf, { askDatabase: () => askDatabaseAvailable(services), notifyToolListChanges: true });
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
