@@ -107,6 +107,8 @@ describe.skipIf(!pgUp)('MCP tools over the real services', () => {
 
   it('answers an ask_database call without a provider with LLM_UNAVAILABLE, naming what to set', async () => {
     const client = await connect();
+    // Not listed, but a client calling from an older list is told what is missing.
+    expect(await names(client)).toEqual(TOOLS);
     expect(await callError(client, 'ask_database', { database_id: databaseId, question: 'How many orders are there?' })).toMatchObject({
       code: 'LLM_UNAVAILABLE',
       message: expect.stringContaining('WARDEN_LLM_BASE_URL'),
