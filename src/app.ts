@@ -37,7 +37,7 @@ import { EventBus } from './events/event-bus.js';
 import { RedisLeadership, SoleLeadership } from './events/leadership.js';
 import { Pseudonymiser } from './events/pseudonymiser.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
-import { SecurityMonitor } from './events/security-monitor.js';
+import { SecurityMonitor } from './services/security-monitor.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { Logger } from './logger.js';
 import type { McpServices } from './mcp/mcp-services.js';
@@ -67,7 +67,7 @@ import { ExportService } from './services/export.service.js';
 import { ScheduleService } from './services/schedule.service.js';
 import { SemanticCatalogService } from './services/semantic-catalog.service.js';
 import { DiscoveryService } from './services/discovery.service.js';
-import { ScheduleRunner } from './events/schedule-runner.js';
+import { ScheduleRunner } from './services/schedule-runner.js';
 import { openStore } from './store/open-store.js';
 import { GatewayTelemetry } from './telemetry/gateway-telemetry.js';
 
