@@ -1,7 +1,7 @@
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyRepository, KeyWithAgent } from '../store/repositories/api-key-repository.js';
-import { TtlCache } from '../services/ttl-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 import { hashSecret, parseKey, secretMatches } from './api-key.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 

@@ -10,7 +10,7 @@ import { extractSql } from '../nl/sql-extract.js';
 import { authorize } from '../policy/authorize.js';
 import { relationGraph } from '../policy/relation-graph.js';
 import type { GrantRule } from '../policy/grant-rules.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 import type { Caller, QueryOutcome, QueryService } from './query.service.js';
 
 /** A language model as the pipeline uses it (ProviderService hands these out). */

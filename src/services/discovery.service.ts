@@ -14,7 +14,7 @@ import type { GrantService } from './grant.service.js';
 import { suggestJoins, type JoinSuggestion } from './join-suggestions.js';
 import { postgresPlanEstimate } from './plan-cost.js';
 import type { Caller, QueryOutcome, QueryService, Target } from './query.service.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 
 export interface DiscoverySettings {
   /** Rows a profile reads at most (its sample): the first ones the database returns. */

@@ -12,7 +12,7 @@ import type { GrantAction, GrantScope } from '../store/store-schema.js';
 import type { CatalogService } from './catalog.service.js';
 import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
 import { toGrant, type Grant } from './models.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 
 export interface GrantInput {
   agentId: string;

@@ -5,7 +5,7 @@ import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type Rat
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Store } from '../store/open-store.js';
 import type { RateLimitRecord } from '../store/repositories/rate-limit-repository.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 
 /** An agent's limits; null means that limit is not set. */
 export interface RateLimits {
