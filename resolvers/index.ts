@@ -1,4 +1,21 @@
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, ContainerType, NonEmptyArray } from 'type-graphql';
+import type { AgentService } from '../src/services/agent.service.js';
+import type { AskService } from '../src/services/ask.service.js';
+import type { AuditService } from '../src/services/audit.service.js';
+import type { CatalogService } from '../src/services/catalog.service.js';
+import type { DatabaseService } from '../src/services/database.service.js';
+import type { DiscoveryService } from '../src/services/discovery.service.js';
+import type { ExportService } from '../src/services/export.service.js';
+import type { GrantService } from '../src/services/grant.service.js';
+import type { NotificationService } from '../src/services/notification.service.js';
+import type { PromptTemplateService } from '../src/services/prompt-template.service.js';
+import type { ProviderService } from '../src/services/provider.service.js';
+import type { QueryService } from '../src/services/query.service.js';
+import type { RateLimitService } from '../src/services/rate-limit.service.js';
+import type { ScheduleService } from '../src/services/schedule.service.js';
+import type { SemanticCatalogService } from '../src/services/semantic-catalog.service.js';
+import type { WebhookService } from '../src/services/webhook.service.js';
+// In this order: the printed schema lists types in the order their modules load.
 import { AgentResolver } from './agent.resolver.js';
 import { AuditResolver } from './audit.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
@@ -19,47 +36,60 @@ import { CatalogTermResolver } from './catalog-term.resolver.js';
 import { DiscoveryResolver } from './discovery.resolver.js';
 import { TableConstraintResolver } from './table-constraint.resolver.js';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolverClasses: NonEmptyArray<Function> = [
-  AgentResolver,
-  ApiKeyResolver,
-  AuditResolver,
-  DatabaseResolver,
-  GrantResolver,
-  NodeResolver,
-  QueryResolver,
-  NotificationResolver,
-  AuditRetentionResolver,
-  RateLimitResolver,
-  WebhookResolver,
-  ProviderResolver,
-  PromptTemplateResolver,
-  AskResolver,
-  ExportResolver,
-  ScheduleResolver,
-  CatalogTermResolver,
-  DiscoveryResolver,
-  TableConstraintResolver,
+/** The services the resolvers call (the composition root builds them; GraphQL and MCP share them). */
+export interface ResolverServices {
+  agents: AgentService;
+  ask: AskService;
+  auditEvents: AuditService;
+  catalog: CatalogService;
+  databases: DatabaseService;
+  discovery: DiscoveryService;
+  exports: ExportService;
+  grants: GrantService;
+  notifications: NotificationService;
+  promptTemplates: PromptTemplateService;
+  providers: ProviderService;
+  queries: QueryService;
+  rateLimits: RateLimitService;
+  schedules: ScheduleService;
+  semanticCatalog: SemanticCatalogService;
+  webhooks: WebhookService;
+}
+
+interface ResolverEntry {
+  type: ClassType;
+  create(services: ResolverServices): object;
+}
+
+const entry = <T extends object>(type: ClassType<T>, create: (services: ResolverServices) => T): ResolverEntry => ({ type, create });
+
+/** Every resolver, once: its class (what the schema is built from) and how it is made from the services. */
+const RESOLVERS: [ResolverEntry, ...ResolverEntry[]] = [
+  entry(AgentResolver, (s) => new AgentResolver(s.agents)),
+  entry(ApiKeyResolver, () => new ApiKeyResolver()),
+  entry(AuditResolver, (s) => new AuditResolver(s.auditEvents)),
+  entry(DatabaseResolver, (s) => new DatabaseResolver(s.databases, s.catalog, s.grants)),
+  entry(GrantResolver, (s) => new GrantResolver(s.grants)),
+  entry(NodeResolver, (s) => new NodeResolver(s.agents, s.databases, s.semanticCatalog)),
+  entry(QueryResolver, (s) => new QueryResolver(s.queries)),
+  entry(NotificationResolver, (s) => new NotificationResolver(s.notifications)),
+  entry(AuditRetentionResolver, (s) => new AuditRetentionResolver(s.auditEvents)),
+  entry(RateLimitResolver, (s) => new RateLimitResolver(s.rateLimits)),
+  entry(WebhookResolver, (s) => new WebhookResolver(s.webhooks)),
+  entry(ProviderResolver, (s) => new ProviderResolver(s.providers)),
+  entry(PromptTemplateResolver, (s) => new PromptTemplateResolver(s.promptTemplates)),
+  entry(AskResolver, (s) => new AskResolver(s.ask)),
+  entry(ExportResolver, (s) => new ExportResolver(s.exports)),
+  entry(ScheduleResolver, (s) => new ScheduleResolver(s.schedules)),
+  entry(CatalogTermResolver, (s) => new CatalogTermResolver(s.semanticCatalog)),
+  entry(DiscoveryResolver, (s) => new DiscoveryResolver(s.discovery)),
+  entry(TableConstraintResolver, () => new TableConstraintResolver()),
 ];
 
-export {
-  AgentResolver,
-  ApiKeyResolver,
-  AuditResolver,
-  DatabaseResolver,
-  GrantResolver,
-  NodeResolver,
-  QueryResolver,
-  NotificationResolver,
-  AuditRetentionResolver,
-  RateLimitResolver,
-  WebhookResolver,
-  ProviderResolver,
-  PromptTemplateResolver,
-  AskResolver,
-  ExportResolver,
-  ScheduleResolver,
-  CatalogTermResolver,
-  DiscoveryResolver,
-  TableConstraintResolver,
-};
+export const resolverClasses: NonEmptyArray<ClassType> = [RESOLVERS[0].type, ...RESOLVERS.slice(1).map((r) => r.type)];
+
+/** What type-graphql asks for a resolver instance: each made once, from the services. */
+export function resolverContainer(services: ResolverServices): ContainerType {
+  const instances = new Map(RESOLVERS.map((r) => [r.type, r.create(services)]));
+  return { get: (someClass) => instances.get(someClass) };
+}

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './events/security-rules.js';
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './events/security-rule-settings.js';
 import { parseEgressRules, type EgressSettings } from './net/egress-policy.js';
 
 const booleanFlag = z
@@ -105,7 +105,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318' })
     .optional(),
   WARDEN_OTEL_SERVICE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1 to 64 letters, digits, dots, dashes or underscores').default('warden'),
-  // The rules' own defaults (src/events/security-rules.ts), so there is one place that says them.
+  // The rules' own defaults (src/events/security-rule-settings.ts), so there is one place that says them.
   WARDEN_ALERT_AUTH_FAILURES_PER_KEY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerKey),
   WARDEN_ALERT_AUTH_FAILURES_PER_ADDRESS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.authFailuresPerAddress),
   WARDEN_ALERT_DENIAL_BURST: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1_000).default(DEFAULT_RULE_SETTINGS.denialBurst),
@@ -266,7 +266,7 @@ export interface Config {
     serviceName: string;
   };
   alerts: {
-    /** The thresholds of the security notification rules (src/events/security-rules.ts). */
+    /** The thresholds of the security notification rules (src/events/security-rule-settings.ts). */
     rules: RuleSettings;
     /** A situation (one key guessed at, one agent probing) is raised at most once in this long. */
     cooldownMs: number;

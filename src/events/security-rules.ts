@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { StoredAuditEvent } from './audit-writer.js';
 import type { NotificationSeverity } from './event-bus.js';
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './security-rule-settings.js';
 
 /** What a rule noticed; `key` names the situation, so it is raised once per cooldown, not per event. */
 export interface RuleFinding {
@@ -11,33 +12,6 @@ export interface RuleFinding {
   message: string;
   details: Record<string, unknown>;
 }
-
-export interface RuleSettings {
-  /** Refused keys with the same key id within `windowMs`. */
-  authFailuresPerKey: number;
-  /** Refused keys from one remote address within `windowMs`. */
-  authFailuresPerAddress: number;
-  /** Denied queries of one agent within `windowMs`. */
-  denialBurst: number;
-  windowMs: number;
-  /** A minute with more than `volumeFactor` × the agent's usual queries a minute (and at least `volumeMinimum`). */
-  volumeFactor: number;
-  volumeMinimum: number;
-  /** Minutes the usual rate averages over (an exponentially weighted mean), and minutes seen before it counts. */
-  baselineMinutes: number;
-  warmupMinutes: number;
-}
-
-export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  authFailuresPerKey: 5,
-  authFailuresPerAddress: 10,
-  denialBurst: 10,
-  windowMs: 60_000,
-  volumeFactor: 5,
-  volumeMinimum: 60,
-  baselineMinutes: 60,
-  warmupMinutes: 10,
-};
 
 const QUERY_ACTIONS = new Set(['runQuery', 'explainQuery', 'rows', 'askDatabase']);
 /** Subjects (keys, addresses, agents) remembered at once; the least recently seen are forgotten first. */

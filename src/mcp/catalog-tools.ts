@@ -14,9 +14,9 @@ const SEARCH_LIMIT = 50;
  * are GraphQL only: they are admins' work, and every tool listed costs each agent's context its tokens.
  */
 export function registerCatalogTools(context: ToolContext): void {
-  const { server, services, tool } = context;
+  const { registry, services, tool } = context;
 
-  server.registerTool(
+  registry.register(
     'catalog_search',
     {
       description: 'Glossary terms: by query, by id, or all.',
@@ -35,7 +35,7 @@ export function registerCatalogTools(context: ToolContext): void {
     }),
   );
 
-  server.registerTool(
+  registry.register(
     'catalog_upsert',
     {
       description: 'Saves a glossary term by name (agents: for approval). links: [schema.]table[.column]; examples: {question: sql}.',

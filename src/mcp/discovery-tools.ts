@@ -11,12 +11,12 @@ import { READ_ONLY, type ToolContext } from './tool-context.js';
  * and sample_distinct gives the 20 most frequent values (GraphQL's distinctValues takes a limit).
  */
 export function registerDiscoveryTools(context: ToolContext): void {
-  const { server, services, tool } = context;
+  const { registry, services, tool } = context;
   const discovery = services.discovery;
   const name = z.string();
   const list = z.array(z.unknown());
 
-  server.registerTool(
+  registry.register(
     'list_schemas',
     {
       description: 'Tables you may use by schema.',
@@ -27,7 +27,7 @@ export function registerDiscoveryTools(context: ToolContext): void {
     tool(async (caller, args: { database_id: string }) => ({ schemas: await discovery.schemas(caller.principal, args.database_id) })),
   );
 
-  server.registerTool(
+  registry.register(
     'table_profile',
     {
       description: 'Row count; per column: nulls, distinct, min/max, top values.',
@@ -41,7 +41,7 @@ export function registerDiscoveryTools(context: ToolContext): void {
     }),
   );
 
-  server.registerTool(
+  registry.register(
     'sample_distinct',
     {
       description: "A column's most frequent values.",
@@ -54,7 +54,7 @@ export function registerDiscoveryTools(context: ToolContext): void {
     })),
   );
 
-  server.registerTool(
+  registry.register(
     'suggest_joins',
     {
       description: 'How tables join, and why.',

@@ -93,7 +93,7 @@ export function mcpRouter(services: McpServices, origins: OriginPolicy): Router 
     try {
       const [{ askDatabaseAvailable, createMcpServer }, { StreamableHTTPServerTransport }] = await loadSdk();
       // Asked only when the request lists tools: a provider registered since shows at the next list.
-      const server = createMcpServer(services, async () => ({ principal, requestId }), { askDatabase: () => askDatabaseAvailable(services) });
+      const server = await createMcpServer(services, async () => ({ principal, requestId }), { askDatabase: () => askDatabaseAvailable(services) });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {
         void transport.close();

@@ -12,7 +12,7 @@ import type { SemanticCatalogService } from '../services/semantic-catalog.servic
 
 /**
  * What the MCP tools and transports use: the same service instances GraphQL's resolvers get (built once
- * in src/app.ts), so a tool goes through the same gate, grants, rate limits and audit as GraphQL.
+ * in src/app/create-services.ts), so a tool goes through the same gate, grants, rate limits and audit as GraphQL.
  */
 export interface McpServices {
   databases: Pick<DatabaseService, 'list' | 'get' | 'openAll'>;

@@ -1,14 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 
-/** JSON-RPC codes for what the bridge itself answers. */
+/** JSON-RPC code for what the bridge itself answers. */
 const JSONRPC_SERVER_ERROR = -32000;
 
-/** The id of the bridge's own check at start; no client request carries it. */
-const CHECK_ID = 'warden-mcp-bridge-check';
+/** The ids of the bridge's own requests to the gateway carry this prefix; no client's do. */
+const OWN_ID = 'warden-mcp-bridge';
 
 export interface BridgeSession {
   /** The /mcp endpoint messages go to. */
@@ -28,11 +29,17 @@ export function mcpEndpoint(gatewayUrl: string): URL {
   return url;
 }
 
+/** A JSON-RPC answer: a result or an error. */
+type Answer = Extract<JSONRPCMessage, { result: unknown } | { error: unknown }>;
+
 /**
  * `warden mcp` with WARDEN_URL set: MCP over stdio, carried to the running gateway's /mcp endpoint with the
- * agent's key, one POST a message. Nothing is opened in this process (no store, no database), so it works
- * with the gateway's embedded store and embedded databases, which serve one process at a time, and every
- * answer is the gateway's own: the same tools, grants, refusals and audit as any MCP client over HTTP.
+ * agent's key. Two SDK transports and a pipe between them: what the client writes to stdin
+ * (StdioServerTransport) goes to the gateway (StreamableHTTPClientTransport, the key as a Bearer token),
+ * and what the gateway answers goes back to stdout. Nothing is opened in this process (no store, no
+ * database), so it works with the gateway's embedded store and embedded databases, which serve one
+ * process at a time, and every answer is the gateway's own: the same tools, grants, refusals and audit
+ * as any MCP client over HTTP.
  *
  * The key is checked once before anything is served (refused → UNAUTHENTICATED thrown; no gateway
  * answering → DATABASE_UNAVAILABLE thrown) and by the gateway on every message after that.
@@ -44,65 +51,48 @@ export async function bridgeMcpOverStdio(
   streams: { stdin?: Readable; stdout?: Writable; fetch?: typeof fetch } = {},
 ): Promise<BridgeSession> {
   const endpoint = mcpEndpoint(gatewayUrl);
-  const send = streams.fetch ?? fetch;
   if (endpoint.protocol === 'http:' && !isLocalHost(endpoint.hostname)) {
     log.warn({ gateway: endpoint.origin }, 'the agent key travels unencrypted to a gateway on another machine; use https://');
   }
-  let protocolVersion: string | undefined;
-  const post = (message: JSONRPCMessage, signal?: AbortSignal) =>
-    send(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${key}`,
-        ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
-      },
-      body: JSON.stringify(message),
-      signal,
-    });
-
-  await check(endpoint, () => post({ jsonrpc: '2.0', id: CHECK_ID, method: 'ping' }));
-
-  const transport = new StdioServerTransport(streams.stdin, streams.stdout);
-  /** Requests on their way, so a client's cancellation stops waiting for them. */
-  const inFlight = new Map<string | number, AbortController>();
-  /** Every message still being carried, so input that ends (a pipe) still gets its answers. */
-  const pending = new Set<Promise<unknown>>();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
+  const gateway = new StreamableHTTPClientTransport(endpoint, {
+    requestInit: { headers: { authorization: `Bearer ${key}` } },
+    fetch: refusalsAsAnswers(streams.fetch ?? fetch),
   });
-  const reply = (message: JSONRPCMessage) => transport.send(message).catch((error: unknown) => log.debug({ err: error }, 'could not write to the MCP client'));
+  const client = new StdioServerTransport(streams.stdin, streams.stdout);
+  gateway.onerror = (error) => log.debug({ err: error }, 'a message to the gateway failed');
+  client.onerror = (error) => log.debug({ err: error }, 'a message from the MCP client could not be read');
 
-  const forward = async (message: JSONRPCMessage, signal: AbortSignal) => {
-    const response = await post(message, signal);
-    const id = 'id' in message && 'method' in message ? message.id : undefined;
-    if (response.status === 202 || id === undefined) {
-      await response.body?.cancel();
-      return;
+  /** The method of each client request carried to the gateway and not answered yet. */
+  const pending = new Map<RequestId, string>();
+  /** Requests the client cancelled: their answers, should they come, are not passed on. */
+  const cancelled = new Set<RequestId>();
+  /** The bridge's own requests, by id. */
+  const own = new Map<RequestId, (answer: Answer) => void>();
+  /** Every message still being carried, so input that ends (a pipe) still gets its answers. */
+  const carrying = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    carrying.add(work);
+    void work.finally(() => carrying.delete(work));
+  };
+  let ownIds = 0;
+  /** The names of the tools the client was last given, once it has listed them. */
+  let listed: string | undefined;
+
+  const reply = (message: JSONRPCMessage) => client.send(message).catch((error: unknown) => log.debug({ err: error }, 'could not write to the MCP client'));
+
+  /** A request of the bridge's own to the gateway; its answer, or the transport's error. */
+  const askGateway = async (method: string): Promise<Answer> => {
+    const id = `${OWN_ID}-${++ownIds}`;
+    const answered = new Promise<Answer>((resolve) => own.set(id, resolve));
+    try {
+      await gateway.send({ jsonrpc: '2.0', id, method });
+    } catch (error) {
+      own.delete(id);
+      throw error;
     }
-    const text = await response.text();
-    const answers = parseMessages(text);
-    if (!response.ok || answers.length === 0) {
-      // The gateway's own JSON-RPC error (401 for a key revoked since, 413, 500 …) goes back under the request's id.
-      const error = (answers[0] as { error?: { code: number; message: string; data?: unknown } } | undefined)?.error ?? {
-        code: JSONRPC_SERVER_ERROR,
-        message: `The gateway answered HTTP ${response.status}.`,
-      };
-      await reply({ jsonrpc: '2.0', id, error });
-      return;
-    }
-    const method = 'method' in message ? message.method : undefined;
-    for (const answer of answers) {
-      const result = (answer as { result?: { protocolVersion?: unknown; tools?: unknown; capabilities?: { tools?: Record<string, unknown> } } }).result;
-      if (method === 'initialize' && typeof result?.protocolVersion === 'string') protocolVersion = result.protocolVersion;
-      // The gateway, stateless, cannot tell of tool list changes; this bridge can and does (see recheckTools).
-      if (method === 'initialize' && result?.capabilities?.tools) result.capabilities.tools = { ...result.capabilities.tools, listChanged: true };
-      if (method === 'tools/list' && Array.isArray(result?.tools)) listed = toolNames(result.tools);
-      await reply(answer);
-    }
-    // The call was answered; a failed check must not answer it a second time.
-    if (method === 'tools/call') await recheckTools().catch((error: unknown) => log.debug({ err: error }, 'could not ask the gateway for its tool list again'));
+    // A JSON answer is handed over before send() returns; none by then is none at all.
+    if (own.delete(id)) throw new Error(`${endpoint.origin}${endpoint.pathname} did not answer ${method}`);
+    return answered;
   };
 
   /**
@@ -111,94 +101,129 @@ export async function bridgeMcpOverStdio(
    * asked again, and the client is told (notifications/tools/list_changed) when it differs from the one it
    * was last given, as `warden mcp` on its own does.
    */
-  let listed: string | undefined;
-  let checks = 0;
   const recheckTools = async () => {
     if (listed === undefined) return;
-    const response = await post({ jsonrpc: '2.0', id: `${CHECK_ID}-${++checks}`, method: 'tools/list' });
-    const tools = (parseMessages(await response.text())[0] as { result?: { tools?: unknown } } | undefined)?.result?.tools;
-    if (!response.ok || !Array.isArray(tools)) return;
+    const answer = await askGateway('tools/list');
+    const tools = 'result' in answer ? answer.result.tools : undefined;
+    if (!Array.isArray(tools)) return;
     const now = toolNames(tools);
     if (now === listed) return;
     listed = now;
     await reply({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
   };
 
-  transport.onmessage = (message) => {
-    if ('method' in message && message.method === 'notifications/cancelled') {
-      const requestId = (message.params as { requestId?: string | number } | undefined)?.requestId;
-      if (requestId !== undefined) inFlight.get(requestId)?.abort();
+  gateway.onmessage = (message) => {
+    if (!('result' in message || 'error' in message) || message.id === undefined) {
+      void reply(message);
+      return;
     }
-    const id = 'id' in message && 'method' in message ? message.id : undefined;
-    const abort = new AbortController();
-    if (id !== undefined) inFlight.set(id, abort);
-    const carried = forward(message, abort.signal)
-      .catch((error: unknown) => {
-        if (id === undefined || abort.signal.aborted) return;
-        log.warn({ err: error, gateway: endpoint.origin }, 'could not reach the gateway');
-        return reply({ jsonrpc: '2.0', id, error: { code: JSONRPC_SERVER_ERROR, message: unreachable(endpoint, error) } });
-      })
-      .finally(() => {
-        if (id !== undefined) inFlight.delete(id);
-        pending.delete(carried);
-      });
-    pending.add(carried);
+    const { id } = message;
+    const mine = own.get(id);
+    if (mine) {
+      own.delete(id);
+      mine(message);
+      return;
+    }
+    const method = pending.get(id);
+    pending.delete(id);
+    if (cancelled.delete(id)) return;
+    if ('result' in message && method === 'initialize') {
+      const result = message.result as { protocolVersion?: unknown; capabilities?: { tools?: Record<string, unknown> } };
+      // Later messages say which protocol version was agreed, as the SDK's client does.
+      if (typeof result.protocolVersion === 'string') gateway.setProtocolVersion(result.protocolVersion);
+      // The gateway, stateless, cannot tell of tool list changes; this bridge can and does (recheckTools).
+      if (result.capabilities?.tools) result.capabilities.tools = { ...result.capabilities.tools, listChanged: true };
+    }
+    if ('result' in message && method === 'tools/list' && Array.isArray(message.result.tools)) listed = toolNames(message.result.tools);
+    track(reply(message));
+    // The call was answered; a failed check must not answer it a second time.
+    if (method === 'tools/call') track(recheckTools().catch((error: unknown) => log.debug({ err: error }, 'could not ask the gateway for its tool list again')));
   };
 
-  await transport.start();
-  const stdin = streams.stdin ?? process.stdin;
-  stdin.once('end', () => {
-    void Promise.allSettled([...pending]).then(() => transport.close());
+  client.onmessage = (message) => {
+    const request = 'method' in message && 'id' in message ? (message as JSONRPCRequest) : undefined;
+    if (request) pending.set(request.id, request.method);
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (requestId !== undefined && pending.has(requestId)) cancelled.add(requestId);
+    }
+    track(
+      gateway.send(message).catch((error: unknown) => {
+        if (!request || !pending.delete(request.id) || cancelled.delete(request.id)) return;
+        const status = error instanceof StreamableHTTPError ? error.code : undefined;
+        if (status === undefined) log.warn({ err: error, gateway: endpoint.origin }, 'could not reach the gateway');
+        const text = status === undefined ? unreachable(endpoint, error) : `The gateway answered HTTP ${status}.`;
+        return reply({ jsonrpc: '2.0', id: request.id, error: { code: JSONRPC_SERVER_ERROR, message: text } });
+      }),
+    );
+  };
+
+  await gateway.start();
+  await check(endpoint, () => askGateway('ping'));
+
+  const closed = new Promise<void>((resolve) => {
+    client.onclose = () => {
+      void gateway.close();
+      resolve();
+    };
   });
-  return {
-    endpoint,
-    closed,
-    close: async () => {
-      for (const abort of inFlight.values()) abort.abort();
-      await transport.close();
-    },
+  await client.start();
+  // Closing the client's side closes the gateway's (onclose above), ending what is still on its way.
+  const close = () => client.close();
+  (streams.stdin ?? process.stdin).once('end', () => {
+    void settled(carrying).then(close);
+  });
+  return { endpoint, closed, close };
+}
+
+/** Resolves once every promise in the set, including those added meanwhile, has settled. */
+async function settled(work: Set<Promise<unknown>>): Promise<void> {
+  while (work.size > 0) await Promise.allSettled([...work]);
+}
+
+/**
+ * The gateway refuses a message (a key revoked since, a body too large …) with an HTTP error status and a
+ * JSON-RPC error body; the SDK's transport turns any such status into an exception without that body.
+ * This fetch hands the gateway's JSON-RPC error on as the answer to the request it refuses, so the
+ * client sees the gateway's code and words under its own request id.
+ */
+function refusalsAsAnswers(fetcher: typeof fetch): typeof fetch {
+  return async (url, init) => {
+    const response = await fetcher(url, init);
+    if (response.ok || init?.method !== 'POST' || typeof init.body !== 'string') return response;
+    const id = (JSON.parse(init.body) as { id?: unknown }).id;
+    const error = ((await response
+      .clone()
+      .json()
+      .catch(() => undefined)) as { error?: unknown } | undefined)?.error;
+    if ((typeof id !== 'string' && typeof id !== 'number') || typeof error !== 'object' || error === null) return response;
+    await response.body?.cancel();
+    return new Response(JSON.stringify({ jsonrpc: '2.0', id, error }), { status: 200, headers: { 'content-type': 'application/json' } });
   };
 }
 
 /** Whether the gateway answers and takes the key; throws UNAUTHENTICATED or DATABASE_UNAVAILABLE saying which. */
-async function check(endpoint: URL, ping: () => Promise<Response>): Promise<void> {
-  let response: Response;
+async function check(endpoint: URL, ping: () => Promise<Answer>): Promise<void> {
+  const where = `${endpoint.origin}${endpoint.pathname}`;
+  let answer: Answer;
   try {
-    response = await ping();
+    answer = await ping();
   } catch (error) {
+    if (error instanceof StreamableHTTPError && error.code === 401) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The gateway refused the key.');
+    if (error instanceof StreamableHTTPError) {
+      throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, `${where} answered HTTP ${error.code}; is WARDEN_URL the address of a Warden gateway?`, undefined, { cause: error });
+    }
     throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, unreachable(endpoint, error), undefined, { cause: error });
   }
-  const text = await response.text().catch(() => '');
-  if (response.status === 401) {
-    const message = (parseMessages(text)[0] as { error?: { message?: string } } | undefined)?.error?.message;
-    throw new AppError(ErrorCode.UNAUTHENTICATED, message ?? 'The gateway refused the key.');
-  }
-  if (!response.ok) {
-    throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, `${endpoint.origin}${endpoint.pathname} answered HTTP ${response.status}; is WARDEN_URL the address of a Warden gateway?`);
-  }
+  if (!('error' in answer)) return;
+  const { message, data } = answer.error as { message: string; data?: { code?: unknown } };
+  if (data?.code === ErrorCode.UNAUTHENTICATED) throw new AppError(ErrorCode.UNAUTHENTICATED, message);
+  throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, `${where} refused the bridge: ${message}`);
 }
 
 function unreachable(endpoint: URL, error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   return `No Warden gateway answered at ${endpoint.origin}${typeof cause === 'string' ? ` (${cause})` : ''}. Is it running, and is WARDEN_URL its address?`;
-}
-
-/** The JSON-RPC messages in a JSON body (one or a batch), or in the data lines of an event stream. */
-function parseMessages(text: string): JSONRPCMessage[] {
-  const parse = (raw: string): JSONRPCMessage[] => {
-    try {
-      const value: unknown = JSON.parse(raw);
-      return (Array.isArray(value) ? value : [value]).filter((m): m is JSONRPCMessage => typeof m === 'object' && m !== null && (m as { jsonrpc?: unknown }).jsonrpc === '2.0');
-    } catch {
-      return [];
-    }
-  };
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parse(trimmed);
-  return trimmed
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('data:'))
-    .flatMap((line) => parse(line.slice(5).trim()));
 }
 
 function toolNames(tools: unknown[]): string {

@@ -37,9 +37,9 @@ export async function serveMcpOverStdio(
     const { principal } = await verifyFresh(services, presented, verified.principal.agentId, requestId);
     return { principal, requestId };
   };
-  // Asked at each tools/list, as over HTTP; after each call too, so a provider registered (or removed)
-  // since the client listed is announced with notifications/tools/list_changed.
-  const server = createMcpServer(services, callerOf, { askDatabase: () => askDatabaseAvailable(services), notifyToolListChanges: true });
+  // Asked once before serving, at each tools/list as over HTTP, and after each call, so a provider
+  // registered (or removed) since the client listed is announced with notifications/tools/list_changed.
+  const server = await createMcpServer(services, callerOf, { askDatabase: () => askDatabaseAvailable(services), notifyToolListChanges: true });
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();

@@ -1,19 +1,19 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Caller } from '../services/query.service.js';
 import type { McpServices } from './mcp-services.js';
+import type { ToolRegistry } from './tool-registry.js';
 
 /** A table as the caller may see it (only the columns it may use). */
 export type VisibleTable = Awaited<ReturnType<McpServices['grants']['visibleTables']>>[number];
 
 /**
- * What a file of tools gets to register its tools with: the server, the services, and the one wrapper
+ * What a file of tools gets to register its tools with: the registry, the services, and the one wrapper
  * every tool body runs in (it finds the caller, turns the answer into text and structured content, and
  * every failure into an isError result with our code).
  */
 export interface ToolContext {
-  server: McpServer;
+  registry: ToolRegistry;
   services: McpServices;
   tool<A>(body: (caller: Caller, args: A) => Promise<Record<string, unknown>>): (args: A) => Promise<CallToolResult>;
   /** The tables of a database the caller may touch, columns narrowed to those it may touch. */

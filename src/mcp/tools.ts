@@ -1,5 +1,5 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Caller, QueryOutcome } from '../services/query.service.js';
@@ -8,7 +8,8 @@ import { WARDEN_VERSION } from '../version.js';
 import { registerCatalogTools } from './catalog-tools.js';
 import { READ_ONLY, toolArgs, type VisibleTable } from './tool-context.js';
 import { registerDiscoveryTools } from './discovery-tools.js';
-import { errorResult, toolError, toolResult } from './tool-result.js';
+import { ToolRegistry } from './tool-registry.js';
+import { toolError, toolResult } from './tool-result.js';
 
 export const MCP_SERVER_INFO = { name: 'warden', version: WARDEN_VERSION } as const;
 
@@ -25,15 +26,15 @@ export type CallerOf = () => Promise<Caller>;
 
 export interface McpServerOptions {
   /**
-   * Whether tools/list shows ask_database (a language model provider is configured), asked on every
-   * tools/list. A call to ask_database is served either way: without a provider it answers
-   * LLM_UNAVAILABLE naming what to set.
+   * Whether a language model provider is configured, so that tools/list shows ask_database; asked before
+   * each tools/list is answered. A call to ask_database is served either way: without a provider it
+   * answers LLM_UNAVAILABLE naming what to set.
    */
   askDatabase: () => Promise<boolean>;
   /**
-   * For a session that lasts (stdio): after each tool call, ask again, and send
-   * notifications/tools/list_changed when the answer differs from the one the client last listed.
-   * A stateless HTTP request has no one to tell.
+   * For a session that lasts (stdio): decide before the client first lists, ask again after each tool
+   * call, and declare `tools.listChanged`, so that the client hears (notifications/tools/list_changed)
+   * when ask_database comes or goes. A stateless HTTP request has no one to tell.
    */
   notifyToolListChanges?: boolean;
 }
@@ -42,26 +43,31 @@ export interface McpServerOptions {
  * An MCP server whose tools act for one principal. Each tool is a thin call into the same services the
  * GraphQL resolvers use (same gate, grants, rate limits, audit actions); there is no second permission path.
  */
-export function createMcpServer(services: McpServices, callerOf: CallerOf, options: McpServerOptions): McpServer {
+export async function createMcpServer(services: McpServices, callerOf: CallerOf, options: McpServerOptions): Promise<McpServer> {
   const server = new McpServer(MCP_SERVER_INFO, {
-    // Bounds the work a single call can ask of argument validation (params arrays, mostly).
-    maxToolInputElements: 1_000,
     instructions:
       'Start with list_databases (its ids are the database_id of every other tool) and list_tables. Everything runs under your grants, touches nothing outside this gateway, and is audited.',
   });
   const { databases, catalog, grants, queries } = services;
-  /** Whether ask_database was in the last tools/list answer; undefined before the first. */
-  let askListed: boolean | undefined;
-  // Unsure (the check itself failed): offered, and a call then says what is wrong.
-  const askOffered = () => options.askDatabase().catch(() => true);
-  const recheckOffer = () => {
-    if (!options.notifyToolListChanges || askListed === undefined) return;
-    void askOffered().then((offered) => {
-      if (offered === askListed) return;
-      askListed = offered;
-      server.sendToolListChanged();
-    });
-  };
+
+  /**
+   * ask_database's handle is enabled while a provider is configured. Enabling or disabling it is what
+   * makes the SDK announce notifications/tools/list_changed (on a connected server; a stateless HTTP
+   * transport has nowhere to send it). One check at a time, so one change is announced once.
+   */
+  let ask: RegisteredTool | undefined;
+  let offerChecked = Promise.resolve();
+  const syncAskDatabase = () =>
+    (offerChecked = offerChecked.then(async () => {
+      // Unsure (the check itself failed): offered, and a call then says what is wrong.
+      const offered = await options.askDatabase().catch(() => true);
+      if (ask && offered !== ask.enabled) {
+        if (offered) ask.enable();
+        else ask.disable();
+      }
+    }));
+  // Bounds the work a single call can ask of argument validation (params arrays, mostly).
+  const registry = new ToolRegistry(server, { maxInputElements: 1_000, beforeList: syncAskDatabase, log: services.log });
 
   /** Runs a tool body for the current caller; every failure becomes an isError result with our code. */
   const tool =
@@ -75,7 +81,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
       } catch (error) {
         return toolError(error, requestId, services.log);
       } finally {
-        recheckOffer();
+        if (options.notifyToolListChanges) void syncAskDatabase();
       }
     };
 
@@ -101,10 +107,11 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
   const params = z.array(z.unknown()).optional().describe('Bound to $1… or ?.');
   const readOnly = READ_ONLY;
 
-  server.registerTool(
+  registry.register(
     'list_databases',
     {
       description: 'Databases you may query: id, name, engine.',
+      inputSchema: {},
       outputSchema: { databases: z.array(z.unknown()) },
       annotations: readOnly,
     },
@@ -113,7 +120,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     })),
   );
 
-  server.registerTool(
+  registry.register(
     'list_tables',
     {
       description: 'Tables you may use, with kind and estimated rows.',
@@ -132,7 +139,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     })),
   );
 
-  server.registerTool(
+  registry.register(
     'describe_table',
     {
       description: 'Columns, primary key and foreign keys of a table, as far as you may see them.',
@@ -168,7 +175,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     }),
   );
 
-  server.registerTool(
+  registry.register(
     'sample_rows',
     {
       description: 'A few rows of a table, filtered and masked as your grants say.',
@@ -189,7 +196,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     }),
   );
 
-  server.registerTool(
+  registry.register(
     'run_sql',
     {
       description: 'Runs one SQL statement, checked and narrowed by your grants; reads run read-only.',
@@ -206,7 +213,7 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     ),
   );
 
-  server.registerTool(
+  registry.register(
     'explain_sql',
     {
       description: 'The plan of a read you may run, without running it.',
@@ -219,10 +226,10 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     ),
   );
 
-  registerDiscoveryTools({ server, services, tool, visibleTables, findTable });
-  registerCatalogTools({ server, services, tool, visibleTables, findTable });
+  registerDiscoveryTools({ registry, services, tool, visibleTables, findTable });
+  registerCatalogTools({ registry, services, tool, visibleTables, findTable });
 
-  server.registerTool(
+  ask = registry.register(
     ASK_DATABASE,
     {
       description: 'Answers a question in plain words with SQL a language model writes over tables you may read.',
@@ -236,62 +243,14 @@ export function createMcpServer(services: McpServices, callerOf: CallerOf, optio
     }),
   );
 
-  listAskDatabaseWhen(server, async () => (askListed = await askOffered()));
-  replaceArgumentErrors(server);
   // The SDK declares tools.listChanged as soon as a tool is registered; only a server that sends the
   // notification (a lasting session, as over stdio) may say so. A stateless HTTP request cannot.
-  if (!options.notifyToolListChanges) server.server.registerCapabilities({ tools: { listChanged: false } });
+  if (options.notifyToolListChanges) await syncAskDatabase();
+  else server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 
 const ASK_DATABASE = 'ask_database';
-
-type ListTools = (request: unknown, extra: unknown) => Promise<ListToolsResult>;
-
-/**
- * tools/list shows ask_database only while `offered()` says so, asked at each list. The SDK builds the
- * list from the registered tools (with their JSON schemas) in the one handler it keeps for tools/list;
- * that handler is wrapped here (test/unit/mcp pins that it is the one used).
- */
-function listAskDatabaseWhen(server: McpServer, offered: () => Promise<boolean>): void {
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, ListTools> })._requestHandlers;
-  const list = handlers.get('tools/list');
-  if (!list) throw new Error('The MCP SDK no longer keeps its tools/list handler where Warden wraps it (src/mcp/tools.ts).');
-  handlers.set('tools/list', async (request, extra) => {
-    const [listed, offer] = await Promise.all([list(request, extra), offered()]);
-    const tools = offer ? listed.tools : listed.tools.filter((t) => t.name !== ASK_DATABASE);
-    return { ...listed, tools: tools.map(compactTool) };
-  });
-}
-
-type ListedTool = ListToolsResult['tools'][number];
-
-/**
- * A tool's definition without what costs a model's context and tells it nothing: the JSON Schema
- * dialect, `additionalProperties: false`, empty `items` (the input is checked by the server whatever the client
- * sends) and the default `execution` (no task support). Every tools/list carries each of these tokens.
- */
-function compactTool(tool: ListedTool): ListedTool {
-  const { execution, ...rest } = tool;
-  const compact: ListedTool = { ...rest, inputSchema: compactSchema(tool.inputSchema) as ListedTool['inputSchema'] };
-  if (tool.outputSchema) compact.outputSchema = compactSchema(tool.outputSchema) as ListedTool['outputSchema'];
-  if (execution && execution.taskSupport !== 'forbidden') compact.execution = execution;
-  return compact;
-}
-
-function compactSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(compactSchema);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
-    // An empty schema (`items: {}`) allows anything, as leaving it out does.
-    if (key === 'items' && value && typeof value === 'object' && Object.keys(value).length === 0) continue;
-    // Property names are data, not keywords: walk into each property's schema, keep every name.
-    out[key] = key === 'properties' && value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, compactSchema(sub)])) : compactSchema(value);
-  }
-  return out;
-}
 
 /** Whether a language model provider is configured, so ask_database is worth offering. */
 export async function askDatabaseAvailable(services: Pick<McpServices, 'providers' | 'log'>): Promise<boolean> {
@@ -324,14 +283,4 @@ function notVisible(table: string, schema: string | undefined): AppError {
   return new AppError(ErrorCode.NOT_FOUND, `No table "${schema ? `${schema}.` : ''}${table}" that you may use is in this database; list_tables shows those you may.`, {
     field: 'table',
   });
-}
-
-/**
- * The SDK answers arguments that fail the input schema (and unknown tools) with a bare text error
- * ("MCP error -32602: Input validation error: …"). Ours carry a code like every other error, so the
- * SDK's one builder of those results is replaced on this instance (test/unit/mcp pins that it is used).
- */
-function replaceArgumentErrors(server: McpServer): void {
-  (server as unknown as { createToolError(message: string): CallToolResult }).createToolError = (message: string) =>
-    errorResult({ code: ErrorCode.BAD_USER_INPUT, message: message.replace(/^MCP error -?\d+: /, '') });
 }

@@ -2,16 +2,19 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
-import { buildSchema, type ContainerType } from 'type-graphql';
-import { resolverClasses } from '../../resolvers/index.js';
+import { buildSchema } from 'type-graphql';
+import { resolverClasses, resolverContainer, type ResolverServices } from '../../resolvers/index.js';
 import { permissions } from '../auth/permissions.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 
-/** The schema as type-graphql builds it from schema/ and resolvers/; printing it needs no services. */
-export async function buildBareSchema(container?: ContainerType): Promise<GraphQLSchema> {
+/**
+ * The schema as type-graphql builds it from schema/ and resolvers/, each resolver made from `services`;
+ * printing it needs no services.
+ */
+export async function buildBareSchema(services?: ResolverServices): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: resolverClasses,
-    ...(container ? { container } : {}),
+    ...(services ? { container: resolverContainer(services) } : {}),
     validate: false,
     // Every subscription supplies its own `subscribe` (the live feed); type-graphql still asks for a
     // PubSub, and this one says so if anything ever reaches for it.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Catalog, CatalogTable } from '../../plugins/drivers/catalog.js';
 import { mysqlPlanEstimate } from '../../plugins/drivers/mysql/mysql-plan-estimate.js';
-import type { Principal } from '../auth/principal.js';
+import { auditedPrincipal, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
@@ -389,8 +389,7 @@ export class DiscoveryService {
       this.audit.record({
         occurredAt: this.now(),
         requestId: caller.requestId,
-        principalId: principal.kind === 'agent' ? principal.agentId : null,
-        principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
+        ...auditedPrincipal(principal),
         action,
         databaseId,
         decision,

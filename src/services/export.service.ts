@@ -34,6 +34,11 @@ export interface ExportSettings {
   deliveryAttempts: number;
   /** Where deliveries may connect (default: the egress policy's defaults). Checked when a destination is registered and as each delivery connects. */
   egress?: EgressGuard;
+  /**
+   * Where links point: WARDEN_PUBLIC_URL, else the address the gateway listens on, which is known only
+   * once it listens (links are made by requests and schedules, both of which come after).
+   */
+  publicUrl: () => string;
 }
 
 /** The longest an export link may be asked to work. */
@@ -107,8 +112,6 @@ export interface OpenedLink {
 export class ExportService {
   readonly #linkKey: Buffer;
   readonly #egress: EgressGuard;
-  /** Where links point; set once the server listens (WARDEN_PUBLIC_URL wins). */
-  publicUrl = 'http://127.0.0.1';
 
   constructor(
     private readonly store: Store,
@@ -239,7 +242,7 @@ export class ExportService {
       expiresAt,
     }));
     const expires = Math.floor(expiresAt.getTime() / 1000);
-    const url = `${this.publicUrl}/exports/${link.id}?expires=${expires}&signature=${this.#sign(link.id, expires)}`;
+    const url = `${this.settings.publicUrl()}/exports/${link.id}?expires=${expires}&signature=${this.#sign(link.id, expires)}`;
     return { id: link.id, url, format, expiresAt };
   }
 

@@ -4,7 +4,7 @@ import { capResultBytes, RowBudget } from '../../plugins/drivers/result-bytes.js
 import type { BoolExp, OrderBy } from '../../plugins/drivers/row-query.js';
 import { columnsOf, compileRowQuery } from '../../plugins/drivers/sql-row-query.js';
 import { checkWhere } from '../../plugins/drivers/row-query-shape.js';
-import type { Principal } from '../auth/principal.js';
+import { auditedPrincipal, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
 import { authorize } from '../policy/authorize.js';
@@ -411,8 +411,7 @@ export class QueryService {
     this.audit.record({
       occurredAt: this.now(),
       requestId: caller.requestId,
-      principalId: principal.kind === 'agent' ? principal.agentId : null,
-      principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
+      ...auditedPrincipal(principal),
       action,
       databaseId,
       decision,

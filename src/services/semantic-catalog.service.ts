@@ -1,4 +1,5 @@
 import type { Catalog, CatalogTable } from '../../plugins/drivers/catalog.js';
+import { auditedPrincipal } from '../auth/principal.js';
 import { AppError, ErrorCode, type DeniedResource } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter, StoredAuditEvent } from '../events/audit-writer.js';
 import { newId } from '../ids.js';
@@ -496,8 +497,7 @@ export class SemanticCatalogService {
     return {
       occurredAt: this.now(),
       requestId: caller.requestId,
-      principalId: principal.kind === 'agent' ? principal.agentId : null,
-      principalKind: principal.kind === 'agent' ? (principal.role === 'ADMIN' ? 'admin' : 'agent') : 'anonymous',
+      ...auditedPrincipal(principal),
       action,
       databaseId: ctx.databaseId,
       decision,

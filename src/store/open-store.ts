@@ -8,11 +8,9 @@ import { openPGliteClient } from '../../plugins/drivers/pglite/pglite-client.js'
 import { PGliteDialect } from '../../plugins/drivers/pglite/pglite-dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
-import type { StoreSchema } from './store-schema.js';
+import type { StoreDb, StoreSchema } from './store-schema.js';
 import { withStoreErrors } from './store-errors.js';
 import { claimTransactionScope } from './transaction-scope.js';
-
-export type StoreDb = Kysely<StoreSchema>;
 
 interface StoreHandle {
   readonly kind: StoreConfig['kind'];

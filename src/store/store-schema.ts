@@ -1,9 +1,8 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { CatalogTermsTable, CatalogTermVersionsTable } from './catalog-term-tables.js';
+import type { LlmProvidersTable, PromptTemplatesTable } from './language-model-tables.js';
 import type { ExportDestinationsTable, ExportLinksTable, ScheduleRunsTable, SchedulesTable } from './schedule-tables.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhook-tables.js';
-import type { LlmProvidersTable } from './repositories/provider-repository.js';
-import type { PromptTemplatesTable } from './repositories/prompt-template-repository.js';
-import type { CatalogTermsTable, CatalogTermVersionsTable } from './repositories/catalog-term-repository.js';
 
 /** Rows of the control-plane store, as Kysely sees them. */
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -135,3 +134,6 @@ export interface StoreSchema {
   catalog_terms: CatalogTermsTable;
   catalog_term_versions: CatalogTermVersionsTable;
 }
+
+/** The store as its repositories query it. */
+export type StoreDb = Kysely<StoreSchema>;

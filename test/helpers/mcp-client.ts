@@ -1,8 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
+import type { McpServices } from '../../src/mcp/mcp-services.js';
+import { askDatabaseAvailable, createMcpServer, type CallerOf, type McpServerOptions } from '../../src/mcp/tools.js';
 
 type ToolResult = CallToolResult & { content: { type: 'text'; text: string }[] };
 export type ToolErrorBody = Record<string, unknown> & { code: string; message: string };
@@ -24,6 +27,26 @@ export async function callError(client: Client, name: string, args: Record<strin
   const result = (await client.callTool({ name, arguments: args })) as ToolResult;
   expect(result.isError, result.content[0]?.text).toBe(true);
   return JSON.parse(result.content[0]!.text) as ToolErrorBody;
+}
+
+/**
+ * The SDK's client connected in-process (the SDK's linked in-memory transports) to Warden's MCP server
+ * over `services` (a running gateway's `warden.mcp`), acting for whoever `callerOf` says.
+ */
+export async function inMemoryMcpClient(services: McpServices, callerOf: CallerOf, options: Partial<McpServerOptions> = {}): Promise<Client> {
+  const server = await createMcpServer(services, callerOf, { askDatabase: () => askDatabaseAvailable(services), ...options });
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'warden-in-memory', version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+/** A caller for the agent whose key this is, as the gateway's /mcp makes one: request ids req-1, req-2 … */
+export async function agentCaller(services: McpServices, key: string): Promise<CallerOf> {
+  const principal = await services.authenticator.authenticate(key);
+  let calls = 0;
+  return async () => ({ principal, requestId: `req-${++calls}` });
 }
 
 /** The SDK's client over streamable HTTP at `<baseUrl>/mcp`, with the key as a Bearer token. */

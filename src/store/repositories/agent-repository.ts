@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { AgentRole, AgentStatus, AgentsTable } from '../store-schema.js';
 import { afterPosition, type KeysetPosition, type Page } from './keyset.js';
 

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { AgentRole, AgentStatus, ApiKeysTable } from '../store-schema.js';
 
 export type ApiKeyRecord = Selectable<ApiKeysTable>;

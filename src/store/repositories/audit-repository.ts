@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { AuditEventsTable } from '../store-schema.js';
 import type { Page } from './keyset.js';
 

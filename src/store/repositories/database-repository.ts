@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { DatabasesTable } from '../store-schema.js';
 
 export type DatabaseRecord = Selectable<DatabasesTable>;

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { ExportDestinationsTable, ExportLinksTable } from '../schedule-tables.js';
 
 export type ExportDestinationRecord = Selectable<ExportDestinationsTable>;

@@ -1,4 +1,4 @@
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import { AgentRepository } from './agent-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';

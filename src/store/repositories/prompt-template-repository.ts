@@ -1,17 +1,9 @@
-import type { ColumnType, Insertable, Selectable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { Insertable, Selectable } from 'kysely';
+import type { PromptTemplatesTable } from '../language-model-tables.js';
+import type { StoreDb } from '../store-schema.js';
 
-/** Versioned prompt templates (migration 0005); part of StoreSchema. */
-export interface PromptTemplatesTable {
-  id: string;
-  name: string;
-  version: number;
-  system: string;
-  userText: string;
-  active: ColumnType<boolean, boolean | undefined, boolean>;
-  createdAt: ColumnType<Date, Date | undefined, never>;
-  createdBy: string | null;
-}
+export type { PromptTemplatesTable } from '../language-model-tables.js';
+
 
 export type PromptTemplateRecord = Selectable<PromptTemplatesTable>;
 

@@ -1,27 +1,9 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { LlmProvidersTable } from '../language-model-tables.js';
+import type { StoreDb } from '../store-schema.js';
 
-export type RetryPolicyName = 'fixed' | 'linear' | 'exponential';
+export type { LlmProvidersTable, RetryPolicyName } from '../language-model-tables.js';
 
-/** Language-model providers (migration 0005); part of StoreSchema. */
-export interface LlmProvidersTable {
-  id: string;
-  name: string;
-  baseUrl: string;
-  model: string;
-  /** AES-256-GCM ciphertext of the API key (bound to `provider:<id>`) and the id of the key that sealed it; null when none. */
-  apiKeyCiphertext: string | null;
-  apiKeyKeyId: string | null;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs: number;
-  retryPolicy: RetryPolicyName;
-  maxRetries: number;
-  retryDelayMs: number;
-  isDefault: ColumnType<boolean, boolean | undefined, boolean>;
-  createdAt: ColumnType<Date, Date | undefined, never>;
-  updatedAt: Date;
-}
 
 export type ProviderRecord = Selectable<LlmProvidersTable>;
 

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { ScheduleRunsTable, SchedulesTable } from '../schedule-tables.js';
 
 export type ScheduleRecord = Selectable<SchedulesTable>;

@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Selectable, type SqlBool } from 'kysely';
-import type { StoreDb } from '../open-store.js';
+import type { StoreDb } from '../store-schema.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryStatus, WebhooksTable } from '../webhook-tables.js';
 import type { KeysetPosition, Page } from './keyset.js';
 

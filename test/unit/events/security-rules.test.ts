@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredAuditEvent } from '../../../src/events/audit-writer.js';
-import { SecurityRules, DEFAULT_RULE_SETTINGS } from '../../../src/events/security-rules.js';
+import { DEFAULT_RULE_SETTINGS } from '../../../src/events/security-rule-settings.js';
+import { SecurityRules } from '../../../src/events/security-rules.js';
 import { auditEvent } from '../../helpers/audit-event.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -5,10 +5,11 @@ import { bridgeMcpOverStdio, mcpEndpoint } from '../../../src/mcp/stdio-bridge.j
 
 const silent = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));
 
-/** A gateway's /mcp as fetch sees it: records each POST and answers from `answer`. */
+/** A gateway's /mcp as fetch sees it: records each POST and answers from `answer`; GET (a stream from the server) is not offered. */
 function fakeGateway(answer: (message: { id?: unknown; method?: string }, headers: Headers) => Response | Promise<Response>) {
   const posts: { url: string; headers: Headers; message: { id?: unknown; method?: string } }[] = [];
   const fetcher = (async (url: URL | string, init?: RequestInit) => {
+    if (init?.method !== 'POST') return new Response(null, { status: 405 });
     const message = JSON.parse(String(init?.body)) as { id?: unknown; method?: string };
     const headers = new Headers(init?.headers);
     posts.push({ url: String(url), headers, message });
@@ -57,6 +58,11 @@ describe('warden mcp through a running gateway (WARDEN_URL)', () => {
     await expect(bridgeMcpOverStdio('http://127.0.0.1:4000', 'wdn_key', silent, { fetch: down })).rejects.toMatchObject({
       message: expect.stringMatching(/No Warden gateway answered at http:\/\/127\.0\.0\.1:4000 \(ECONNREFUSED\)/),
     });
+    const elsewhere = fakeGateway(() => new Response('<h1>Not Found</h1>', { status: 404, headers: { 'content-type': 'text/html' } }));
+    await expect(bridgeMcpOverStdio('http://127.0.0.1:4000', 'wdn_key', silent, { fetch: elsewhere.fetcher })).rejects.toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'http://127.0.0.1:4000/mcp answered HTTP 404; is WARDEN_URL the address of a Warden gateway?',
+    });
   });
 
   it('carries each message to /mcp with the key, answers come back as the gateway gave them, and a refusal keeps the request id', async () => {
@@ -89,6 +95,28 @@ describe('warden mcp through a running gateway (WARDEN_URL)', () => {
     expect(gateway.posts.every((p) => p.url === 'http://127.0.0.1:4000/mcp' && p.headers.get('authorization') === 'Bearer wdn_key')).toBe(true);
     // After initialize, each message says which protocol version was agreed.
     expect(gateway.posts.find((p) => p.message.id === 2)?.headers.get('mcp-protocol-version')).toBe('2025-06-18');
+  });
+
+  it('passes on no answer to a request the client cancelled, and still answers the others', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const gateway = fakeGateway(async (message) => {
+      if (message.id === undefined) return new Response(null, { status: 202 });
+      if (message.id === 1) await slow;
+      return result(message.id, { content: [{ type: 'text', text: `answer ${String(message.id)}` }] });
+    });
+    const client = clientSide();
+    const session = await bridgeMcpOverStdio('http://127.0.0.1:4000', 'wdn_key', silent, { stdin: client.stdin, stdout: client.stdout, fetch: gateway.fetcher });
+    client.send({ id: 1, method: 'tools/call', params: { name: 'run_sql', arguments: {} } });
+    client.send({ method: 'notifications/cancelled', params: { requestId: 1, reason: 'taking too long' } });
+    client.send({ id: 2, method: 'tools/call', params: { name: 'list_databases', arguments: {} } });
+    await expect.poll(() => client.received.length).toBe(1);
+    release();
+    client.stdin.end();
+    await session.closed;
+    expect(client.received).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'answer 2' }] } }]);
+    // The cancellation went on to the gateway too, as every message does.
+    expect(gateway.posts.map((p) => p.message.method)).toContain('notifications/cancelled');
   });
 
   it('tells the client the tool list changed when, after a call, the gateway lists other tools; not when it lists the same', async () => {

@@ -1,10 +1,11 @@
+import type { StoredAuditEvent } from '../events/audit-writer.js';
+import type { Claims } from '../events/claims.js';
+import type { EventBus } from '../events/event-bus.js';
+import { SoleLeadership, type Leadership } from '../events/leadership.js';
+import type { RuleSettings } from '../events/security-rule-settings.js';
+import { SecurityRules } from '../events/security-rules.js';
 import type { Logger } from '../logger.js';
-import type { NotificationService } from '../services/notification.service.js';
-import type { Claims } from './claims.js';
-import type { StoredAuditEvent } from './audit-writer.js';
-import type { EventBus } from './event-bus.js';
-import { SoleLeadership, type Leadership } from './leadership.js';
-import { SecurityRules, type RuleSettings } from './security-rules.js';
+import type { NotificationService } from './notification.service.js';
 
 /**
  * Runs the security rules over the audit events of every replica and raises what they find. One

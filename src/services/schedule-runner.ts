@@ -2,16 +2,15 @@ import { AppError, ErrorCode } from '../errors/app-error.js';
 import { isExportFormat } from '../exports/export-format.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { ExportService } from '../services/export.service.js';
-import type { QueryService } from '../services/query.service.js';
-import { toReadQuery } from '../services/read-query.js';
-import { nextRunAfter } from '../services/schedule-cadence.js';
-import { ownerPrincipal } from '../services/schedule.service.js';
-import { compactTimestamp } from '../services/export.service.js';
+import type { AuditWriter } from '../events/audit-writer.js';
 import type { Store } from '../store/open-store.js';
 import type { ScheduleRecord } from '../store/repositories/schedule-repository.js';
 import type { StoredReadQuery } from '../store/schedule-tables.js';
-import type { AuditWriter } from './audit-writer.js';
+import { compactTimestamp, type ExportService } from './export.service.js';
+import type { QueryService } from './query.service.js';
+import { toReadQuery } from './read-query.js';
+import { nextRunAfter } from './schedule-cadence.js';
+import { ownerPrincipal } from './schedule.service.js';
 
 export interface ScheduleRunnerOptions {
   /** How often to look for due schedules. */
