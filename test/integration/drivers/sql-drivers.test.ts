@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POOL_SETTINGS, type DatabaseDriver } from '../../../plugins/drivers/driver.js';
 import { DriverRegistry } from '../../../plugins/drivers/registry.js';
 import { AppError } from '../../../src/errors/app-error.js';
-import { analyseMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
-import { analysePostgres, rewritePostgres } from '../../../src/sql/postgres/postgres-gate.js';
+import { sqlGateFor } from '../../../src/sql/gates.js';
 import { serviceAvailable } from '../../helpers/services.js';
 import { createTempPostgres } from '../../helpers/temp-postgres.js';
 
@@ -207,9 +206,8 @@ for (const dialect of dialects) {
         const sql = postgres
           ? "select count(*) as n from tenant_rows where to_date(secret, 'Month') is not null"
           : "select count(*) as n from tenant_rows where id = 2 and (case when left(secret, 1) = 'S' then ~0 + 1 else 0 end) = 0";
-        const rewritten = postgres
-          ? await rewritePostgres(sql, await analysePostgres(sql, catalog), catalog, policies, 10)
-          : rewriteMysql(sql, analyseMysql(sql, catalog), catalog, policies, 10);
+        const gate = sqlGateFor(driver.sqlDialect!);
+        const rewritten = await gate.rewrite(sql, await gate.analyse(sql, catalog), catalog, policies, 10);
         const result = await driver.execute(rewritten, [], { readOnly: true });
         expect(Number(result.rows[0]?.n)).toBe(postgres ? 2 : 0);
       } finally {
