@@ -23,6 +23,7 @@ import {
   DiscoveryResolver,
   TableConstraintResolver,
 } from '../resolvers/index.js';
+import type { AnyDriverFactory } from '../plugins/drivers/driver.js';
 import { DriverRegistry, gatewayDrivers } from '../plugins/drivers/registry.js';
 import { mutationAuditMiddleware } from '../plugins/mutation-audit.plugin.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -100,6 +101,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** This process is one of WARDEN_WORKERS > 1: /metrics answers for all of them, gathered by the primary. */
   clusterWorker?: boolean;
+  /** Engines beside the built-ins: third-party driver factories (docs/drivers.md), registered at start. */
+  drivers?: readonly AnyDriverFactory[];
 }
 
 /** The composition root: config → store → databases → services → server, listening. */
@@ -147,7 +150,10 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
     const catalog = new CatalogService(connectors, sqlGate);
     const agents = new AgentService(store);
     // The store is never a database to register: its folder (embedded) or its database (PostgreSQL).
-    const drivers = new DriverRegistry(gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []));
+    const drivers = new DriverRegistry([
+      ...gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []),
+      ...(options.drivers ?? []),
+    ]);
     const databases = new DatabaseService(store, connectors, drivers, catalog, secrets, { maxConnections: config.maxConnections, store: config.store }, log);
     await databases.openAll();
     const pseudonyms = new Pseudonymiser(config.audit.pseudonymise ? await loadPseudonymKey({ pseudonymKey: config.audit.pseudonymKey, secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') }) : undefined);
