@@ -197,14 +197,23 @@ export class QueryService {
    * Audited under `action`.
    */
   async checkRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action: string): Promise<{ statementType: string; tables: string[] }> {
-    return this.#governed(caller, action, databaseId, this.#read(query, maxRows, async (_target, prepared) => ({ tables: prepared.tables, statementType: prepared.statementType })));
+    return this.#governed(
+      caller,
+      action,
+      databaseId,
+      this.#read(query, maxRows, async (_target, prepared) => ({ tables: prepared.tables, statementType: prepared.statementType })),
+    );
   }
 
   /**
    * An export's or a schedule's read through #governed: SQL or a typed row query, reads only, rewritten
-   * under the grants (capped at `maxRows`) and held to the plan limits; then `then`.
+   * under the grants (capped at `maxRows`) and held to the plan limits, then handed to `use`.
    */
-  #read<T extends { rowCount?: number; tables: string[] }>(query: ReadQuery, maxRows: number, then: (target: Target, read: PreparedRead) => Promise<T>): Governed<{ analysis: StatementAnalysis; compiled: Compiled }, T> {
+  #read<T extends { rowCount?: number; tables: string[] }>(
+    query: ReadQuery,
+    maxRows: number,
+    use: (target: Target, read: PreparedRead) => Promise<T>,
+  ): Governed<{ analysis: StatementAnalysis; compiled: Compiled }, T> {
     return {
       prepare: async (target) => {
         const compiled =
@@ -217,7 +226,7 @@ export class QueryService {
       run: async (target, { compiled, analysis }, decision) => {
         const { rewritten, cap, policies } = await this.#rewrite(target, analysis, decision, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
         await withholding(policies, target.dialect)(() => this.#holdToPlanLimits(target, analysis, rewritten, compiled.parameters));
-        return then(target, { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: tablesOf(analysis) });
+        return use(target, { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: tablesOf(analysis) });
       },
     };
   }
@@ -348,8 +357,8 @@ export class QueryService {
 
   /**
    * Resolves the database, then takes the statement `governed` prepares through the gate, the entry
-   * point's own refusals and the grants, and runs it; the decision is recorded whatever happens, naming
-   * what the statement touched once it is known.
+   * point's own refusals and the grants, and runs it. The decision is recorded whatever happens; once
+   * the grants have been asked, with what the statement touched (the analysis `prepare` returned).
    */
   async #governed<P extends { analysis: StatementAnalysis }, T extends { rowCount?: number; tables: string[] }>(
     caller: Caller,
@@ -369,7 +378,6 @@ export class QueryService {
       target = found;
       const prepared = await governed.prepare(found);
       const { analysis } = prepared;
-      decided = { analysis, reached: [] };
       governed.admit?.(analysis);
       const decision = await this.telemetry.span('warden.sql.authorize', 'internal', { 'warden.database.id': found.databaseId }, async () => {
         const made = authorize(found.rules, analysis, this.now(), relationGraph(found.catalog.tables));
