@@ -16,8 +16,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { GateCatalog, TablePolicy } from '../src/sql/analysis.js';
-import { analyseMysql, rewriteMysql } from '../src/sql/mysql/mysql-gate.js';
-import { analysePostgres, rewritePostgres } from '../src/sql/postgres/postgres-gate.js';
+import { sqlGateFor } from '../src/sql/gates.js';
 import { createTempPostgres } from '../test/helpers/temp-postgres.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -81,7 +80,8 @@ async function postgres(): Promise<void> {
     const policies: TablePolicy[] = [{ schema: 'public', table: 'accounts', rowFilter: `tenant = ${VISIBLE_TENANT}` }];
     const figures: Figure[] = [];
     for (const read of READS) {
-      const after = await rewritePostgres(read.sql, await analysePostgres(read.sql, catalog), catalog, policies, 1000);
+      const gate = sqlGateFor('postgres');
+      const after = await gate.rewrite(read.sql, await gate.analyse(read.sql, catalog), catalog, policies, 1000);
       const before = after.replace(' OFFSET 0 ', ' ');
       if (before === after) throw new Error(`no barrier in ${after}`);
       const cost = async (sql: string) => {
@@ -127,7 +127,8 @@ async function mariadb(): Promise<void> {
     const policies: TablePolicy[] = [{ schema: name, table: 'accounts', rowFilter: `tenant = ${VISIBLE_TENANT}` }];
     const figures: Figure[] = [];
     for (const read of READS) {
-      const after = rewriteMysql(read.sql, analyseMysql(read.sql, catalog), catalog, policies, 1000);
+      const gate = sqlGateFor('mysql');
+      const after = await gate.rewrite(read.sql, await gate.analyse(read.sql, catalog), catalog, policies, 1000);
       const before = after.replace(' LIMIT 18446744073709551615', '');
       if (before === after) throw new Error(`no barrier in ${after}`);
       // The optimizer's estimate for the last statement run on this session.

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AnyDriverFactory } from '../plugins/drivers/driver.js';
 import type { AddressInfo } from 'node:net';
 import { createServer, mcpServices } from './app/create-server.js';
 import { createServices } from './app/create-services.js';
@@ -37,6 +38,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** This process is one of WARDEN_WORKERS > 1: /metrics answers for all of them, gathered by the primary. */
   clusterWorker?: boolean;
+  /** Engines beside the built-ins: third-party driver factories (docs/drivers.md), registered at start. */
+  drivers?: readonly AnyDriverFactory[];
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startWarden(config: Config, log: Logger, options: StartOpt
         clock: options.clock ?? (() => new Date()),
         clusterWorker: options.clusterWorker ?? false,
         publicUrl: () => config.exports.publicUrl ?? origin ?? 'http://127.0.0.1',
+        drivers: options.drivers ?? [],
       },
       shutdown,
     );

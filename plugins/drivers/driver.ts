@@ -119,8 +119,20 @@ export interface PoolUse {
   max: number;
 }
 
+/**
+ * The SQL a driver's statements are written in. The SQL gate for a database is chosen by it: a driver
+ * for any server that speaks PostgreSQL's SQL declares `postgres` and gets the Postgres gate (parser,
+ * function allow-list, rewriter), whatever its engine is called.
+ */
+export type SqlDialect = 'postgres' | 'mysql';
+
 export interface DatabaseDriver {
   readonly engine: string;
+  /**
+   * The SQL dialect `execute` takes; the SQL gate, the typed row query's compiler and EXPLAIN follow it.
+   * Left out, the engine takes no SQL (runQuery and askDatabase refuse it; rows uses `selectRows`).
+   */
+  readonly sqlDialect?: SqlDialect;
   /**
    * True when `execute` itself keeps a read within `ExecuteOptions.maxBytes` as its rows arrive. Without
    * it, the whole result is received and then cut to the cap.

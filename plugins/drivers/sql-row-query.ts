@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../src/errors/app-error.js';
+import type { SqlDialect } from './driver.js';
 import { isScalar } from './row-query-shape.js';
 import { COMPARISON_OPERATORS, type BoolExp, type ColumnComparison, type RowQuery } from './row-query.js';
 
@@ -26,7 +27,7 @@ import { COMPARISON_OPERATORS, type BoolExp, type ColumnComparison, type RowQuer
  * to one SQL text: the text is kept per shape, and a query of a known shape only has its values taken
  * out, in the order the compiler binds them.
  */
-export function compileRowQuery(dialect: 'postgres' | 'mysql', query: RowQuery): { sql: string; parameters: readonly unknown[] } {
+export function compileRowQuery(dialect: SqlDialect, query: RowQuery): { sql: string; parameters: readonly unknown[] } {
   const shape = shapeOf(dialect, query);
   if (!shape) return compileWithKysely(dialect, query);
   const known = compiledShapes.get(shape.key);
@@ -59,7 +60,7 @@ const markerSlot = (parameter: string) => Number(MARKER.exec(parameter)?.[1] ?? 
  * values; undefined for anything unusual (a value that is not a plain scalar, an expression that is not
  * an object), which is compiled as it is, so its error is the compiler's.
  */
-function shapeOf(dialect: 'postgres' | 'mysql', query: RowQuery): { key: string; values: unknown[]; marked: RowQuery } | undefined {
+function shapeOf(dialect: SqlDialect, query: RowQuery): { key: string; values: unknown[]; marked: RowQuery } | undefined {
   const values: unknown[] = [];
   const parts: string[] = [dialect, query.schema ?? '', query.table, JSON.stringify(query.columns)];
   const slot = (value: unknown) => marker(values.push(value) - 1);
@@ -134,7 +135,7 @@ function shapeOf(dialect: 'postgres' | 'mysql', query: RowQuery): { key: string;
 }
 
 /** The statement Kysely compiles for the query, every time (compileRowQuery keeps it per shape). */
-export function compileWithKysely(dialect: 'postgres' | 'mysql', query: RowQuery): { sql: string; parameters: readonly unknown[] } {
+export function compileWithKysely(dialect: SqlDialect, query: RowQuery): { sql: string; parameters: readonly unknown[] } {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const db = builders[dialect] as Kysely<any>;
   const table = query.schema ? `${query.schema}.${query.table}` : query.table;
@@ -200,7 +201,7 @@ const builders = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Eb = ExpressionBuilder<any, any>;
 
-function toExpression(eb: Eb, exp: BoolExp, dialect: 'postgres' | 'mysql', depth: number): Expression<SqlBool> {
+function toExpression(eb: Eb, exp: BoolExp, dialect: SqlDialect, depth: number): Expression<SqlBool> {
   if (depth > MAX_DEPTH) throw bad(`The where expression is nested deeper than ${MAX_DEPTH} levels.`, 'where');
   if (typeof exp !== 'object' || exp === null || Array.isArray(exp)) throw bad('A where expression is an object.', 'where');
   const parts: Expression<SqlBool>[] = [];
@@ -221,7 +222,7 @@ function toExpression(eb: Eb, exp: BoolExp, dialect: 'postgres' | 'mysql', depth
   return eb.and(parts);
 }
 
-function comparisons(eb: Eb, column: string, comparison: ColumnComparison, dialect: 'postgres' | 'mysql'): Expression<SqlBool>[] {
+function comparisons(eb: Eb, column: string, comparison: ColumnComparison, dialect: SqlDialect): Expression<SqlBool>[] {
   if (typeof comparison !== 'object' || comparison === null || Array.isArray(comparison)) {
     throw bad(`Compare "${column}" with an operator, e.g. { ${column}: { _eq: … } }.`, 'where');
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AnyDriverFactory } from '../../plugins/drivers/driver.js';
 import { DriverRegistry, gatewayDrivers } from '../../plugins/drivers/registry.js';
 import { Authenticator } from '../auth/authenticator.js';
 import type { Config } from '../config.js';
@@ -54,6 +55,8 @@ export interface ServiceOptions {
   clusterWorker: boolean;
   /** Where export links point (see ExportSettings.publicUrl). */
   publicUrl: () => string;
+  /** Engines beside the built-ins (docs/drivers.md). */
+  drivers: readonly AnyDriverFactory[];
 }
 
 /** Every part of the gateway behind its server: the use cases, and the plumbing they share. */
@@ -127,7 +130,10 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const catalog = new CatalogService(connectors, sqlGate);
   const agents = new AgentService(store);
   // The store is never a database to register: its folder (embedded) or its database (PostgreSQL).
-  const drivers = new DriverRegistry(gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []));
+  const drivers = new DriverRegistry([
+    ...gatewayDrivers(config.dataDir, config.store.kind === 'pglite' && !config.store.dataDir.startsWith('memory://') ? [config.store.dataDir] : []),
+    ...options.drivers,
+  ]);
   const databases = new DatabaseService(store, connectors, drivers, catalog, secrets, { maxConnections: config.maxConnections, store: config.store }, log);
   await databases.openAll();
   const pseudonyms = new Pseudonymiser(

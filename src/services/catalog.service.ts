@@ -1,11 +1,11 @@
-import type { Catalog, CatalogRelationRead } from '../../plugins/drivers/catalog.js';
-import type { GateCatalog } from '../sql/analysis.js';
+import type { Catalog } from '../../plugins/drivers/catalog.js';
+import type { DatabaseDriver } from '../../plugins/drivers/driver.js';
+import type { SqlDialect } from '../sql/analysis.js';
 import type { ConnectorRegistry } from './connector-registry.js';
+import type { SqlGateService } from './sql-gate.service.js';
 
-/** Works out what a view reads from its definition (the SQL gate does: SqlGateService.viewReads). */
-export interface ViewReadsResolver {
-  viewReads(engine: string, definition: string, schema: string, catalog: GateCatalog): Promise<CatalogRelationRead[] | null>;
-}
+/** Works out what a view reads from its definition, with the gate of the database's dialect (SqlGateService.viewReads). */
+export type ViewReadsResolver = Pick<SqlGateService, 'for' | 'viewReads'>;
 
 /**
  * Each database's catalog, introspected once and kept until refreshed (or the database changes).
@@ -51,10 +51,18 @@ export class CatalogService {
     this.#cache.delete(databaseId);
   }
 
+  /**
+   * The SQL dialect the database's driver declares (what its SQL gate is chosen by), or undefined for an
+   * engine without SQL. DATABASE_UNAVAILABLE when the database is not open here.
+   */
+  sqlDialectOf(databaseId: string): SqlDialect | undefined {
+    return this.connectors.require(databaseId).sqlDialect;
+  }
+
   #load(databaseId: string): { catalog: Promise<Catalog>; refreshedAt: Date } {
     const driver = this.connectors.require(databaseId);
     this.introspections += 1;
-    const entry = { catalog: driver.introspect().then((catalog) => this.#resolveViews(driver.engine, catalog)), refreshedAt: this.now() };
+    const entry = { catalog: driver.introspect().then((catalog) => this.#resolveViews(driver, catalog)), refreshedAt: this.now() };
     this.#cache.set(databaseId, entry);
     // A failed introspection is not remembered: the next ask tries again.
     entry.catalog.catch(() => {
@@ -67,16 +75,15 @@ export class CatalogService {
    * Views the driver describes by their definition (MySQL, MariaDB) get `reads` worked out from it;
    * the definition itself is dropped, so no later reader of the catalog can show it.
    */
-  async #resolveViews(engine: string, catalog: Catalog): Promise<Catalog> {
+  async #resolveViews(driver: DatabaseDriver, catalog: Catalog): Promise<Catalog> {
     if (!catalog.tables.some((t) => t.definition !== undefined)) return catalog;
-    const gateCatalog: GateCatalog = {
-      searchPath: catalog.searchPath ?? [],
-      tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })),
-    };
+    const views = driver.sqlDialect === undefined ? undefined : this.views;
+    const gate = views?.for(driver);
+    const gateCatalog = gate?.catalogOf(catalog);
     const tables = await Promise.all(
       catalog.tables.map(async ({ definition, ...table }) => {
         if (definition === undefined) return table;
-        const reads = this.views ? await this.views.viewReads(engine, definition, table.schema, gateCatalog) : null;
+        const reads = views && gate && gateCatalog ? await views.viewReads(gate, definition, table.schema, gateCatalog) : null;
         return { ...table, reads };
       }),
     );

@@ -10,9 +10,12 @@ import { visibleConstraints, type VisibleColumns } from '../policy/table-constra
 import type { Store } from '../store/open-store.js';
 import type { GrantRecord } from '../store/repositories/index.js';
 import type { GrantAction, GrantScope } from '../store/store-schema.js';
+import type { GateTable } from '../sql/analysis.js';
+import type { SqlGate } from '../sql/gate.js';
 import type { CatalogService } from './catalog.service.js';
 import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
 import { toGrant, type Grant } from './models.js';
+import type { SqlSpeaker } from './sql-gate.service.js';
 
 export interface GrantInput {
   agentId: string;
@@ -30,10 +33,9 @@ export interface GrantInput {
   expiresAt?: Date | null | undefined;
 }
 
-/** Checks the SQL an admin writes into a grant (row filters, masks) with the database's own SQL gate. */
+/** Checks the SQL an admin writes into a grant (row filters, masks) with the SQL gate of the database's dialect. */
 export interface ConditionChecker {
-  checkRowFilter(engine: string, predicate: string, table: { schema: string; name: string; columns: string[] }): Promise<void>;
-  checkMask(engine: string, expression: string, table: { schema: string; name: string; columns: string[] }): Promise<void>;
+  for(driver: SqlSpeaker): Pick<SqlGate, 'checkRowFilter' | 'checkMask'>;
 }
 
 export class GrantService {
@@ -75,12 +77,13 @@ export class GrantService {
     const masks = input.columnMasks ?? [];
     const needsTable = Boolean(input.rowFilter) || masks.length > 0;
     if (needsTable && !target.table) throw bad('Row filters and column masks belong to one table: use scope TABLE or COLUMNS.', 'scope');
-    if (target.table) {
-      const table = { schema: target.table.schema, name: target.table.name, columns: target.table.columns.map((c) => c.name) };
-      if (input.rowFilter) await this.conditions.checkRowFilter(database.engine, input.rowFilter, table);
+    if (target.table && needsTable) {
+      const table: GateTable = { schema: target.table.schema, name: target.table.name, columns: target.table.columns.map((c) => c.name) };
+      const gate = this.conditions.for({ engine: database.engine, sqlDialect: this.catalog.sqlDialectOf(database.id) });
+      if (input.rowFilter) await gate.checkRowFilter(input.rowFilter, table);
       for (const mask of masks) {
         if (!table.columns.includes(mask.column)) throw bad(`The table has no column "${mask.column}" to mask.`, 'columnMasks');
-        await this.conditions.checkMask(database.engine, mask.expression, table);
+        await gate.checkMask(mask.expression, table);
       }
     }
     const record = await this.store.transaction((repos) => repos.grants.insert({

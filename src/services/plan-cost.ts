@@ -1,6 +1,7 @@
 import type { DatabaseDriver, PlanEstimate } from '../../plugins/drivers/driver.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { PlanLimits } from '../policy/plan-limits.js';
+import type { SqlGate } from '../sql/gate.js';
 
 /** Plan limits with where each came from, for the refusal's message. */
 export interface SourcedPlanLimits extends PlanLimits {
@@ -24,12 +25,12 @@ export function combinePlanLimits(database: PlanLimits, grants: PlanLimits): Sou
  */
 export async function enforcePlanLimits(
   driver: DatabaseDriver,
-  dialect: 'postgres' | 'mysql',
+  gate: Pick<SqlGate, 'dialect' | 'explain'>,
   sql: string,
   params: readonly unknown[],
   limits: SourcedPlanLimits,
 ): Promise<PlanEstimate> {
-  const estimate = await estimatePlan(driver, dialect, sql, params);
+  const estimate = await estimatePlan(driver, gate, sql, params);
   const over: [string, number, number, string | null][] = [];
   if (limits.maxCost !== null && (estimate.cost === null || estimate.cost > limits.maxCost)) over.push(['cost', estimate.cost ?? Number.NaN, limits.maxCost, limits.costSource]);
   if (limits.maxEstimatedRows !== null && (estimate.rows === null || estimate.rows > limits.maxEstimatedRows)) {
@@ -56,10 +57,11 @@ export async function enforcePlanLimits(
   return estimate;
 }
 
-async function estimatePlan(driver: DatabaseDriver, dialect: 'postgres' | 'mysql', sql: string, params: readonly unknown[]): Promise<PlanEstimate> {
+/** The driver's own estimate; else, for the Postgres dialect, its `explain (format json)` read. */
+async function estimatePlan(driver: DatabaseDriver, gate: Pick<SqlGate, 'dialect' | 'explain'>, sql: string, params: readonly unknown[]): Promise<PlanEstimate> {
   if (driver.estimate) return driver.estimate(sql, params, {});
-  if (dialect !== 'postgres') return { cost: null, rows: null };
-  const result = await driver.execute(`explain (format json) ${sql}`, params, { readOnly: true });
+  if (gate.dialect !== 'postgres') return { cost: null, rows: null };
+  const result = await driver.execute(gate.explain(sql), params, { readOnly: true });
   const raw = Object.values(result.rows[0] ?? {})[0];
   return postgresPlanEstimate(typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw);
 }

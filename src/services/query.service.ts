@@ -7,11 +7,12 @@ import { checkWhere } from '../../plugins/drivers/row-query-shape.js';
 import { auditedPrincipal, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { AuditEvent, AuditWriter } from '../events/audit-writer.js';
-import { authorize } from '../policy/authorize.js';
+import { authorize, type Decision } from '../policy/authorize.js';
 import { relationGraph } from '../policy/relation-graph.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { GrantRule } from '../policy/grant-rules.js';
-import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
+import type { GateCatalog, GateTable, SqlDialect, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
+import type { SqlGate } from '../sql/gate.js';
 import { policyColumns, redactPlan, withholdDatabaseError } from '../sql/policy-redaction.js';
 import { planLimitsOf } from '../policy/plan-limits.js';
 import { tightest, type DatabaseLimits } from './database-limits.js';
@@ -67,8 +68,7 @@ export interface QueryLimits {
   maxExportBytes?: number | undefined;
 }
 
-const SQL_ENGINES: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
-/** OpenTelemetry's `db.system.name` of each engine. */
+/** OpenTelemetry's `db.system.name` of each built-in engine; any other is named as it names itself. */
 const DB_SYSTEMS: Record<string, string> = { postgres: 'postgresql', pglite: 'postgresql', mysql: 'mysql', mongodb: 'mongodb' };
 
 /**
@@ -103,25 +103,18 @@ export class QueryService {
     maxRows?: number | null,
     options: { readsOnly?: boolean; action?: string; timeoutMs?: number } = {},
   ): Promise<QueryOutcome> {
-    return this.#governed(caller, options.action ?? 'runQuery', databaseId, async (target) => {
-      const analysis = await this.#analyse(target, sql);
-      if (options.readsOnly && analysis.kind !== 'READ') {
-        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads run here; this statement is ${analysis.statementType}.`, {
-          construct: analysis.statementType,
-        });
-      }
-      return this.#authorizeAndRun(target, analysis, sql, params, maxRows, '', options.timeoutMs);
+    return this.#governed(caller, options.action ?? 'runQuery', databaseId, {
+      prepare: async (target) => ({ analysis: await this.#analyse(target, sql) }),
+      admit: options.readsOnly ? readsOnly((type) => `Only reads run here; this statement is ${type}.`) : undefined,
+      run: (target, { analysis }, decision) => this.#run(target, analysis, decision, sql, params, maxRows, { timeoutMs: options.timeoutMs }),
     });
   }
 
   async explainQuery(caller: Caller, databaseId: string, sql: string, params: readonly unknown[]): Promise<{ plan: unknown; statementType: string; tables: string[] }> {
-    const outcome = await this.#governed(caller, 'explainQuery', databaseId, async (target) => {
-      const analysis = await this.#analyse(target, sql);
-      if (analysis.kind !== 'READ') {
-        throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'explainQuery plans reads only.', { construct: analysis.statementType });
-      }
-      const explain = target.dialect === 'postgres' ? 'explain (format json) ' : 'explain format=json ';
-      return this.#authorizeAndRun(target, analysis, sql, params, undefined, explain);
+    const outcome = await this.#governed(caller, 'explainQuery', databaseId, {
+      prepare: async (target) => ({ analysis: await this.#analyse(target, sql) }),
+      admit: readsOnly(() => 'explainQuery plans reads only.'),
+      run: (target, { analysis }, decision) => this.#run(target, analysis, decision, sql, params, undefined, { explain: true }),
     });
     const first = outcome.rows[0] ?? {};
     const raw = Object.values(first)[0];
@@ -130,10 +123,12 @@ export class QueryService {
 
   /** The typed row query: compiled by Kysely, then the same gate, grants and row filters as runQuery. */
   async rows(caller: Caller, databaseId: string, input: RowsInput): Promise<QueryOutcome> {
-    return this.#governed(caller, 'rows', databaseId, async (target) => {
-      const compiled = this.#compileRows(target, input, this.limits.hardMaxRows);
-      const analysis = await this.#gateAnalyse(target, compiled.sql);
-      return this.#authorizeAndRun(target, analysis, compiled.sql, compiled.parameters, compiled.limit);
+    return this.#governed(caller, 'rows', databaseId, {
+      prepare: async (target) => {
+        const compiled = this.#compileRows(target, input, this.limits.hardMaxRows);
+        return { compiled, analysis: await this.#gateAnalyse(target, compiled.sql) };
+      },
+      run: (target, { compiled, analysis }, decision) => this.#run(target, analysis, decision, compiled.sql, compiled.parameters, compiled.limit),
     });
   }
 
@@ -145,8 +140,7 @@ export class QueryService {
   async openRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action = 'export'): Promise<OpenRead> {
     let stream: RowStream | undefined;
     let maxBytes: number | undefined;
-    const outcome = await this.#governed(caller, action, databaseId, async (target) => {
-      const prepared = await this.#prepareRead(target, query, maxRows);
+    const outcome = await this.#governed(caller, action, databaseId, this.#read(query, maxRows, async (target, prepared) => {
       const withhold = withholding(prepared.policies, target.dialect);
       maxBytes = tightest(this.limits.maxExportBytes, target.limits.maxExportBytes) ?? undefined;
       // The rewrite asks for one row more than the cap, which tells whether the result was cut.
@@ -160,7 +154,7 @@ export class QueryService {
         stream = { columns: result.columns, rows, close: async () => undefined };
       }
       return { rowCount: undefined, tables: prepared.tables, statementType: prepared.statementType, cap: prepared.cap, withhold };
-    });
+    }));
     const opened = stream as RowStream;
     // Rows and bytes are counted as the rows come; at either cap the read stops (and says which).
     const budget = new RowBudget(outcome.cap, maxBytes);
@@ -203,29 +197,41 @@ export class QueryService {
    * Audited under `action`.
    */
   async checkRead(caller: Caller, databaseId: string, query: ReadQuery, maxRows: number, action: string): Promise<{ statementType: string; tables: string[] }> {
-    return this.#governed(caller, action, databaseId, async (target) => {
-      const prepared = await this.#prepareRead(target, query, maxRows);
-      return { tables: prepared.tables, statementType: prepared.statementType };
-    });
+    return this.#governed(
+      caller,
+      action,
+      databaseId,
+      this.#read(query, maxRows, async (_target, prepared) => ({ tables: prepared.tables, statementType: prepared.statementType })),
+    );
   }
 
-  async #prepareRead(target: Target, query: ReadQuery, maxRows: number) {
-    const compiled =
-      query.kind === 'SQL'
-        ? { sql: query.sql, parameters: query.params ?? [], limit: maxRows }
-        : this.#compileRows(target, { ...query, limit: query.limit ?? maxRows }, maxRows);
-    const analysis = await this.#analyse(target, compiled.sql);
-    if (analysis.kind !== 'READ') {
-      throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Only reads can be exported or scheduled; this statement is ${analysis.statementType}.`, {
-        construct: analysis.statementType,
-      });
-    }
-    const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
-    await withholding(policies, target.dialect)(() => this.#holdToPlanLimits(target, analysis, rewritten, compiled.parameters));
-    return { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: analysis.tables.map((t) => `${t.schema}.${t.table}`) };
+  /**
+   * An export's or a schedule's read through #governed: SQL or a typed row query, reads only, rewritten
+   * under the grants (capped at `maxRows`) and held to the plan limits, then handed to `use`.
+   */
+  #read<T extends { rowCount?: number; tables: string[] }>(
+    query: ReadQuery,
+    maxRows: number,
+    use: (target: Target, read: PreparedRead) => Promise<T>,
+  ): Governed<{ analysis: StatementAnalysis; compiled: Compiled }, T> {
+    return {
+      prepare: async (target) => {
+        const compiled =
+          query.kind === 'SQL'
+            ? { sql: query.sql, parameters: query.params ?? [], limit: maxRows }
+            : this.#compileRows(target, { ...query, limit: query.limit ?? maxRows }, maxRows);
+        return { compiled, analysis: await this.#analyse(target, compiled.sql) };
+      },
+      admit: readsOnly((type) => `Only reads can be exported or scheduled; this statement is ${type}.`),
+      run: async (target, { compiled, analysis }, decision) => {
+        const { rewritten, cap, policies } = await this.#rewrite(target, analysis, decision, compiled.sql, Math.min(compiled.limit, maxRows), maxRows);
+        await withholding(policies, target.dialect)(() => this.#holdToPlanLimits(target, analysis, rewritten, compiled.parameters));
+        return use(target, { rewritten, cap, policies, parameters: compiled.parameters, statementType: analysis.statementType, tables: tablesOf(analysis) });
+      },
+    };
   }
 
-  #compileRows(target: Target, input: RowsInput, maxLimit: number): { sql: string; parameters: readonly unknown[]; limit: number } {
+  #compileRows(target: Target, input: RowsInput, maxLimit: number): Compiled {
     const table = resolveTable(target.gateCatalog, input.table, input.schema ?? undefined);
     const known = new Set(table.columns);
     const columns = input.columns?.length ? input.columns : table.columns;
@@ -252,71 +258,58 @@ export class QueryService {
     return { sql: compiled.sql, parameters: compiled.parameters, limit };
   }
 
-  async #authorizeAndRun(
+  /**
+   * A statement the grants allow, rewritten and run. `explain`: the planner is asked for its plan instead
+   * (as JSON, in the dialect's words: gate.explain), and no plan limit applies.
+   */
+  async #run(
     target: Target,
     analysis: StatementAnalysis,
+    decision: Decision,
     sql: string,
     params: readonly unknown[],
     maxRows: number | null | undefined,
-    prefix = '',
-    timeoutMs?: number,
+    { explain = false, timeoutMs }: { explain?: boolean; timeoutMs?: number | undefined } = {},
   ): Promise<QueryOutcome> {
-    const { rewritten, cap, policies } = await this.#authorizeAndRewrite(target, analysis, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
+    const { rewritten, cap, policies } = await this.#rewrite(target, analysis, decision, sql, maxRows ?? this.limits.defaultMaxRows, this.limits.hardMaxRows);
     const withhold = withholding(policies, target.dialect);
-    if (!prefix) await withhold(() => this.#holdToPlanLimits(target, analysis, rewritten, params));
+    if (!explain) await withhold(() => this.#holdToPlanLimits(target, analysis, rewritten, params));
     const maxBytes = tightest(this.limits.maxResultBytes, target.limits.maxResultBytes) ?? undefined;
     const started = performance.now();
+    const statement = explain ? target.gate.explain(rewritten) : rewritten;
     const executed = await this.#onDatabase(target, analysis, () =>
-      withhold(() => target.driver.execute(`${prefix}${rewritten}`, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes, timeoutMs })),
+      withhold(() => target.driver.execute(statement, params, { readOnly: analysis.kind === 'READ', maxRows: cap, maxBytes, timeoutMs })),
     );
     // Drivers that read the whole result at once (embedded engines) are cut here instead.
     const result = analysis.kind === 'READ' && !target.driver.capsResultBytes ? capResultBytes(executed, maxBytes) : executed;
     // A plan prints the row filter and mask expressions it applies: those are the admin's, not the agent's.
-    if (policies.length > 0 && (prefix !== '' || analysis.statementType === 'EXPLAIN')) {
+    if (policies.length > 0 && (explain || analysis.statementType === 'EXPLAIN')) {
       result.rows = redactPlan(result.rows, policyColumns(policies, target.gateCatalog)) as Record<string, unknown>[];
     }
     return {
       ...result,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       statementType: analysis.statementType,
-      tables: analysis.tables.map((t) => `${t.schema}.${t.table}`),
+      tables: tablesOf(analysis),
     };
   }
 
   /**
-   * The grants' decision (FORBIDDEN lists what was refused and why), then the statement rewritten with
-   * row filters, masks and, for a read, the row cap: the least of `wanted`, the grants' cap and `hardMax`.
+   * The statement rewritten by the gate with the grants' row filters, masks and, for a read, the row cap:
+   * the least of `wanted`, the grants' cap and `hardMax`.
    */
-  async #authorizeAndRewrite(
+  async #rewrite(
     target: Target,
     analysis: StatementAnalysis,
+    decision: Decision,
     sql: string,
     wanted: number,
     hardMax: number,
   ): Promise<{ rewritten: string; cap: number; policies: TablePolicy[] }> {
-    return this.telemetry.span('warden.sql.authorize', 'internal', { 'warden.database.id': target.databaseId }, () =>
-      this.#authorizeAndRewriteNow(target, analysis, sql, wanted, hardMax),
-    );
-  }
-
-  async #authorizeAndRewriteNow(
-    target: Target,
-    analysis: StatementAnalysis,
-    sql: string,
-    wanted: number,
-    hardMax: number,
-  ): Promise<{ rewritten: string; cap: number; policies: TablePolicy[] }> {
-    const decision = authorize(target.rules, analysis, this.now(), relationGraph(target.catalog.tables));
-    target.analysis = analysis;
-    target.reached = decision.reached;
-    if (!decision.allowed) {
-      const names = [...new Set(decision.denied.map((d) => d.resource))].join(', ');
-      throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
-        denied: decision.denied,
-      });
-    }
     const cap = Math.min(wanted, decision.rowCap ?? hardMax, hardMax);
-    const rewritten = await this.gate.rewrite(target.engine, sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined);
+    const rewritten = await this.telemetry.span('warden.sql.rewrite', 'internal', { 'warden.database.id': target.databaseId }, () =>
+      target.gate.rewrite(sql, analysis, target.gateCatalog, decision.policies, analysis.kind === 'READ' ? cap : undefined),
+    );
     return { rewritten, cap, policies: decision.policies };
   }
 
@@ -327,7 +320,7 @@ export class QueryService {
   async #holdToPlanLimits(target: Target, analysis: StatementAnalysis, sql: string, params: readonly unknown[]): Promise<void> {
     const limits = combinePlanLimits(target.limits, planLimitsOf(target.rules, analysis, this.now()));
     if (limits.maxCost === null && limits.maxEstimatedRows === null) return;
-    await enforcePlanLimits(target.driver, target.dialect, sql, params, limits);
+    await enforcePlanLimits(target.driver, target.gate, sql, params, limits);
   }
 
   async #analyse(target: Target, sql: string): Promise<StatementAnalysis> {
@@ -337,8 +330,8 @@ export class QueryService {
 
   /** The SQL gate's analysis (parse, classify, resolve), traced with the statement's type, not its text. */
   async #gateAnalyse(target: Target, sql: string): Promise<StatementAnalysis> {
-    return this.telemetry.span('warden.sql.analyse', 'internal', { 'warden.database.id': target.databaseId, 'db.system.name': DB_SYSTEMS[target.engine] }, async (span) => {
-      const analysis = await this.gate.analyse(target.engine, sql, target.gateCatalog);
+    return this.telemetry.span('warden.sql.analyse', 'internal', { 'warden.database.id': target.databaseId, 'db.system.name': dbSystemOf(target.engine) }, async (span) => {
+      const analysis = await target.gate.analyse(sql, target.gateCatalog);
       span.set({ 'db.operation.name': analysis.statementType, 'warden.statement.kind': analysis.kind });
       return analysis;
     });
@@ -349,7 +342,7 @@ export class QueryService {
    * that names the database and the kind of statement, never its text or parameters.
    */
   async #onDatabase<T extends { rowCount?: number }>(target: Target, analysis: StatementAnalysis, call: () => Promise<T>): Promise<T> {
-    const attributes = { 'db.system.name': DB_SYSTEMS[target.engine], 'warden.database.id': target.databaseId, 'db.operation.name': analysis.statementType };
+    const attributes = { 'db.system.name': dbSystemOf(target.engine), 'warden.database.id': target.databaseId, 'db.operation.name': analysis.statementType };
     const started = performance.now();
     try {
       return await this.telemetry.span(`${analysis.statementType} ${target.databaseId}`, 'client', attributes, async (span) => {
@@ -362,29 +355,49 @@ export class QueryService {
     }
   }
 
-  /** Resolves the database, runs `work`, and records the decision whatever happens. */
-  async #governed<T extends { rowCount?: number; tables: string[] }>(
+  /**
+   * Resolves the database, then takes the statement `governed` prepares through the gate, the entry
+   * point's own refusals and the grants, and runs it. The decision is recorded whatever happens; once
+   * the grants have been asked, with what the statement touched (the analysis `prepare` returned).
+   */
+  async #governed<P extends { analysis: StatementAnalysis }, T extends { rowCount?: number; tables: string[] }>(
     caller: Caller,
     action: string,
     databaseId: string,
-    work: (target: Target) => Promise<T>,
+    governed: Governed<P, T>,
   ): Promise<T> {
     const started = performance.now();
     let target: Target | undefined;
+    let decided: Decided | undefined;
     let release: (() => void) | undefined;
     try {
       if (caller.principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
       // First, so a refused query costs nothing; refused, it is audited as DENIED with RATE_LIMITED.
       release = await this.rateLimits.acquire(caller.principal.agentId);
-      target = await this.sqlTarget(caller.principal, databaseId);
-      const outcome = await work(target);
-      this.#record(caller, action, databaseId, 'ALLOWED', target, started, outcome.rowCount ?? null, null);
+      const found = await this.sqlTarget(caller.principal, databaseId);
+      target = found;
+      const prepared = await governed.prepare(found);
+      const { analysis } = prepared;
+      governed.admit?.(analysis);
+      const decision = await this.telemetry.span('warden.sql.authorize', 'internal', { 'warden.database.id': found.databaseId }, async () => {
+        const made = authorize(found.rules, analysis, this.now(), relationGraph(found.catalog.tables));
+        decided = { analysis, reached: made.reached };
+        if (!made.allowed) {
+          const names = [...new Set(made.denied.map((d) => d.resource))].join(', ');
+          throw new AppError(ErrorCode.FORBIDDEN, `You may not do this: ${names}. Ask an admin for a grant (accessPreview shows what you have).`, {
+            denied: made.denied,
+          });
+        }
+        return made;
+      });
+      const outcome = await governed.run(found, prepared, decision);
+      this.#record(caller, action, databaseId, 'ALLOWED', target, decided, started, outcome.rowCount ?? null, null);
       return outcome;
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
       if (app?.code === ErrorCode.RATE_LIMITED) this.telemetry.rateLimited(typeof app.details?.limit === 'string' ? app.details.limit : 'unknown');
       const denied = app && [ErrorCode.FORBIDDEN, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX, ErrorCode.RATE_LIMITED, ErrorCode.QUERY_TOO_EXPENSIVE].includes(app.code);
-      this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, started, null, {
+      this.#record(caller, action, databaseId, denied ? 'DENIED' : 'FAILED', target, decided, started, null, {
         code: app?.code ?? ErrorCode.INTERNAL,
         message: app?.message ?? 'unexpected error',
         ...(app?.details?.denied ? { denied: app.details.denied } : {}),
@@ -401,6 +414,7 @@ export class QueryService {
     databaseId: string,
     decision: AuditEvent['decision'],
     target: Target | undefined,
+    decided: Decided | undefined,
     started: number,
     rowCount: number | null,
     reason: NonNullable<AuditEvent['reasons']>[number] | null,
@@ -416,12 +430,12 @@ export class QueryService {
       databaseId,
       decision,
       reasons: reason ? [reason] : null,
-      statementFingerprint: target?.analysis?.fingerprint ?? null,
+      statementFingerprint: decided?.analysis.fingerprint ?? null,
       // What views read is recorded with them: the audit names every table a statement reached.
-      tables: target?.analysis ? [...new Set([...target.analysis.tables.map((t) => `${t.schema}.${t.table}`), ...(target.reached ?? [])])] : null,
+      tables: decided ? [...new Set([...tablesOf(decided.analysis), ...decided.reached])] : null,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       rowCount,
-      details: target?.analysis ? { statementType: target.analysis.statementType, kind: target.analysis.kind } : null,
+      details: decided ? { statementType: decided.analysis.statementType, kind: decided.analysis.kind } : null,
     });
   }
 
@@ -438,11 +452,13 @@ export class QueryService {
       throw new AppError(ErrorCode.NOT_FOUND, `No database with the id "${databaseId}" is visible to you.`);
     }
     const driver = this.connectors.require(databaseId);
-    const dialect = SQL_ENGINES[driver.engine];
+    // The driver says which SQL it takes, and so which gate checks it.
+    const dialect = driver.sqlDialect;
     if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases are queried with rows, not SQL.`);
+    const gate = this.gate.for(driver);
     const catalog = await this.catalog.get(databaseId);
     const limits = this.connectors.limitsOf(databaseId);
-    return { databaseId, engine: driver.engine, dialect, driver, catalog, gateCatalog: toGateCatalog(dialect, catalog), rules, limits, analysis: undefined };
+    return { databaseId, engine: driver.engine, dialect, gate, driver, catalog, gateCatalog: gate.catalogOf(catalog), rules, limits };
   }
 }
 
@@ -450,7 +466,7 @@ export class QueryService {
  * Runs a database call for a statement under `policies`: when any applies, a database error that could
  * quote a row's value comes back without the server's words (withholdDatabaseError).
  */
-function withholding(policies: readonly TablePolicy[], dialect: 'postgres' | 'mysql'): <T>(call: () => Promise<T>) => Promise<T> {
+function withholding(policies: readonly TablePolicy[], dialect: SqlDialect): <T>(call: () => Promise<T>) => Promise<T> {
   return async (call) => {
     try {
       return await call();
@@ -460,43 +476,73 @@ function withholding(policies: readonly TablePolicy[], dialect: 'postgres' | 'my
   };
 }
 
+/** A SQL database as one agent finds it, for one request: what every statement there is decided and run with. */
 export interface Target {
   databaseId: string;
   engine: string;
-  dialect: 'postgres' | 'mysql';
+  /** The SQL its driver declares; `gate` is that dialect's. */
+  dialect: SqlDialect;
+  gate: SqlGate;
   driver: DatabaseDriver;
   catalog: Catalog;
+  /** The catalog as the gate sees it (gate.catalogOf), kept per catalog read. */
   gateCatalog: GateCatalog;
   rules: GrantRule[];
   /** The database's own limits (result and export bytes, plan cost). */
   limits: DatabaseLimits;
-  /** Set once the statement is analysed, for the audit record. */
-  analysis: StatementAnalysis | undefined;
-  /** Relations read through the views the statement reads, once decided: audited with it. */
-  reached?: string[];
 }
 
-const gateCatalogs = new WeakMap<Catalog, GateCatalog>();
-
-/** What the gate needs of a catalog; computed once per catalog read. */
-export function toGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
-  const known = gateCatalogs.get(catalog);
-  if (known) return known;
-  const made = makeGateCatalog(dialect, catalog);
-  gateCatalogs.set(catalog, made);
-  return made;
+/** What the audit record of a statement names, once the gate has analysed it. */
+interface Decided {
+  analysis: StatementAnalysis;
+  /** Relations read through the views the statement reads, once the grants are asked. */
+  reached: readonly string[];
 }
 
-function makeGateCatalog(dialect: 'postgres' | 'mysql', catalog: Catalog): GateCatalog {
-  // Postgres: the connection's own search_path, as introspection read it; MySQL: the connection's database.
-  const searchPath =
-    dialect === 'postgres'
-      ? (catalog.searchPath ?? (catalog.schemas.includes('public') ? ['public'] : []))
-      : catalog.schemas.slice(0, 1);
-  return { searchPath, tables: catalog.tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns.map((c) => c.name) })) };
+/** A statement as an entry point compiles it: the SQL, its parameters and the rows it asks for. */
+interface Compiled {
+  sql: string;
+  parameters: readonly unknown[];
+  limit: number;
 }
 
-function resolveTable(catalog: GateCatalog, name: string, schema: string | undefined): { schema: string; name: string; columns: string[] } {
+/** A read for an export or a schedule, allowed and rewritten, ready to run. */
+interface PreparedRead {
+  rewritten: string;
+  cap: number;
+  policies: TablePolicy[];
+  parameters: readonly unknown[];
+  statementType: string;
+  tables: string[];
+}
+
+/**
+ * One entry point's statement through #governed: `prepare` takes it through the SQL gate (and returns
+ * its analysis), `admit` refuses what this entry point does not run (before the grants are asked), and
+ * `run` does what the grants allow.
+ */
+interface Governed<P extends { analysis: StatementAnalysis }, T> {
+  prepare(target: Target): Promise<P>;
+  admit?: ((analysis: StatementAnalysis) => void) | undefined;
+  run(target: Target, prepared: P, decision: Decision): Promise<T>;
+}
+
+/** An `admit` that lets reads through only, refusing anything else in the words `message` gives. */
+function readsOnly(message: (statementType: string) => string): (analysis: StatementAnalysis) => void {
+  return (analysis) => {
+    if (analysis.kind !== 'READ') throw new AppError(ErrorCode.SQL_NOT_ALLOWED, message(analysis.statementType), { construct: analysis.statementType });
+  };
+}
+
+function tablesOf(analysis: StatementAnalysis): string[] {
+  return analysis.tables.map((t) => `${t.schema}.${t.table}`);
+}
+
+function dbSystemOf(engine: string): string {
+  return DB_SYSTEMS[engine] ?? engine;
+}
+
+function resolveTable(catalog: GateCatalog, name: string, schema: string | undefined): GateTable {
   const matches = catalog.tables.filter((t) => t.name === name && (schema ? t.schema === schema : true));
   const preferred = schema ? matches : matches.filter((t) => catalog.searchPath.includes(t.schema));
   const found = (preferred.length > 0 ? preferred : matches)[0];

@@ -22,7 +22,7 @@ import { readableTables } from './ask.service.js';
 import type { CatalogService } from './catalog.service.js';
 import type { Connection } from './connection.js';
 import type { GrantService } from './grant.service.js';
-import { toGateCatalog, type Caller } from './query.service.js';
+import type { Caller } from './query.service.js';
 import { searchPage } from './semantic-catalog-search.js';
 import type { SqlGateService } from './sql-gate.service.js';
 
@@ -97,7 +97,6 @@ export interface CatalogTermQuery {
 const MAX = { term: 100, definition: 2_000, synonym: 100, synonyms: 50, links: 50, examples: 20, question: 500, sql: 10_000, reason: 500, merge: 20 };
 const CONTROL = /[\p{Cc}]/u;
 const DENIAL_CODES = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTICATED, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.SQL_SYNTAX]);
-const SQL_DIALECTS: Record<string, 'postgres' | 'mysql'> = { postgres: 'postgres', pglite: 'postgres', mysql: 'mysql' };
 
 /** Who is asking about which database, and (for an agent) what it may read there. */
 interface Scope {
@@ -129,9 +128,9 @@ interface AuditContext {
 export class SemanticCatalogService {
   constructor(
     private readonly store: Store,
-    private readonly catalog: Pick<CatalogService, 'get'>,
+    private readonly catalog: Pick<CatalogService, 'get' | 'sqlDialectOf'>,
     private readonly grants: Pick<GrantService, 'rulesFor'>,
-    private readonly gate: Pick<SqlGateService, 'analyse'>,
+    private readonly gate: Pick<SqlGateService, 'for'>,
     private readonly audit: Pick<AuditWriter, 'record' | 'prepare' | 'writeInTransaction' | 'announce'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -419,16 +418,17 @@ export class SemanticCatalogService {
    */
   async #checkExamples(scope: Scope, examples: readonly { question: string; sql: string }[]): Promise<StoredCatalogExample[]> {
     if (examples.length === 0) return [];
-    const dialect = SQL_DIALECTS[scope.engine];
-    if (!dialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Examples are SQL, and ${scope.engine} databases take none: save the term without examples.`, { field: 'examples' });
+    const sqlDialect = this.catalog.sqlDialectOf(scope.databaseId);
+    if (!sqlDialect) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `Examples are SQL, and ${scope.engine} databases take none: save the term without examples.`, { field: 'examples' });
+    const gate = this.gate.for({ engine: scope.engine, sqlDialect });
     const catalog = scope.catalog!;
-    const gateCatalog = toGateCatalog(dialect, catalog);
+    const gateCatalog = gate.catalogOf(catalog);
     const out: StoredCatalogExample[] = [];
     for (const [i, example] of examples.entries()) {
       const label = `Example ${i + 1}`;
       let analysis;
       try {
-        analysis = await this.gate.analyse(scope.engine, example.sql, gateCatalog);
+        analysis = await gate.analyse(example.sql, gateCatalog);
       } catch (error) {
         if (error instanceof AppError) throw new AppError(error.code, `${label}: ${error.message}`, { ...error.details, field: 'examples', example: i }, { cause: error });
         throw error;

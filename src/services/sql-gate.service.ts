@@ -1,22 +1,24 @@
 import { LRUCache } from 'lru-cache';
-import type { CatalogRelationRead } from '../../plugins/drivers/catalog.js';
+import type { Catalog, CatalogRelationRead } from '../../plugins/drivers/catalog.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
-import type { GateCatalog, StatementAnalysis, TablePolicy } from '../sql/analysis.js';
-import { analysePostgres, checkColumnMaskPostgres, checkRowFilterPostgres, rewritePostgres } from '../sql/postgres/postgres-gate.js';
-import type { ConditionChecker } from './grant.service.js';
+import type { GateCatalog, SqlDialect, StatementAnalysis } from '../sql/analysis.js';
+import type { SqlGate } from '../sql/gate.js';
+import { sqlGateFor } from '../sql/gates.js';
 
-type Table = { schema: string; name: string; columns: string[] };
-
-/** The MySQL gate pulls in node-sql-parser (half a second to load): loaded when first needed, not at start. */
-let mysqlGate: Promise<typeof import('../sql/mysql/mysql-gate.js')> | undefined;
-const loadMysqlGate = () => (mysqlGate ??= import('../sql/mysql/mysql-gate.js'));
+/** What the gate is chosen by: the driver of a database (its engine named in refusals). */
+export interface SqlSpeaker {
+  engine: string;
+  sqlDialect?: SqlDialect | undefined;
+}
 
 /**
- * The SQL gate per engine: parse, classify, resolve, check, rewrite. Postgres and PGlite share
- * libpg-query; MySQL and MariaDB use node-sql-parser behind a lexer of our own. Engines without SQL
- * (MongoDB) take none.
+ * The SQL gate of each database, chosen by the dialect its driver declares (src/sql/gates.ts):
+ * Postgres, PGlite and any driver declaring `postgres` share libpg-query; MySQL and MariaDB use
+ * node-sql-parser behind a lexer of our own. Engines without SQL (MongoDB) take none.
  */
-export class SqlGateService implements ConditionChecker {
+export class SqlGateService {
+  readonly #gates = new Map<SqlDialect, SqlGate>();
+
   /**
    * Decisions are pure functions of (statement, catalog, policies), so they are remembered per catalog
    * (a refreshed catalog is a new object, and starts afresh): an agent repeating a statement with new
@@ -25,35 +27,35 @@ export class SqlGateService implements ConditionChecker {
    */
   readonly #memo = new WeakMap<GateCatalog, LRUCache<string, Promise<StatementAnalysis | string>>>();
 
-  async analyse(engine: string, sql: string, catalog: GateCatalog): Promise<StatementAnalysis> {
-    return this.#remember(catalog, `a\u0000${engine}\u0000${sql}`, () => {
-      switch (dialectOf(engine)) {
-        case 'postgres':
-          return analysePostgres(sql, catalog);
-        case 'mysql':
-          return loadMysqlGate().then((gate) => gate.analyseMysql(sql, catalog));
-      }
-    }) as Promise<StatementAnalysis>;
+  /** The gate for a database's driver; SQL_NOT_ALLOWED when the driver declares no SQL dialect. */
+  for(driver: SqlSpeaker): SqlGate {
+    const dialect = driver.sqlDialect;
+    if (dialect === undefined) throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${driver.engine} databases take no SQL; use rows.`);
+    let gate = this.#gates.get(dialect);
+    if (gate === undefined) {
+      gate = this.#remembering(sqlGateFor(dialect));
+      this.#gates.set(dialect, gate);
+    }
+    return gate;
   }
 
-  async rewrite(
-    engine: string,
-    sql: string,
-    analysis: StatementAnalysis,
-    catalog: GateCatalog,
-    policies: readonly TablePolicy[],
-    rowCap: number | undefined,
-  ): Promise<string> {
-    if (policies.length === 0 && rowCap === undefined) return sql;
-    const key = `r\u0000${engine}\u0000${sql}\u0000${JSON.stringify(policies)}\u0000${rowCap ?? ''}`;
-    return this.#remember(catalog, key, () => {
-      switch (dialectOf(engine)) {
-        case 'postgres':
-          return rewritePostgres(sql, analysis, catalog, policies, rowCap);
-        case 'mysql':
-          return loadMysqlGate().then((gate) => gate.rewriteMysql(sql, analysis, catalog, policies, rowCap));
-      }
-    }) as Promise<string>;
+  /** The dialect's gate, with what it worked out kept: the gate's catalog per catalog read, analyses and rewrites per gate catalog. */
+  #remembering(gate: SqlGate): SqlGate {
+    const catalogs = new WeakMap<Catalog, GateCatalog>();
+    return {
+      ...gate,
+      catalogOf: (catalog) => {
+        let known = catalogs.get(catalog);
+        if (known === undefined) catalogs.set(catalog, (known = gate.catalogOf(catalog)));
+        return known;
+      },
+      analyse: (sql, catalog) => this.#remember(catalog, `a\u0000${gate.dialect}\u0000${sql}`, () => gate.analyse(sql, catalog)),
+      rewrite: async (sql, analysis, catalog, policies, rowCap) => {
+        if (policies.length === 0 && rowCap === undefined) return sql;
+        const key = `r\u0000${gate.dialect}\u0000${sql}\u0000${JSON.stringify(policies)}\u0000${rowCap ?? ''}`;
+        return this.#remember(catalog, key, () => gate.rewrite(sql, analysis, catalog, policies, rowCap));
+      },
+    };
   }
 
   #remember<T extends StatementAnalysis | string>(catalog: GateCatalog, key: string, work: () => Promise<T>): Promise<T> {
@@ -73,10 +75,11 @@ export class SqlGateService implements ConditionChecker {
    * parse, is not a plain read, or names what the catalog does not hold. Such a view is then refused
    * unless granted by name.
    */
-  async viewReads(engine: string, definition: string, schema: string, catalog: GateCatalog): Promise<CatalogRelationRead[] | null> {
+  async viewReads(gate: SqlGate, definition: string, schema: string, catalog: GateCatalog): Promise<CatalogRelationRead[] | null> {
     try {
       const own = { searchPath: [schema, ...catalog.searchPath.filter((s) => s !== schema)], tables: catalog.tables };
-      const analysis = dialectOf(engine) === 'postgres' ? await analysePostgres(definition, own) : (await loadMysqlGate()).analyseMysql(definition, own);
+      // The gate itself, not the remembering one: `own` is made for this one definition.
+      const analysis = await sqlGateFor(gate.dialect).analyse(definition, own);
       if (analysis.kind !== 'READ') return null;
       const reads = new Map<string, CatalogRelationRead>();
       for (const use of analysis.tables) {
@@ -90,46 +93,4 @@ export class SqlGateService implements ConditionChecker {
       return null;
     }
   }
-
-  async checkRowFilter(engine: string, predicate: string, table: Table): Promise<void> {
-    switch (dialectOf(engine)) {
-      case 'postgres':
-        return checkRowFilterPostgres(predicate, table);
-      case 'mysql':
-        return (await loadMysqlGate()).checkRowFilterMysql(predicate, table);
-    }
-  }
-
-  /** A mask is one expression over the table's own columns. */
-  async checkMask(engine: string, expression: string, table: Table): Promise<void> {
-    if (dialectOf(engine) === 'postgres') return checkColumnMaskPostgres(expression, table);
-    // MySQL: checked as `(<expression>) is null`, after making sure it cannot close that parenthesis.
-    if (!balanced(expression)) {
-      throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'A mask is one expression; its parentheses and quotes must balance.', { field: 'columnMasks' });
-    }
-    await this.checkRowFilter(engine, `(${expression}) is null`, table);
-  }
-}
-
-function dialectOf(engine: string): 'postgres' | 'mysql' {
-  if (engine === 'postgres' || engine === 'pglite') return 'postgres';
-  if (engine === 'mysql') return 'mysql';
-  throw new AppError(ErrorCode.SQL_NOT_ALLOWED, `${engine} databases take no SQL; use rows.`);
-}
-
-/** Parentheses balance outside quotes, and every quote closes. */
-function balanced(text: string): boolean {
-  let depth = 0;
-  let quote: string | undefined;
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-    else if (ch === '(') depth += 1;
-    else if (ch === ')' && --depth < 0) return false;
-    else if (ch === ';') return false;
-  }
-  return depth === 0 && quote === undefined;
 }

@@ -3,7 +3,10 @@
  * decides on it (src/policy), the rewriter acts on it, the audit log records it.
  */
 
-export type SqlDialect = 'postgres' | 'mysql';
+import type { SqlDialect } from '../../plugins/drivers/driver.js';
+
+/** Declared by each driver (DatabaseDriver.sqlDialect); the gate for a database is the one of its dialect. */
+export type { SqlDialect };
 
 /** What a statement does to a table. */
 export type TableAction = 'READ' | 'INSERT' | 'UPDATE' | 'DELETE';
@@ -36,11 +39,18 @@ export interface StatementAnalysis {
   fingerprint: string;
 }
 
+/** A table (or view) as the gate knows it: where it is and its columns, in order. */
+export interface GateTable {
+  schema: string;
+  name: string;
+  columns: string[];
+}
+
 /** What the gate needs to know of the database: which tables exist and their columns, in order. */
 export interface GateCatalog {
   /** Postgres: schemas searched for unqualified names, in order (e.g. ['public']). MySQL: [the database]. */
   searchPath: string[];
-  tables: { schema: string; name: string; columns: string[] }[];
+  tables: GateTable[];
 }
 
 /** How to narrow one table for the asking agent, applied by rewriting the statement. */

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { AnyDriverFactory } from '../../plugins/drivers/driver.js';
 import { startWarden, type Warden } from '../../src/app.js';
 import { loadConfig, type StoreConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -31,6 +32,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** The clock schedules and export links go by. */
   clock?: () => Date;
+  /** Engines registered beside the built-ins, as a driver package would add them. */
+  drivers?: readonly AnyDriverFactory[];
 }
 
 /** A real gateway on an ephemeral port, with a known admin key and its logs captured. */
@@ -58,7 +61,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       callback();
     },
   });
-  const warden = await startWarden(config, createLogger(config.logLevel, sink), options.clock ? { clock: options.clock } : {});
+  const warden = await startWarden(config, createLogger(config.logLevel, sink), {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.drivers ? { drivers: options.drivers } : {}),
+  });
   return {
     warden,
     url: warden.url,

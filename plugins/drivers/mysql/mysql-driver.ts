@@ -100,6 +100,7 @@ const INTROSPECTION_QUERIES = 5;
 
 export class MysqlDriver implements DatabaseDriver {
   readonly engine = 'mysql';
+  readonly sqlDialect = 'mysql';
   readonly capsResultBytes = true;
   readonly #config: MysqlConfig;
   readonly #settings: PoolSettings;

@@ -123,6 +123,7 @@ export interface TrustedSession {
  */
 export class PGliteDriver implements DatabaseDriver {
   readonly engine = 'pglite';
+  readonly sqlDialect = 'postgres';
   #client: Promise<PGlite> | undefined;
   #closed = false;
 

@@ -53,6 +53,7 @@ interface Lease {
 /** PostgreSQL through a `pg` pool per endpoint, with failover between endpoints at connect time. */
 export class PostgresDriver implements DatabaseDriver {
   readonly engine = 'postgres';
+  readonly sqlDialect = 'postgres';
   readonly capsResultBytes = true;
   readonly #pools: EndpointPools<pg.Pool>;
   readonly #settings: PoolSettings;

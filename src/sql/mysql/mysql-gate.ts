@@ -1,24 +1,36 @@
-import type { GateCatalog, StatementAnalysis } from '../analysis.js';
-import { prepareMysql } from './mysql-statement.js';
+import type { Catalog } from '../../../plugins/drivers/catalog.js';
+import type { GateCatalog } from '../analysis.js';
+import { gateTables, type SqlGate } from '../gate.js';
 
 /**
- * The MySQL/MariaDB side of the SQL gate (DESIGN.md, "The SQL gate"). Synchronous and pure: no I/O.
- *
- * 1. Lex the text (mysql-lexer.ts): executable comments, optimizer hints, stacked statements and
- *    sql_mode-dependent quoting are refused before any parsing.
- * 2. Refuse by leading keyword every statement that is not a plain read or write, naming it.
- * 3. Parse with node-sql-parser (mysql-parser.ts) and resolve every table, column and function
- *    against the catalog with an allow-list walker (mysql-resolver.ts).
- * Rewriting for row filters, masks and the row cap lives in mysql-rewrite.ts.
+ * The SQL gate for every driver that declares the `mysql` dialect (MySQL, MariaDB). Its parts, each
+ * in its own file:
+ * - mysql-lexer.ts: executable comments, optimizer hints, stacked statements and sql_mode-dependent
+ *   quoting refused before any parsing; mysql-fingerprint.ts from its tokens;
+ * - mysql-parser.ts: node-sql-parser behind one door (mysql-within-group.ts carries WITHIN GROUP
+ *   through it);
+ * - mysql-statement.ts: refuse by leading keyword what is not a plain read or write, then resolve
+ *   every table, column and function with mysql-resolver.ts, mysql-expressions.ts and mysql-scope.ts
+ *   (functions: mysql-functions.ts);
+ * - mysql-rewrite.ts: row filters, masks and the row cap;
+ * - mysql-policy.ts: row filters and masks checked when granted.
+ * The parts that need node-sql-parser (half a second to load) are loaded when first used, not at start.
  */
+export function createMysqlGate(): SqlGate {
+  let parts: Promise<[typeof import('./mysql-statement.js'), typeof import('./mysql-rewrite.js'), typeof import('./mysql-policy.js')]> | undefined;
+  const load = () => (parts ??= Promise.all([import('./mysql-statement.js'), import('./mysql-rewrite.js'), import('./mysql-policy.js')]));
+  return {
+    dialect: 'mysql',
+    catalogOf,
+    analyse: async (sql, catalog) => (await load())[0].analyseMysql(sql, catalog),
+    rewrite: async (sql, analysis, catalog, policies, rowCap) => (await load())[1].rewriteMysql(sql, analysis, catalog, policies, rowCap),
+    explain: (sql) => `explain format=json ${sql}`,
+    checkRowFilter: async (predicate, table) => (await load())[2].checkRowFilterMysql(predicate, table),
+    checkMask: async (expression, table) => (await load())[2].checkMaskMysql(expression, table),
+  };
+}
 
-export { rewriteMysql, checkRowFilterMysql } from './mysql-rewrite.js';
-
-/**
- * Analyses one MySQL/MariaDB statement against the catalog. Synchronous. Throws AppError:
- * SQL_SYNTAX when it cannot be lexed or parsed, SQL_NOT_ALLOWED for anything not understood or not
- * allowed (with `details.construct` naming it).
- */
-export function analyseMysql(sql: string, catalog: GateCatalog): StatementAnalysis {
-  return prepareMysql(sql, catalog).analysis;
+/** Unqualified names are looked up in the connection's own database. */
+function catalogOf(catalog: Catalog): GateCatalog {
+  return { searchPath: catalog.schemas.slice(0, 1), tables: gateTables(catalog) };
 }

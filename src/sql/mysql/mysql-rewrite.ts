@@ -1,8 +1,9 @@
 import { AppError, ErrorCode } from '../../errors/app-error.js';
-import type { GateCatalog, StatementAnalysis, TablePolicy } from '../analysis.js';
+import type { GateCatalog, GateTable, StatementAnalysis, TablePolicy } from '../analysis.js';
 import { lexMysql } from './mysql-lexer.js';
-import { parseMysql, sqlifyMysql, type AstNode, type MysqlGrammar } from './mysql-parser.js';
-import { MysqlResolver, type CatalogTable, type Relation } from './mysql-resolver.js';
+import { type AstNode, parseMysql, sqlifyMysql } from './mysql-parser.js';
+import { checkRowFilterMysql, parseOverTable } from './mysql-policy.js';
+import { type Relation, isNode, notAllowed, quote, tableName } from './mysql-scope.js';
 import { prepareMysql } from './mysql-statement.js';
 
 /**
@@ -34,86 +35,16 @@ const CAPPED_ALIAS = 'warden_capped';
 /** LIMIT with this count keeps every row: 2^64 - 1, as the MySQL manual suggests for "all rows". */
 const ALL_ROWS = '18446744073709551615';
 
-function notAllowed(message: string, construct: string, extra?: Record<string, unknown>): never {
-  throw new AppError(ErrorCode.SQL_NOT_ALLOWED, message, { construct, ...extra });
-}
-
-function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function quote(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
-
 /** The parser keeps identifiers with their backticks doubled; so must we when building nodes. */
 function raw(name: string): string {
   return name.replace(/`/g, '``');
 }
 
-function tableName(table: { schema: string; name: string }): string {
-  return `${quote(table.schema)}.${quote(table.name)}`;
-}
-
-function relationFor(table: CatalogTable, node: AstNode): Relation {
-  return { alias: table.name, aliased: false, base: table, columns: table.columns, node, role: 'read', readColumns: new Set() };
-}
-
-/**
- * Parses `SELECT <expression> FROM db.table` or `SELECT 1 FROM db.table WHERE (<predicate>)` and
- * checks the expression: only the table's own columns, allowed functions, no sub-queries.
- */
-function parseOverTable(
-  table: CatalogTable,
-  text: string,
-  part: 'where' | 'column',
-  what: string,
-): { expression: AstNode; grammar: MysqlGrammar } {
-  try {
-    const statement =
-      part === 'where' ? `SELECT 1 FROM ${tableName(table)} WHERE (${text})` : `SELECT (${text}) FROM ${tableName(table)}`;
-    const { ast, grammar } = parseMysql(lexMysql(statement).code);
-    const from = Array.isArray(ast.from) ? ast.from : [];
-    const columns = Array.isArray(ast.columns) ? ast.columns : [];
-    const extra = ['with', '_next', 'groupby', 'having', 'orderby', 'limit', 'locking_read', 'window', 'options', 'distinct'].filter(
-      (key) => ast[key] !== null && ast[key] !== undefined && !(isNode(ast[key]) && Object.keys(ast[key] as AstNode).length === 0),
-    );
-    const into = isNode(ast.into) ? ast.into.position : ast.into;
-    if (ast.type !== 'select' || extra.length > 0 || from.length !== 1 || columns.length !== 1 || (into !== null && into !== undefined)) {
-      notAllowed(`The ${what} must be a single expression.`, what);
-    }
-    const first = columns[0] as AstNode;
-    const expression = part === 'where' ? ast.where : first.expr;
-    if (!isNode(expression)) notAllowed(`The ${what} must be a single expression.`, what);
-    const table0 = from[0] as AstNode;
-    new MysqlResolver({ searchPath: [table.schema], tables: [table] }).checkExpressionOverTable(expression, relationFor(table, table0));
-    return { expression, grammar };
-  } catch (error) {
-    if (error instanceof AppError) {
-      throw new AppError(
-        ErrorCode.SQL_NOT_ALLOWED,
-        `The ${what} for ${tableName(table)} is not allowed: ${error.message}`,
-        { ...error.details, construct: what, reason: error.code },
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-}
-
-/**
- * Checks a row-filter predicate for one table: it may reference only that table's columns and
- * allowed functions, with no sub-queries. Throws SQL_NOT_ALLOWED otherwise (also when it does not parse).
- */
-export function checkRowFilterMysql(predicate: string, table: { schema: string; name: string; columns: string[] }): void {
-  parseOverTable(table, predicate, 'where', 'row filter');
-}
-
-function checkMask(expression: string, table: CatalogTable): void {
+function checkMask(expression: string, table: GateTable): void {
   parseOverTable(table, expression, 'column', 'column mask');
 }
 
-function maskedColumns(policy: TablePolicy, table: CatalogTable): Map<string, string> {
+function maskedColumns(policy: TablePolicy, table: GateTable): Map<string, string> {
   const masks = new Map<string, string>();
   for (const [column, expression] of Object.entries(policy.masks ?? {})) {
     const actual = table.columns.find((name) => name.toLowerCase() === column.toLowerCase());
@@ -129,7 +60,7 @@ function hasEffect(policy: TablePolicy | undefined): policy is TablePolicy {
   return policy !== undefined && ((policy.rowFilter ?? '').trim() !== '' || Object.keys(policy.masks ?? {}).length > 0);
 }
 
-function derivedTable(table: CatalogTable, policy: TablePolicy): AstNode {
+function derivedTable(table: GateTable, policy: TablePolicy): AstNode {
   const masks = maskedColumns(policy, table);
   for (const expression of masks.values()) checkMask(expression, table);
   const filter = (policy.rowFilter ?? '').trim();
@@ -182,7 +113,7 @@ function checkMasksNotRead(policy: TablePolicy | undefined, relation: Relation, 
  * through (MySQL and MariaDB evaluate AND's operands in any order, and on a constant table all of them).
  */
 function andWhere(statement: AstNode, relation: Relation, filter: string): void {
-  const table = relation.base as CatalogTable;
+  const table = relation.base as GateTable;
   const parsed = (): AstNode => {
     const { expression } = parseOverTable(table, filter, 'where', 'row filter');
     qualifyColumns(expression, relation.alias);
@@ -261,7 +192,7 @@ export function rewriteMysql(
   }
   const { bindings, grammar } = prepared;
   let ast = prepared.ast;
-  const policyFor = (table: CatalogTable | undefined): TablePolicy | undefined =>
+  const policyFor = (table: GateTable | undefined): TablePolicy | undefined =>
     table === undefined ? undefined : policies.find((policy) => policy.schema === table.schema && policy.table === table.name);
 
   const wrapped = new Set<Relation>();
@@ -294,7 +225,7 @@ export function rewriteMysql(
     if (hasEffect(policy)) {
       if ((policy.rowFilter ?? '').trim() !== '' && (insert.onDuplicateUpdate || insert.replace)) {
         notAllowed(
-          `${insert.replace ? 'REPLACE' : 'INSERT … ON DUPLICATE KEY UPDATE'} is not allowed on ${tableName(insert.relation.base as CatalogTable)}: ` +
+          `${insert.replace ? 'REPLACE' : 'INSERT … ON DUPLICATE KEY UPDATE'} is not allowed on ${tableName(insert.relation.base as GateTable)}: ` +
             'it can change or delete an existing row that your row filter hides.',
           insert.replace ? 'REPLACE with row filter' : 'ON DUPLICATE KEY UPDATE with row filter',
         );

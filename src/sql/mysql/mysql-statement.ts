@@ -1,9 +1,10 @@
 import { AppError, ErrorCode } from '../../errors/app-error.js';
 import type { GateCatalog, StatementAnalysis } from '../analysis.js';
 import { fingerprintMysql } from './mysql-fingerprint.js';
-import { lexMysql, type MysqlToken } from './mysql-lexer.js';
-import { parseMysql, type AstNode, type MysqlGrammar } from './mysql-parser.js';
-import { MysqlResolver, type MysqlBindings } from './mysql-resolver.js';
+import { type MysqlToken, lexMysql } from './mysql-lexer.js';
+import { type AstNode, type MysqlGrammar, parseMysql } from './mysql-parser.js';
+import { MysqlResolver } from './mysql-resolver.js';
+import type { MysqlBindings } from './mysql-scope.js';
 import { desugarWithinGroup, restoreWithinGroup } from './mysql-within-group.js';
 
 /**
@@ -114,6 +115,15 @@ export interface PreparedMysql {
   ast: AstNode;
   grammar: MysqlGrammar;
   bindings: MysqlBindings;
+}
+
+/**
+ * Analyses one MySQL/MariaDB statement against the catalog. Synchronous. Throws AppError:
+ * SQL_SYNTAX when it cannot be lexed or parsed, SQL_NOT_ALLOWED for anything not understood or not
+ * allowed (with `details.construct` naming it).
+ */
+export function analyseMysql(sql: string, catalog: GateCatalog): StatementAnalysis {
+  return prepareMysql(sql, catalog).analysis;
 }
 
 /** Lexes, parses and resolves one statement. Used by analyseMysql and the rewriter. */

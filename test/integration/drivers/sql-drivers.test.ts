@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POOL_SETTINGS, type DatabaseDriver } from '../../../plugins/drivers/driver.js';
+import { DEFAULT_POOL_SETTINGS, type DatabaseDriver, type SqlDialect } from '../../../plugins/drivers/driver.js';
 import { DriverRegistry } from '../../../plugins/drivers/registry.js';
 import { AppError } from '../../../src/errors/app-error.js';
-import { analyseMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
-import { analysePostgres, rewritePostgres } from '../../../src/sql/postgres/postgres-gate.js';
+import { sqlGateFor } from '../../../src/sql/gates.js';
 import { serviceAvailable } from '../../helpers/services.js';
 import { createTempPostgres } from '../../helpers/temp-postgres.js';
 
@@ -16,6 +15,8 @@ import { createTempPostgres } from '../../helpers/temp-postgres.js';
 interface Dialect {
   name: string;
   available: boolean;
+  /** The SQL the driver must declare, which its SQL gate is chosen by. */
+  sqlDialect: SqlDialect;
   /** Placeholder for the n-th parameter (1-based). */
   param(n: number): string;
   /** A statement that sleeps for two seconds, where the engine can stop one mid-flight. */
@@ -29,6 +30,7 @@ const dialects: Dialect[] = [
   {
     name: 'postgres',
     available: pgUp,
+    sqlDialect: 'postgres',
     param: (n) => `$${n}`,
     sleep: 'select pg_sleep(2)',
     setup: async () => {
@@ -43,6 +45,7 @@ const dialects: Dialect[] = [
   {
     name: 'mariadb',
     available: mariaUp,
+    sqlDialect: 'mysql',
     param: () => '?',
     sleep: 'select sleep(2)',
     setup: async () => {
@@ -64,6 +67,7 @@ const dialects: Dialect[] = [
   {
     name: 'pglite',
     available: true,
+    sqlDialect: 'postgres',
     param: (n) => `$${n}`,
     setup: async () => ({ engine: 'pglite', settings: { dataDir: 'memory://' }, teardown: async () => undefined }),
   },
@@ -95,6 +99,18 @@ for (const dialect of dialects) {
     afterAll(async () => {
       await driver?.close();
       await teardown?.();
+    });
+
+    it('declares its SQL dialect, whose gate’s rewrite of a parameterised read runs on it', async () => {
+      expect(driver.sqlDialect).toBe(dialect.sqlDialect);
+      const gate = sqlGateFor(driver.sqlDialect!);
+      const catalog = gate.catalogOf(await driver.introspect());
+      const sql = `select c.name, o.total from orders o join customers c on c.id = o.customer_id where o.total > ${dialect.param(1)} order by o.total`;
+      const analysis = await gate.analyse(sql, catalog);
+      expect(analysis.tables.map((t) => t.table).sort()).toEqual(['customers', 'orders']);
+      const rewritten = await gate.rewrite(sql, analysis, catalog, [{ schema: catalog.searchPath[0]!, table: 'customers', rowFilter: "country = 'DE'", masks: { name: "'***'" } }], 1);
+      const result = await driver.execute(rewritten, [50], { readOnly: true });
+      expect(result.rows.map((r) => [r.name, Number(r.total)])).toEqual([['***', 99.5], ['***', 250]]);
     });
 
     it('answers a connection test with the server version', async () => {
@@ -207,9 +223,8 @@ for (const dialect of dialects) {
         const sql = postgres
           ? "select count(*) as n from tenant_rows where to_date(secret, 'Month') is not null"
           : "select count(*) as n from tenant_rows where id = 2 and (case when left(secret, 1) = 'S' then ~0 + 1 else 0 end) = 0";
-        const rewritten = postgres
-          ? await rewritePostgres(sql, await analysePostgres(sql, catalog), catalog, policies, 10)
-          : rewriteMysql(sql, analyseMysql(sql, catalog), catalog, policies, 10);
+        const gate = sqlGateFor(driver.sqlDialect!);
+        const rewritten = await gate.rewrite(sql, await gate.analyse(sql, catalog), catalog, policies, 10);
         const result = await driver.execute(rewritten, [], { readOnly: true });
         expect(Number(result.rows[0]?.n)).toBe(postgres ? 2 : 0);
       } finally {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
-import type { GateCatalog, TablePolicy } from '../../../src/sql/analysis.js';
-import { shopGateCatalog } from '../../fixtures/shop-catalog.js';
-import { analysePostgres, rewritePostgres } from '../../../src/sql/postgres/postgres-gate.js';
+import { AppError, ErrorCode } from '../../../../src/errors/app-error.js';
+import type { GateCatalog, TablePolicy } from '../../../../src/sql/analysis.js';
+import { shopGateCatalog } from '../../../fixtures/shop-catalog.js';
+import { analysePostgres } from '../../../../src/sql/postgres/postgres-analyser.js';
+import { rewritePostgres } from '../../../../src/sql/postgres/postgres-rewrite.js';
 
 /** The demo shop (src/demo/shop-seed.ts). */
 const SHOP: GateCatalog = shopGateCatalog('public');

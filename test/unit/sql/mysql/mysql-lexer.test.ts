@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
-import { normaliseMysql } from '../../../src/sql/mysql/mysql-fingerprint.js';
-import { lexMysql } from '../../../src/sql/mysql/mysql-lexer.js';
+import { AppError, ErrorCode } from '../../../../src/errors/app-error.js';
+import { normaliseMysql } from '../../../../src/sql/mysql/mysql-fingerprint.js';
+import { lexMysql } from '../../../../src/sql/mysql/mysql-lexer.js';
 
 function refusal(sql: string): AppError {
   try {

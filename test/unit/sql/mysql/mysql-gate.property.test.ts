@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError, ErrorCode } from '../../../src/errors/app-error.js';
-import type { GateCatalog, TablePolicy } from '../../../src/sql/analysis.js';
-import { shopGateCatalog } from '../../fixtures/shop-catalog.js';
-import { MYSQL_ALLOWED_FUNCTIONS } from '../../../src/sql/mysql/mysql-functions.js';
-import { analyseMysql, rewriteMysql } from '../../../src/sql/mysql/mysql-gate.js';
+import { AppError, ErrorCode } from '../../../../src/errors/app-error.js';
+import type { GateCatalog, TablePolicy } from '../../../../src/sql/analysis.js';
+import { shopGateCatalog } from '../../../fixtures/shop-catalog.js';
+import { MYSQL_ALLOWED_FUNCTIONS } from '../../../../src/sql/mysql/mysql-functions.js';
+import { rewriteMysql } from '../../../../src/sql/mysql/mysql-rewrite.js';
+import { analyseMysql } from '../../../../src/sql/mysql/mysql-statement.js';
 
 /** The demo shop schema (src/demo/shop-seed.ts) as a MariaDB database named `shop`. */
 const catalog: GateCatalog = shopGateCatalog('shop');
