@@ -1,10 +1,10 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAI } from 'openai';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
+import { backoffDelayMs } from '../net/backoff.js';
 import { egressDenialOf } from '../net/egress-guard.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { ChatMessage } from './nl-types.js';
-import { backoffDelayMs } from '../net/backoff.js';
 
 /**
  * One OpenAI-compatible chat endpoint (OpenAI, Azure-style gateways, vLLM, Ollama, llama.cpp, LM
