@@ -1,13 +1,21 @@
-import { GraphQLError, Kind, Lexer, Source, TokenKind, type ASTVisitor, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext, type ValidationRule } from 'graphql';
 
 export interface QueryLimits {
-  /** Deepest nesting of selections allowed. */
+  /** Deepest nesting of selections allowed (fragments add none of their own). */
   maxDepth: number;
-  /** Most aliased fields in one document (aliases are how one request asks for the same costly field many times). */
+  /** Most aliased fields in one operation (aliases are how one request asks for the same costly field many times). */
   maxAliases: number;
+  /**
+   * Highest cost of one operation, as graphql-armor reckons it: 1 a scalar field, 2 an object field,
+   * each level down weighing 1.5 times the one above, and a list multiplied by a literal `first`/`last`.
+   */
+  maxCost: number;
+  /** Most directives (`@include`, `@skip`…) in one operation. */
+  maxDirectives: number;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxCost: 50_000, maxDirectives: 50 };
 
 export interface DocumentLimits {
   /** Longest document, in bytes (UTF-8). */
@@ -51,66 +59,66 @@ export function documentTooLarge(query: string, limits: DocumentLimits): { messa
   return undefined;
 }
 
-/** Validation rules that refuse documents too deep or too aliased, before anything runs. */
-export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
-  return [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)];
+/**
+ * Validation rules that refuse an operation too deep, too aliased, too costly or with too many directives,
+ * before anything runs: graphql-armor's, with our own words for the refusal. graphql-armor's token limit
+ * and its hiding of "Did you mean" are not used: documentTooLarge counts tokens before a document is
+ * parsed at all, and the schema hints plugin decides who sees suggestions (admins do).
+ */
+export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): ValidationRule[] {
+  const armor = new ApolloArmor({
+    blockFieldSuggestion: { enabled: false },
+    maxTokens: { enabled: false },
+    maxDepth: {
+      n: limits.maxDepth,
+      // An inline fragment or a spread is no level of its own; introspection is no exception.
+      flattenFragments: true,
+      ignoreIntrospection: false,
+      ...refusedAs((limit, found) => `The query is ${found} levels deep; the limit is ${limit}.`),
+    },
+    maxAliases: {
+      n: limits.maxAliases,
+      // Every alias counts, __typename's too.
+      allowList: [],
+      ...refusedAs((limit, found) => `The query uses ${found} aliases; the limit is ${limit}.`),
+    },
+    costLimit: {
+      maxCost: limits.maxCost,
+      flattenFragments: true,
+      ...refusedAs(
+        (limit, found) =>
+          `The query would cost ${found} (fields weighted by depth, lists by the page size asked for); the limit is ${limit}. Ask for fewer fields or smaller pages.`,
+      ),
+    },
+    maxDirectives: {
+      n: limits.maxDirectives,
+      ...refusedAs((limit, found) => `The query uses ${found} directives; the limit is ${limit}.`),
+    },
+  });
+  return armor.protect().validationRules;
 }
 
-function depthLimit(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map(context.getDocument().definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])));
-    // Each fragment's depth is worked out once, however many spreads name it: without this, fragments that
-    // spread the next one twice make the walk exponential in their number. A fragment met again while its
-    // own depth is being worked out is a cycle, which the NoFragmentCycles rule reports; it counts as 0 here.
-    const fragmentDepths = new Map<string, number>();
-    const depthOf = (set: SelectionSetNode): number => {
-      let deepest = 0;
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) {
-          deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet) : 1);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          deepest = Math.max(deepest, depthOf(selection.selectionSet));
-        } else {
-          deepest = Math.max(deepest, fragmentDepth(selection.name.value));
-        }
-      }
-      return deepest;
-    };
-    const fragmentDepth = (name: string): number => {
-      const known = fragmentDepths.get(name);
-      if (known !== undefined) return known;
-      const fragment = fragments.get(name);
-      if (!fragment) return 0;
-      fragmentDepths.set(name, 0);
-      const depth = depthOf(fragment.selectionSet);
-      fragmentDepths.set(name, depth);
-      return depth;
-    };
-    return {
-      OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet);
-        if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`The query is ${depth} levels deep; the limit is ${maxDepth}.`, { nodes: [node] }));
-        }
-      },
-    };
-  };
+/** A count as words show it: whole, and in powers of ten past a quadrillion (a cost can grow exponentially). */
+function figureOf(value: number): string {
+  return Number.isFinite(value) && value < 1e15 ? String(Math.ceil(value)) : value.toExponential(1);
 }
 
-function aliasLimit(maxAliases: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    let aliases = 0;
-    return {
-      Field(node) {
-        if (node.alias) aliases += 1;
+/**
+ * Reports a refusal in our words instead of graphql-armor's ("Syntax Error: Query depth limit of 12
+ * exceeded, found 15."), reading the limit and the count from its message; a message not in that form
+ * is passed on without its misleading "Syntax Error" prefix.
+ */
+function refusedAs(message: (limit: number, found: string) => string) {
+  return {
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const figures = /limit of (\d+) exceeded, found (\S+?)\.?$/.exec(error.message);
+        const found = Number(figures?.[2]);
+        const text = figures && !Number.isNaN(found) ? message(Number(figures[1]), figureOf(found)) : error.message.replace(/^Syntax Error: /, '');
+        context?.reportError(new GraphQLError(text));
       },
-      Document: {
-        leave(node) {
-          if (aliases > maxAliases) {
-            context.reportError(new GraphQLError(`The query uses ${aliases} aliases; the limit is ${maxAliases}.`, { nodes: [node] }));
-          }
-        },
-      },
-    };
+    ],
   };
 }

@@ -25,7 +25,7 @@ export enum DestinationKind {
 }
 registerEnumType(DestinationKind, {
   name: 'DestinationKind',
-  description: 'WEBHOOK: the file is POSTed, signed like webhook events (warden-signature). S3: the file is put in an S3-compatible bucket.',
+  description: 'WEBHOOK: the file is POSTed, signed like webhook events (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). S3: the file is put in an S3-compatible bucket.',
 });
 
 @InputType({ description: 'A typed row query (as the rows query takes it) to export or schedule.' })
@@ -135,7 +135,7 @@ export class ExportDestinationRegistration {
   @Field(() => ExportDestination)
   destination!: ExportDestination;
 
-  @Field(() => String, { nullable: true, description: 'WEBHOOK only: verify the warden-signature header with it. Shown this once.' })
+  @Field(() => String, { nullable: true, description: 'WEBHOOK only: verify the webhook-signature header with it (Standard Webhooks). Shown this once.' })
   secret!: string | null;
 }
 

@@ -58,7 +58,8 @@ export class WebhookRegistration {
   webhook!: Webhook;
 
   @Field(() => String, {
-    description: 'Verify each request: warden-signature is `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.',
+    description:
+      'Verify each request with a Standard Webhooks library (e.g. the standardwebhooks npm package): webhook-signature is `v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<raw body>")>`, the key being the secret after `whsec_`, base64-decoded.',
   })
   secret!: string;
 }
@@ -83,7 +84,7 @@ export class WebhookAttempt {
 
 @ObjectType({ description: 'One event on its way to one webhook, with every attempt made.' })
 export class WebhookDelivery {
-  @Field(() => ID, { description: 'Also the `id` in the body and the warden-delivery header: receivers dedupe on it.' })
+  @Field(() => ID, { description: 'Also the `id` in the body and the webhook-id header: receivers dedupe on it.' })
   id!: string;
 
   @Field(() => ID)

@@ -12,6 +12,7 @@ import {
   type ExpressionBuilder,
   type SqlBool,
 } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../src/errors/app-error.js';
 import type { SqlDialect } from './driver.js';
 import { isScalar } from './row-query-shape.js';
@@ -31,9 +32,6 @@ export function compileRowQuery(dialect: SqlDialect, query: RowQuery): { sql: st
   if (!shape) return compileWithKysely(dialect, query);
   const known = compiledShapes.get(shape.key);
   if (known) {
-    // Most recently used last: the oldest shape is the first to go.
-    compiledShapes.delete(shape.key);
-    compiledShapes.set(shape.key, known);
     return { sql: known.sql, parameters: known.slots.map((slot) => shape.values[slot]) };
   }
   // Compiled once with a marker in place of each value: where each marker lands is where that value goes.
@@ -41,12 +39,15 @@ export function compileRowQuery(dialect: SqlDialect, query: RowQuery): { sql: st
   const slots = compiled.parameters.map((parameter) => (typeof parameter === 'string' ? markerSlot(parameter) : -1));
   if (slots.some((slot) => slot < 0)) return compileWithKysely(dialect, query);
   compiledShapes.set(shape.key, { sql: compiled.sql, slots });
-  if (compiledShapes.size > MAX_SHAPES) compiledShapes.delete(compiledShapes.keys().next().value as string);
   return { sql: compiled.sql, parameters: slots.map((slot) => shape.values[slot]) };
 }
 
-const MAX_SHAPES = 1_000;
-const compiledShapes = new Map<string, { sql: string; slots: number[] }>();
+/** The 1,000 most recently used shapes, within a million characters of key and SQL text. */
+const compiledShapes = new LRUCache<string, { sql: string; slots: number[] }>({
+  max: 1_000,
+  maxSize: 1_000_000,
+  sizeCalculation: (compiled, key) => key.length + compiled.sql.length,
+});
 
 /** A value's stand-in while a shape is compiled: unchanged by String() and toLowerCase(), as the compiler may apply them. */
 const marker = (slot: number) => `\u0000warden-slot-${slot}\u0000`;

@@ -1,7 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyRepository, KeyWithAgent } from '../store/repositories/api-key-repository.js';
-import { TtlCache } from '../cache/ttl-cache.js';
 import { hashSecret, parseKey, secretMatches } from './api-key.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 
@@ -14,11 +14,21 @@ const REVERIFY_BATCH = 500;
 export const INVALID_KEY_MESSAGE =
   'The API key is not valid: it is unknown, revoked or expired. Send a current key as "Authorization: Bearer <key>".';
 
+/** A key that checked out: whose it is, and when it expires (null: never). */
+export interface VerifiedKey {
+  principal: Principal & { kind: 'agent' };
+  expiresAt: Date | null;
+}
+
 /** Turns a presented API key into a Principal, or refuses it. */
 export class Authenticator {
   readonly #lastTouched = new Map<string, number>();
-  /** Keys that checked out recently, by the SHA-256 of the whole key (never the key itself). */
-  readonly #recent = new TtlCache<string, { principal: Principal & { kind: 'agent' }; expiresAt: Date | null }>(10_000);
+  /**
+   * Keys that checked out recently, by the SHA-256 of the whole key (never the key itself), for 10 s: long
+   * enough to spare the store on every request, short enough that a revocation made on another replica
+   * is seen soon even if its invalidation message is lost.
+   */
+  readonly #recent = new LRUCache<string, VerifiedKey>({ max: 10_000, ttl: 10_000 });
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -28,7 +38,7 @@ export class Authenticator {
 
   /** Forgets what it knew of an agent's keys: call on every revocation, so it takes effect at once. */
   forgetAgent(agentId: string): void {
-    this.#recent.invalidate((_, entry) => entry.principal.agentId === agentId);
+    this.#forgetWhere((entry) => entry.principal.agentId === agentId);
   }
 
   /** No key → anonymous. A key that does not check out → UNAUTHENTICATED, whatever the reason. */
@@ -38,7 +48,7 @@ export class Authenticator {
   }
 
   /** A key's principal and when the key expires (null: never); UNAUTHENTICATED when it does not check out. */
-  async verify(presented: string): Promise<{ principal: Principal & { kind: 'agent' }; expiresAt: Date | null }> {
+  async verify(presented: string): Promise<VerifiedKey> {
     const digest = hashSecret(presented);
     const known = this.#recent.get(digest);
     if (known && (known.expiresAt === null || known.expiresAt > this.now())) {
@@ -51,12 +61,12 @@ export class Authenticator {
     const valid =
       key !== undefined &&
       // Compare before looking at anything else, so every refusal costs the same.
-      secretMatches(secret, key.secret_hash) &&
+      secretMatches(secret, key.secretHash) &&
       usable(key, now);
     if (!valid) throw new AppError(ErrorCode.UNAUTHENTICATED, INVALID_KEY_MESSAGE);
     this.touch(key.id, now);
-    const principal = { kind: 'agent' as const, agentId: key.agent_id, keyId: key.id, name: key.agent_name, role: key.agent_role };
-    const entry = { principal, expiresAt: key.expires_at };
+    const principal = { kind: 'agent' as const, agentId: key.agentId, keyId: key.id, name: key.agentName, role: key.agentRole };
+    const entry = { principal, expiresAt: key.expiresAt };
     this.#recent.set(digest, entry);
     return entry;
   }
@@ -74,8 +84,14 @@ export class Authenticator {
     const now = this.now();
     const valid = new Set(found.filter((key) => usable(key, now)).map((key) => key.id));
     const gone = new Set(ids.filter((id) => !valid.has(id)));
-    if (gone.size > 0) this.#recent.invalidate((_, entry) => gone.has(entry.principal.keyId));
+    if (gone.size > 0) this.#forgetWhere((entry) => gone.has(entry.principal.keyId));
     return valid;
+  }
+
+  #forgetWhere(match: (entry: VerifiedKey) => boolean): void {
+    // Collected first: the cache is not changed while it is walked.
+    const doomed = [...this.#recent.entries()].filter(([, entry]) => match(entry));
+    for (const [digest] of doomed) this.#recent.delete(digest);
   }
 
   private touch(keyId: string, now: Date): void {
@@ -90,5 +106,5 @@ export class Authenticator {
 
 /** Whether a key the store holds may be used at `now` (its secret aside). */
 function usable(key: KeyWithAgent, now: Date): boolean {
-  return key.revoked_at === null && (key.expires_at === null || key.expires_at > now) && key.agent_status === 'ACTIVE';
+  return key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now) && key.agentStatus === 'ACTIVE';
 }

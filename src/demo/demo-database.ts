@@ -40,9 +40,9 @@ export async function ensureDemoDatabase(
         engine: 'pglite',
         description: 'Demo e-commerce data: customers, products, orders, order_items, reviews, categories.',
         config: JSON.stringify({ settings: { dataDir: shopDir }, pool: DEFAULT_POOL_SETTINGS }),
-        secret_ciphertext: null,
-        secret_key_id: null,
-        updated_at: new Date(),
+        secretCiphertext: null,
+        secretKeyId: null,
+        updatedAt: new Date(),
       }));
     connectors.set(record.id, driver);
     return { id: record.id, created: existing === undefined };

@@ -180,18 +180,18 @@ function withoutNul<T>(value: T): T {
 function toRow(e: StoredAuditEvent) {
   return {
     id: e.id,
-    occurred_at: e.occurredAt,
-    request_id: e.requestId,
-    principal_id: e.principalId,
-    principal_kind: e.principalKind,
+    occurredAt: e.occurredAt,
+    requestId: e.requestId,
+    principalId: e.principalId,
+    principalKind: e.principalKind,
     action: e.action,
-    database_id: e.databaseId,
+    databaseId: e.databaseId,
     decision: e.decision,
     reasons: JSON.stringify(e.reasons),
-    statement_fingerprint: e.statementFingerprint,
+    statementFingerprint: e.statementFingerprint,
     tables: JSON.stringify(e.tables),
-    duration_ms: e.durationMs,
-    row_count: e.rowCount,
+    durationMs: e.durationMs,
+    rowCount: e.rowCount,
     details: JSON.stringify(e.details),
   };
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 /**
  * "Only one replica does this": the first to claim a name holds it for `ttlMs`. In-process by default;
@@ -9,18 +10,17 @@ export interface Claims {
 }
 
 export class MemoryClaims implements Claims {
-  readonly #held = new Map<string, number>();
+  /** Names held, each until its own time runs out; past 10,000 at once, the least recently claimed go first. */
+  readonly #held: LRUCache<string, true>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    // The given clock, read each time (no rounding), so a clock moved by a test is seen at once.
+    this.#held = new LRUCache<string, true>({ max: 10_000, perf: { now }, ttlResolution: 0 });
+  }
 
   async claim(name: string, ttlMs: number): Promise<boolean> {
-    const now = this.now();
-    const until = this.#held.get(name);
-    if (until !== undefined && until > now) return false;
-    this.#held.set(name, now + ttlMs);
-    if (this.#held.size > 10_000) {
-      for (const [key, expiry] of this.#held) if (expiry <= now) this.#held.delete(key);
-    }
+    if (this.#held.has(name)) return false;
+    this.#held.set(name, true, { ttl: Math.max(1, ttlMs) });
     return true;
   }
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { redisReconnectDelay } from './redis-health.js';
 
 /** Topics carried between replicas (DESIGN.md, "Events"). */
 export enum Topic {
@@ -89,7 +90,7 @@ export class RedisPubSub implements PubSub {
 
   /** Connects both clients; fails (with the URL's password never shown) when Redis cannot be reached. */
   static async connect(url: string, log: Logger, prefix = 'warden:'): Promise<RedisPubSub> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 } as const;
+    const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5_000, retryStrategy: redisReconnectDelay } as const;
     const publisher = new Redis(url, options);
     const listener = new Redis(url, options);
     for (const client of [publisher, listener]) {

@@ -1,5 +1,13 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { backoffDelayMs } from '../net/backoff.js';
+
+/**
+ * How long a Redis client waits before reconnecting, the `times`th time in a row: 100–200 ms, doubling,
+ * at most 2 s (equal jitter, so replicas that lost Redis together do not all come back at once). It
+ * keeps trying for as long as Redis is away.
+ */
+export const redisReconnectDelay = (times: number): number => backoffDelayMs(times, { baseMs: 200, capMs: 2_000, jitter: 'equal' });
 
 /**
  * The Redis connection for commands a request waits on (rate-limit counters, claims): it never queues
@@ -13,8 +21,7 @@ export async function connectRedisCommands(url: string, log: Logger, timeoutMs: 
     maxRetriesPerRequest: 0,
     commandTimeout: timeoutMs,
     connectTimeout: 5_000,
-    // Keeps trying, at most every 2 s, for as long as Redis is away.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: redisReconnectDelay,
   });
   client.on('error', (error: Error) => log.debug({ err: { message: error.message } }, 'redis command connection problem'));
   try {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { StoredAuditEvent } from './audit-writer.js';
 import type { NotificationSeverity } from './event-bus.js';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './security-rule-settings.js';
@@ -25,7 +26,7 @@ export class SecurityRules {
   readonly #authByKey = new Windows();
   readonly #authByAddress = new Windows();
   readonly #denials = new Windows();
-  readonly #volume = new Map<string, Volume>();
+  readonly #volume = new LRUCache<string, Volume>({ max: MAX_SUBJECTS });
 
   constructor(private readonly settings: RuleSettings = DEFAULT_RULE_SETTINGS) {}
 
@@ -104,9 +105,7 @@ export class SecurityRules {
       volume.minute = minute;
       volume.count = 0;
     }
-    this.#volume.delete(agentId);
     this.#volume.set(agentId, volume);
-    if (this.#volume.size > MAX_SUBJECTS) this.#volume.delete(this.#volume.keys().next().value as string);
     volume.count += 1;
     const threshold = Math.max(s.volumeMinimum, s.volumeFactor * volume.baseline);
     if (volume.minutesSeen < s.warmupMinutes || volume.count <= threshold) return undefined;
@@ -130,20 +129,18 @@ interface Volume {
 
 /** Sliding windows of hit times per subject, bounded in subjects. */
 class Windows {
-  readonly #hits = new Map<string, number[]>();
+  readonly #hits = new LRUCache<string, number[]>({ max: MAX_SUBJECTS });
 
   hit(subject: string, at: number, windowMs: number): number {
     const hits = (this.#hits.get(subject) ?? []).filter((t) => t > at - windowMs);
     hits.push(at);
     // Only the count against a threshold matters: past this many, older hits add nothing.
     if (hits.length > 1_000) hits.splice(0, hits.length - 1_000);
-    this.#hits.delete(subject);
     this.#hits.set(subject, hits);
-    if (this.#hits.size > MAX_SUBJECTS) this.#hits.delete(this.#hits.keys().next().value as string);
     return hits.length;
   }
 
   count(subject: string): number {
-    return this.#hits.get(subject)?.length ?? 0;
+    return this.#hits.peek(subject)?.length ?? 0;
   }
 }

@@ -6,9 +6,9 @@ import { BatchBuffer } from './batch-buffer.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from '../store/repositories/webhook-repository.js';
 import type { StoredAuditEvent } from './audit-writer.js';
-import { backoffDelayMs, DEFAULT_BACKOFF_CAP_MS } from './webhook-backoff.js';
+import { backoffDelayMs } from '../net/backoff.js';
 import type { SecurityNotificationMessage } from './event-bus.js';
-import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
+import { signWebhookPayload } from './webhook-signature.js';
 
 /** What a webhook may subscribe to. QUERY_DENIED is the audit events whose decision is DENIED. */
 export const WEBHOOK_EVENT_TYPES = ['AUDIT_EVENT', 'QUERY_DENIED', 'SECURITY_NOTIFICATION'] as const;
@@ -27,11 +27,15 @@ function newDeliveryId(): string {
   return `whd_${randomBase32(20)}`;
 }
 
+/** The longest wait between two attempts of a delivery, unless set otherwise. */
+export const DEFAULT_BACKOFF_CAP_MS = 60 * 60 * 1000;
+
 export interface WebhookDispatcherOptions {
   /** Attempts per delivery before it is dead-lettered. */
   maxAttempts: number;
   /** Base of the exponential backoff (the first retry waits up to this). */
   backoffMs: number;
+  /** The longest wait between attempts (default an hour). */
   backoffCapMs?: number;
   /** Per attempt: connect, send, and the response's status line. */
   timeoutMs: number;
@@ -176,7 +180,7 @@ export class WebhookDispatcher {
   async #readWebhooks(): Promise<void> {
     try {
       const rows = await this.repo.listActive();
-      this.#active = rows.map((r) => ({ id: r.id, eventTypes: new Set(r.event_types) }));
+      this.#active = rows.map((r) => ({ id: r.id, eventTypes: new Set(r.eventTypes) }));
       const live = new Set(rows.map((r) => r.id));
       for (const id of this.#secrets.keys()) if (!live.has(id)) this.#secrets.delete(id);
     } catch (error) {
@@ -221,11 +225,11 @@ export class WebhookDispatcher {
     await this.repo.enqueue(
       batch.map((d) => ({
         id: d.id,
-        webhook_id: d.webhookId,
-        event_type: d.type,
-        event_id: d.eventId,
+        webhookId: d.webhookId,
+        eventType: d.type,
+        eventId: d.eventId,
         payload: JSON.stringify({ id: d.id, type: d.type, createdAt: d.occurredAt.toISOString(), data: d.data }),
-        created_at: d.queuedAt,
+        createdAt: d.queuedAt,
       })),
     );
   }
@@ -251,10 +255,10 @@ export class WebhookDispatcher {
       if (room <= 0) return;
       const claimed = await this.repo.claimDue(room, this.options.timeoutMs + 15_000);
       if (claimed.length === 0) return;
-      const webhooks = new Map((await this.repo.findByIds([...new Set(claimed.map((d) => d.webhook_id))])).map((w) => [w.id, w]));
+      const webhooks = new Map((await this.repo.findByIds([...new Set(claimed.map((d) => d.webhookId))])).map((w) => [w.id, w]));
       for (const delivery of claimed) {
         const controller = new AbortController();
-        const done = this.#attempt(delivery, webhooks.get(delivery.webhook_id), controller.signal)
+        const done = this.#attempt(delivery, webhooks.get(delivery.webhookId), controller.signal)
           .catch((error: unknown) => this.log.error({ err: error, deliveryId: delivery.id }, 'could not record a webhook attempt'))
           .finally(() => this.#inFlight.delete(delivery.id));
         this.#inFlight.set(delivery.id, { controller, done });
@@ -265,7 +269,7 @@ export class WebhookDispatcher {
 
   async #attempt(delivery: WebhookDeliveryRecord, webhook: WebhookRecord | undefined, stopSignal: AbortSignal): Promise<void> {
     const attempt = delivery.attempts;
-    if (!webhook || webhook.removed_at) {
+    if (!webhook || webhook.removedAt) {
       await this.repo.setStatus(delivery.id, 'PENDING', 'DISCARDED', 'webhook removed');
       return;
     }
@@ -282,9 +286,9 @@ export class WebhookDispatcher {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Warden-Webhooks/1',
-          'warden-event': delivery.event_type,
-          'warden-delivery': delivery.id,
-          [SIGNATURE_HEADER]: signWebhookPayload(secret, body, new Date()),
+          'warden-event': delivery.eventType,
+          // webhook-id is the delivery's id: the same on every attempt.
+          ...signWebhookPayload(secret, delivery.id, body, new Date()),
         },
         body,
         redirect: 'manual',
@@ -312,7 +316,7 @@ export class WebhookDispatcher {
               retryInMs: backoffDelayMs(attempt, { baseMs: this.options.backoffMs, capMs: this.options.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS }, this.random),
             } as const);
     const recorded = await this.repo.completeAttempt(delivery.id, { attempt, attemptedAt, durationMs, statusCode, error, next });
-    const fields = { deliveryId: delivery.id, webhookId: webhook.id, eventType: delivery.event_type, attempt, statusCode, error, durationMs: Math.round(durationMs) };
+    const fields = { deliveryId: delivery.id, webhookId: webhook.id, eventType: delivery.eventType, attempt, statusCode, error, durationMs: Math.round(durationMs) };
     if (!recorded) this.log.warn(fields, 'webhook attempt outcome discarded: the delivery was claimed again after its lease ran out');
     else if (next.status === 'DEAD') this.log.warn(fields, 'webhook delivery failed every attempt: moved to the dead-letter queue');
     else if (next.status === 'PENDING') this.log.debug({ ...fields, retryInMs: next.retryInMs }, 'webhook attempt failed; will retry');
@@ -322,15 +326,15 @@ export class WebhookDispatcher {
   /** The plaintext signing secret, opened once per sealed value and kept in memory. */
   #secretOf(webhook: WebhookRecord): string {
     const cached = this.#secrets.get(webhook.id);
-    if (cached && cached.ciphertext === webhook.secret_ciphertext) return cached.secret;
+    if (cached && cached.ciphertext === webhook.secretCiphertext) return cached.secret;
     let secret: string;
     try {
-      secret = this.secrets.open({ keyId: webhook.secret_key_id, ciphertext: webhook.secret_ciphertext }, webhookSecretContext(webhook.id));
+      secret = this.secrets.open({ keyId: webhook.secretKeyId, ciphertext: webhook.secretCiphertext }, webhookSecretContext(webhook.id));
     } catch (error) {
       this.log.error({ err: error, webhookId: webhook.id }, 'could not open a webhook signing secret');
       throw new SigningSecretUnavailable();
     }
-    this.#secrets.set(webhook.id, { ciphertext: webhook.secret_ciphertext, secret });
+    this.#secrets.set(webhook.id, { ciphertext: webhook.secretCiphertext, secret });
     return secret;
   }
 }

@@ -1,64 +1,62 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
- * Webhook signatures, Stripe-style: `warden-signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` where
- * the HMAC key is the webhook's secret (the whole `whsec_…` string, UTF-8) and the message is
- * `<t>.<raw body>`. Binding the timestamp into the MAC lets a receiver refuse an old request replayed
- * by someone who captured it; the delivery id in the body lets it drop a genuine retry it already took.
+ * Webhook signatures in the Standard Webhooks format (https://www.standardwebhooks.com), so a receiver
+ * verifies with any of its libraries (`standardwebhooks` on npm, and others for most languages):
+ *
+ *   webhook-id:        the message id; the same on every retry of one delivery, so a receiver drops one it already took
+ *   webhook-timestamp: when it was sent, in unix seconds; a receiver refuses one too old (a replay)
+ *   webhook-signature: `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")>`
+ *
+ * The key is the secret's bytes: a secret is `whsec_` and base64 of 32 random bytes. Secrets made before
+ * this format were base64url; they decode to the same bytes (Node reads both alphabets), and a receiver's
+ * library takes them once written in plain base64 (`-` → `+`, `_` → `/`).
  */
-export const SIGNATURE_HEADER = 'warden-signature';
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
 
-/** A new signing secret: `whsec_` and 32 random bytes, base64url. Shown once, then only sealed. */
+const SECRET_PREFIX = 'whsec_';
+
+export type WebhookSignatureHeaders = {
+  [WEBHOOK_ID_HEADER]: string;
+  [WEBHOOK_TIMESTAMP_HEADER]: string;
+  [WEBHOOK_SIGNATURE_HEADER]: string;
+};
+
+/** A new signing secret: `whsec_` and 32 random bytes, base64. Shown once, then only sealed. */
 export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
-}
-
-function hmacHex(secret: string, timestamp: number, rawBody: string | Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
-}
-
-/** The `warden-signature` header value for a body sent at `now`. */
-export function signWebhookPayload(secret: string, rawBody: string | Buffer, now: Date = new Date()): string {
-  const timestamp = Math.floor(now.getTime() / 1000);
-  return `t=${timestamp},v1=${hmacHex(secret, timestamp, rawBody)}`;
-}
-
-export interface VerifyOptions {
-  /** How far the signed timestamp may be from `now`, either way (default 300 s). */
-  toleranceSeconds?: number;
-  now?: Date;
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
 /**
- * For receivers: true only when `header` carries a v1 signature of exactly `rawBody` (the bytes as
- * received, before any JSON parsing) made with `secret`, at a timestamp within the tolerance of now.
- * Compares in constant time. Several v1 entries are accepted (any one may match).
+ * A signature over a body given in pieces (a file read in chunks): `update` with each, in order, then
+ * `headers()`. `id` is the message id; the timestamp is `now`'s.
  */
-export function verifyWebhookSignature(
-  secret: string,
-  header: string | null | undefined,
-  rawBody: string | Buffer,
-  { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now = new Date() }: VerifyOptions = {},
-): boolean {
-  if (!header) return false;
-  let timestamp: number | undefined;
-  const signatures: string[] = [];
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
-    else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) signatures.push(value.toLowerCase());
-  }
-  if (timestamp === undefined || signatures.length === 0) return false;
-  if (Math.abs(now.getTime() / 1000 - timestamp) > toleranceSeconds) return false;
-  const expected = Buffer.from(hmacHex(secret, timestamp, rawBody), 'hex');
-  let matched = false;
-  // Check every entry, so the time taken does not say which one matched.
-  for (const signature of signatures) {
-    if (timingSafeEqual(expected, Buffer.from(signature, 'hex'))) matched = true;
-  }
-  return matched;
+export function webhookSigner(secret: string, id: string, now: Date = new Date()): { update(chunk: string | Buffer): void; headers(): WebhookSignatureHeaders } {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const hmac = createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.`);
+  return {
+    update: (chunk) => {
+      hmac.update(chunk);
+    },
+    headers: () => ({
+      [WEBHOOK_ID_HEADER]: id,
+      [WEBHOOK_TIMESTAMP_HEADER]: timestamp,
+      [WEBHOOK_SIGNATURE_HEADER]: `v1,${hmac.digest('base64')}`,
+    }),
+  };
+}
+
+/** The three headers for `rawBody` (the exact bytes sent) as message `id`, sent at `now`. */
+export function signWebhookPayload(secret: string, id: string, rawBody: string | Buffer, now: Date = new Date()): WebhookSignatureHeaders {
+  const signer = webhookSigner(secret, id, now);
+  signer.update(rawBody);
+  return signer.headers();
+}
+
+function keyOf(secret: string): Buffer {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  if (key.length === 0) throw new Error('a webhook signing secret is empty');
+  return key;
 }

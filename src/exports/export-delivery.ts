@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, ErrorCode } from '../errors/app-error.js';
-import { SIGNATURE_HEADER } from '../events/webhook-signature.js';
+import { backoffDelayMs, type BackoffPolicy } from '../net/backoff.js';
+import { webhookSigner, type WebhookSignatureHeaders } from '../events/webhook-signature.js';
+import { randomBase32 } from '../ids.js';
 import { egressDenialOf, type EgressGuard } from '../net/egress-guard.js';
 import { contentTypeOf, type ExportFormat } from './export-format.js';
 
@@ -21,6 +22,9 @@ export type DeliveryTarget =
       secretAccessKey: string;
       forcePathStyle: boolean;
     };
+
+/** Between attempts to POST an export: 125–250 ms, doubling, at most 30 s (equal jitter: one caller waits, so no retry at once). */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 30_000, jitter: 'equal' };
 
 export interface DeliveryOptions {
   /** Per attempt. */
@@ -75,11 +79,11 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
   }
   let lastError = 'unknown error';
   let made = 0;
+  // One message id for every attempt, so a receiver that took the file once can drop a retry.
+  const messageId = `exd_${randomBase32(20)}`;
   for (let attempt = 1; attempt <= options.attempts; attempt++) {
     made = attempt;
-    const now = options.now?.() ?? new Date();
-    const timestamp = Math.floor(now.getTime() / 1000);
-    const signature = await signFile(target.secret, timestamp, file);
+    const signature = await signFile(target.secret, messageId, file, options.now?.() ?? new Date());
     try {
       const response = await options.egress.fetch(target.url, {
         method: 'POST',
@@ -88,7 +92,7 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
           'content-length': String(size),
           'content-disposition': `attachment; filename="${name}"`,
           'user-agent': 'Warden-Exports/1',
-          [SIGNATURE_HEADER]: `t=${timestamp},v1=${signature}`,
+          ...signature,
         },
         body: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
         duplex: 'half',
@@ -107,16 +111,16 @@ export async function deliverExport(target: DeliveryTarget, file: string, name: 
       }
       lastError = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : causeCode(error);
     }
-    if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** (attempt - 1))));
+    if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, RETRY_BACKOFF)));
   }
   throw new AppError(ErrorCode.DELIVERY_FAILED, `The export could not be delivered to ${target.url}: ${lastError} (after ${made} attempt${made === 1 ? '' : 's'}).`);
 }
 
-/** The webhook signature over `<t>.<file bytes>`, as for event deliveries, read from disk in chunks. */
-async function signFile(secret: string, timestamp: number, file: string): Promise<string> {
-  const hmac = createHmac('sha256', secret).update(`${timestamp}.`);
-  for await (const chunk of createReadStream(file)) hmac.update(chunk as Buffer);
-  return hmac.digest('hex');
+/** The Standard Webhooks signature headers over the file's bytes, as for event deliveries, read from disk in chunks. */
+async function signFile(secret: string, messageId: string, file: string, now: Date): Promise<WebhookSignatureHeaders> {
+  const signer = webhookSigner(secret, messageId, now);
+  for await (const chunk of createReadStream(file)) signer.update(chunk as Buffer);
+  return signer.headers();
 }
 
 function causeCode(error: unknown): string {

@@ -1,14 +1,18 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAI } from 'openai';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
+import { backoffDelayMs } from '../net/backoff.js';
 import { egressDenialOf } from '../net/egress-guard.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { ChatMessage } from './nl-types.js';
 
 /**
  * One OpenAI-compatible chat endpoint (OpenAI, Azure-style gateways, vLLM, Ollama, llama.cpp, LM
- * Studio…), called through the official `openai` client with our own retry policy and per-attempt
- * deadline. This is the only module that imports `openai`.
+ * Studio…), called through the official `openai` client, which makes the retries (`maxRetries`). What
+ * it does not know is supplied through the fetch it is given (see `#send`): each attempt's deadline,
+ * which failures are worth a retry, and how long to wait before it (the provider's retry policy), told
+ * to the client in the headers it obeys (`x-should-retry`, `retry-after-ms`). This is the only module
+ * that imports `openai`.
  *
  * Secrets: the API key goes only into the client (sent as `Authorization: Bearer …`). Errors name the
  * provider by its registered name, never the key and never the base URL; the provider's own error text
@@ -65,10 +69,8 @@ export interface ChatResult {
 }
 
 export interface LlmClientOptions {
-  /** Retries are logged here (provider name, attempt, reason; never the key). */
+  /** Retries are logged here (provider name, attempt, reason, wait; never the key). */
   log?: Logger;
-  /** For tests: the wait between attempts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** For tests: the jitter source, in [0, 1). */
   random?: () => number;
   /**
@@ -89,9 +91,8 @@ export const MAX_RETRY_DELAY_MS = 60_000;
  * upper half, so replicas retrying together spread out but never retry at once). Capped at a minute.
  */
 export function retryDelayMs(policy: RetryPolicy, delayMs: number, retry: number, random: () => number = Math.random): number {
-  const base = policy === 'fixed' ? delayMs : policy === 'linear' ? delayMs * retry : delayMs * 2 ** (retry - 1);
-  const capped = Math.min(base, MAX_RETRY_DELAY_MS);
-  return policy === 'exponential' ? Math.round(capped / 2 + random() * (capped / 2)) : capped;
+  if (policy === 'exponential') return backoffDelayMs(retry, { baseMs: delayMs, capMs: MAX_RETRY_DELAY_MS, jitter: 'equal' }, random);
+  return Math.min(policy === 'fixed' ? delayMs : delayMs * retry, MAX_RETRY_DELAY_MS);
 }
 
 /** Why an attempt failed, classified. */
@@ -109,27 +110,37 @@ interface AttemptFailure {
   egressReason?: string;
 }
 
-const TIMED_OUT = Symbol('timed out');
+/** One chat call as its attempts go: how many were made, and why the last failed when no reply came. */
+interface CallState {
+  attempts: number;
+  /** Set when the latest attempt got no HTTP reply (timeout, network, egress); cleared at each attempt. */
+  unanswered: AttemptFailure | undefined;
+  /** The caller's signal: a cancellation is passed on to the client as it is, never retried. */
+  signal: AbortSignal | undefined;
+}
 
 export class LlmClient {
   readonly #client: OpenAI;
   readonly #settings: LlmProviderSettings;
+  readonly #maxAttempts: number;
   readonly #log: Logger | undefined;
-  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
+  readonly #fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   readonly #telemetry: Pick<Telemetry, 'llmCall' | 'span'>;
 
   constructor(settings: LlmProviderSettings, options: LlmClientOptions = {}) {
     this.#settings = { ...settings, retry: { ...settings.retry } };
+    this.#maxAttempts = 1 + Math.max(0, Math.floor(settings.retry.maxRetries));
     this.#telemetry = options.telemetry ?? NO_TELEMETRY;
     this.#log = options.log;
-    this.#sleep = options.sleep ?? sleep;
     this.#random = options.random ?? Math.random;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#client = new OpenAI({
       baseURL: settings.baseUrl,
       apiKey: settings.apiKey ?? 'not-needed',
-      timeout: settings.timeoutMs,
-      maxRetries: 0,
+      // A backstop only: each attempt's own deadline (in #send) comes first, and covers reading the reply too.
+      timeout: 2 * settings.timeoutMs + 1_000,
+      maxRetries: this.#maxAttempts - 1,
       // Nothing from OPENAI_* environment variables: the provider is exactly what was registered.
       organization: null,
       project: null,
@@ -137,7 +148,6 @@ export class LlmClient {
       adminAPIKey: null,
       // The client's own logger would write to the console; we log retries ourselves, without secrets.
       logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 
@@ -189,49 +199,13 @@ export class LlmClient {
   }
 
   async #chat(messages: ChatMessage[], options: ChatOptions): Promise<ChatResult> {
-    const { retry } = this.#settings;
-    const maxAttempts = 1 + Math.max(0, Math.floor(retry.maxRetries));
     const started = performance.now();
-    for (let attempt = 1; ; attempt += 1) {
-      if (options.signal?.aborted) throw this.#toAppError({ kind: 'cancelled', retryable: false, summary: 'cancelled' }, attempt - 1);
-      let completion: unknown;
-      try {
-        completion = await this.#attempt(messages, options);
-      } catch (error) {
-        const failure = options.signal?.aborted ? { kind: 'cancelled' as const, retryable: false, summary: 'cancelled' } : this.#classify(error);
-        if (!failure.retryable || attempt >= maxAttempts) throw this.#toAppError(failure, attempt);
-        const wait = Math.min(MAX_RETRY_DELAY_MS, Math.max(retryDelayMs(retry.policy, retry.delayMs, attempt, this.#random), failure.retryAfterMs ?? 0));
-        this.#log?.warn({ provider: this.#settings.name, attempt, of: maxAttempts, reason: failure.summary, retryInMs: wait }, 'language model call failed; retrying');
-        try {
-          await this.#sleep(wait, options.signal);
-        } catch {
-          throw this.#toAppError({ kind: 'cancelled', retryable: false, summary: 'cancelled' }, attempt);
-        }
-        continue;
-      }
-      const reply = readReply(completion);
-      if (!reply) {
-        throw this.#toAppError({ kind: 'bad-output', retryable: false, summary: 'no text in the reply' }, attempt);
-      }
-      return { ...reply, latencyMs: Math.round(performance.now() - started), attempts: attempt };
-    }
-  }
-
-  /** One request, bounded by the provider's timeout from sending it to having parsed the reply. */
-  async #attempt(messages: ChatMessage[], options: ChatOptions): Promise<unknown> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.#settings.timeoutMs);
-    const cancel = () => controller.abort();
-    options.signal?.addEventListener('abort', cancel, { once: true });
-    // The client aborts the request on our signal; this settles the attempt even if something ignores it.
-    const deadline = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(timedOut ? TIMED_OUT : new Error('cancelled')), { once: true });
-    });
-    const request = this.#client.chat.completions.create(
+    const call: CallState = { attempts: 0, unanswered: undefined, signal: options.signal };
+    const cancelled = (): AppError => this.#toAppError({ kind: 'cancelled', retryable: false, summary: 'cancelled' }, call.attempts);
+    if (options.signal?.aborted) throw cancelled();
+    // A client of its own per call, whose fetch counts this call's attempts and steers its retries.
+    const client = this.#client.withOptions({ fetch: (input, init) => this.#send(call, input, init) });
+    const request = client.chat.completions.create(
       {
         model: this.#settings.model,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
@@ -239,45 +213,105 @@ export class LlmClient {
         max_tokens: options.maxTokens ?? this.#settings.maxTokens,
         stream: false,
       },
-      { signal: controller.signal, timeout: this.#settings.timeoutMs, maxRetries: 0 },
+      options.signal ? { signal: options.signal } : {},
     );
+    // The client does not hear a cancellation while it waits between attempts: the caller is answered at once anyway.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(cancelled());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    let completion: unknown;
     try {
-      return await Promise.race([request, deadline]);
+      completion = await Promise.race([request, aborted]);
     } catch (error) {
-      throw timedOut ? TIMED_OUT : error;
+      if (error instanceof AppError) throw error;
+      if (options.signal?.aborted) throw cancelled();
+      throw this.#toAppError(call.unanswered ?? this.#classify(error), call.attempts);
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', cancel);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
       // The loser of the race must not surface as an unhandled rejection.
       request.catch(() => undefined);
-      deadline.catch(() => undefined);
+      aborted.catch(() => undefined);
     }
+    const reply = readReply(completion);
+    if (!reply) throw this.#toAppError({ kind: 'bad-output', retryable: false, summary: 'no text in the reply' }, call.attempts);
+    return { ...reply, latencyMs: Math.round(performance.now() - started), attempts: call.attempts };
   }
 
+  /**
+   * The fetch the client sends each attempt with. The attempt has the provider's deadline, from sending
+   * the request to having read the whole reply. Its outcome is then told to the client in the headers
+   * it obeys: a failure worth a retry (network error, timeout, 429, 5xx), while attempts remain, comes
+   * back with `x-should-retry: true` and `retry-after-ms` set to the provider's policy (or the provider's
+   * own Retry-After, when longer); any other failure with `x-should-retry: false`. A request that got
+   * no reply at all is answered with a stand-in 503 carrying those headers, its real reason kept in
+   * `call.unanswered` for the error the caller gets.
+   */
+  async #send(call: CallState, input: string | URL | Request, init: RequestInit | undefined): Promise<Response> {
+    call.attempts += 1;
+    call.unanswered = undefined;
+    const attempt = call.attempts;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
+    const signals = init?.signal ? [init.signal, deadline.signal] : [deadline.signal];
+    let received: Response;
+    try {
+      const response = await this.#fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      received = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      const failure = deadline.signal.aborted || init?.signal?.aborted ? this.#timedOut() : unanswered(error);
+      call.unanswered = failure;
+      return this.#steer(new Response(null, { status: 503 }), failure, attempt);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (received.ok) return received;
+    return this.#steer(received, this.#classifyStatus(received.status, received.headers), attempt);
+  }
+
+  /** The response with the client told whether to retry and after how long; a retry is logged. */
+  #steer(response: Response, failure: AttemptFailure, attempt: number): Response {
+    const headers = new Headers(response.headers);
+    headers.delete('retry-after');
+    if (!failure.retryable || attempt >= this.#maxAttempts) {
+      headers.set('x-should-retry', 'false');
+    } else {
+      const { policy, delayMs } = this.#settings.retry;
+      const wait = Math.min(MAX_RETRY_DELAY_MS, Math.max(retryDelayMs(policy, delayMs, attempt, this.#random), failure.retryAfterMs ?? 0));
+      headers.set('x-should-retry', 'true');
+      headers.set('retry-after-ms', String(wait));
+      this.#log?.warn({ provider: this.#settings.name, attempt, of: this.#maxAttempts, reason: failure.summary, retryInMs: wait }, 'language model call failed; retrying');
+    }
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+
+  #timedOut(): AttemptFailure {
+    return { kind: 'timeout', retryable: true, summary: `timed out after ${this.#settings.timeoutMs} ms` };
+  }
+
+  /** What the client threw at the end, when its last attempt got a reply (#send keeps the reason of one that did not). */
   #classify(error: unknown): AttemptFailure {
-    const timeoutMs = this.#settings.timeoutMs;
-    if (error === TIMED_OUT || error instanceof APIConnectionTimeoutError) {
-      return { kind: 'timeout', retryable: true, summary: `timed out after ${timeoutMs} ms` };
-    }
-    const denied = egressDenialOf(error);
-    if (denied) return { kind: 'egress', retryable: false, summary: 'refused by the egress policy', egressReason: denied.reason };
-    if (error instanceof APIConnectionError) {
-      return { kind: 'network', retryable: true, summary: networkCode(error) ?? 'connection failed' };
-    }
-    if (error instanceof APIError && typeof error.status === 'number') {
-      const status = error.status;
-      if (status === 401 || status === 403) return { kind: 'refused-key', retryable: false, summary: `HTTP ${status}`, status };
-      if (status === 429) {
-        const retryAfterMs = retryAfter(error.headers);
-        return { kind: 'rate-limited', retryable: true, summary: 'HTTP 429', status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-      }
-      if (status >= 500) return { kind: 'server', retryable: true, summary: `HTTP ${status}`, status };
-      const providerMessage = this.#scrub(error.error);
-      return { kind: 'rejected', retryable: false, summary: `HTTP ${status}`, status, ...(providerMessage ? { providerMessage } : {}) };
-    }
+    if (error instanceof APIConnectionTimeoutError) return this.#timedOut();
+    if (error instanceof APIConnectionError) return unanswered(error);
+    if (error instanceof APIError && typeof error.status === 'number') return this.#classifyStatus(error.status, error.headers, error.error);
     // Anything else the client throws (a reply that is not JSON where JSON was promised…): the request
     // reached the provider, so a retry would get the same.
     return { kind: 'bad-output', retryable: false, summary: 'unreadable reply' };
+  }
+
+  /** A reply with an error status; `body` is the provider's error, when it gave one. */
+  #classifyStatus(status: number, headers: Headers | undefined, body?: unknown): AttemptFailure {
+    if (status === 401 || status === 403) return { kind: 'refused-key', retryable: false, summary: `HTTP ${status}`, status };
+    if (status === 429) {
+      const retryAfterMs = retryAfter(headers);
+      return { kind: 'rate-limited', retryable: true, summary: 'HTTP 429', status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    if (status >= 500) return { kind: 'server', retryable: true, summary: `HTTP ${status}`, status };
+    const providerMessage = this.#scrub(body);
+    return { kind: 'rejected', retryable: false, summary: `HTTP ${status}`, status, ...(providerMessage ? { providerMessage } : {}) };
   }
 
   #toAppError(failure: AttemptFailure, attempts: number): AppError {
@@ -346,6 +380,15 @@ export class LlmClient {
   }
 }
 
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** Why a request got no reply: the egress policy refused the address (not worth a retry), or the network failed. */
+function unanswered(error: unknown): AttemptFailure {
+  const denied = egressDenialOf(error);
+  if (denied) return { kind: 'egress', retryable: false, summary: 'refused by the egress policy', egressReason: denied.reason };
+  return { kind: 'network', retryable: true, summary: networkCode(error) ?? 'connection failed' };
+}
+
 /** The text, usage, model and finish reason of a chat completion; undefined when it has no text. */
 function readReply(completion: unknown): Omit<ChatResult, 'latencyMs' | 'attempts'> | undefined {
   if (typeof completion !== 'object' || completion === null) return undefined;
@@ -402,22 +445,4 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(after);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new Error('cancelled'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

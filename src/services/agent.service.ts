@@ -66,10 +66,10 @@ export class AgentService {
           description,
           role: input.role ?? 'AGENT',
           status: 'ACTIVE',
-          revoked_at: null,
+          revokedAt: null,
         });
         const issued = issueKey();
-        const apiKey = await repos.apiKeys.insert({ id: issued.id, agent_id: agent.id, secret_hash: issued.secretHash });
+        const apiKey = await repos.apiKeys.insert({ id: issued.id, agentId: agent.id, secretHash: issued.secretHash });
         return { agent: toAgent(agent), apiKey: toApiKey(apiKey), key: issued.plaintext };
       },
       { lock: 'warden:agent-names' },
@@ -85,7 +85,7 @@ export class AgentService {
         throw new AppError(ErrorCode.CONFLICT, 'This agent is revoked; a revoked agent cannot get new keys.');
       }
       const issued = issueKey();
-      const apiKey = await repos.apiKeys.insert({ id: issued.id, agent_id: agent.id, secret_hash: issued.secretHash });
+      const apiKey = await repos.apiKeys.insert({ id: issued.id, agentId: agent.id, secretHash: issued.secretHash });
       const revoked = revokePrevious ? await repos.apiKeys.revokeForAgent(agent.id, this.now(), apiKey.id) : [];
       return {
         result: { agent: toAgent(agent), apiKey: toApiKey(apiKey), key: issued.plaintext },
@@ -131,7 +131,7 @@ export class AgentService {
       this.store.repos.agents.list(filter, limit, position),
       this.store.repos.agents.count(filter),
     ]);
-    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.created_at, id: r.id }), toAgent);
+    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.createdAt, id: r.id }), toAgent);
   }
 
   /** Agents by id, in the order asked, for batch loading. */

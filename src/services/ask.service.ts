@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Catalog } from '../../plugins/drivers/catalog.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { explainResult } from '../nl/explain-result.js';
@@ -10,7 +11,6 @@ import { extractSql } from '../nl/sql-extract.js';
 import { authorize } from '../policy/authorize.js';
 import { relationGraph } from '../policy/relation-graph.js';
 import type { GrantRule } from '../policy/grant-rules.js';
-import { TtlCache } from '../cache/ttl-cache.js';
 import type { Caller, QueryOutcome, QueryService } from './query.service.js';
 
 /** A language model as the pipeline uses it (ProviderService hands these out). */
@@ -94,7 +94,7 @@ const REPAIRABLE_REASONS = new Set(['unknown table', 'unknown column', 'ambiguou
  */
 export class AskService {
   /** Sample values per set of grants (a grant change hands out a new set, so masks and filters stay true). */
-  readonly #samples = new WeakMap<readonly GrantRule[], TtlCache<string, Map<string, string[]>>>();
+  readonly #samples = new WeakMap<readonly GrantRule[], LRUCache<string, Map<string, string[]>>>();
 
   constructor(
     private readonly models: LanguageModels,
@@ -236,7 +236,7 @@ export class AskService {
     worthSampling: readonly { schema: string; name: string }[],
   ): Promise<LinkableTable[] | undefined> {
     let byRules = this.#samples.get(rules);
-    if (!byRules) this.#samples.set(rules, (byRules = new TtlCache(5 * 60_000, 1_000)));
+    if (!byRules) this.#samples.set(rules, (byRules = new LRUCache(SAMPLE_CACHE)));
     const cache = byRules;
     const wanted = worthSampling.slice(0, SAMPLED_TABLES).flatMap((l) => {
       const table = tables.find((t) => t.schema === l.schema && t.name === l.name);
@@ -360,3 +360,18 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 const SAMPLED_TABLES = 6;
 const SAMPLE_ROWS = 50;
 const TEXT_TYPE = /char|text|enum|string|citext|uuid/i;
+
+/**
+ * Per set of grants: a table's sample values for five minutes, the most recently used kept within 1,000
+ * tables and a million characters of names and values.
+ */
+const SAMPLE_CACHE: LRUCache.Options<string, Map<string, string[]>, unknown> = {
+  max: 1_000,
+  maxSize: 1_000_000,
+  sizeCalculation: (values) => {
+    let chars = 1;
+    for (const [column, samples] of values) chars += column.length + samples.reduce((sum, value) => sum + value.length, 0);
+    return chars;
+  },
+  ttl: 5 * 60_000,
+};

@@ -81,18 +81,18 @@ export class AuditService {
 function toView(r: AuditRecord): AuditEventView {
   return {
     id: r.id,
-    occurredAt: r.occurred_at,
-    requestId: r.request_id,
-    principalId: r.principal_id,
-    principalKind: r.principal_kind,
+    occurredAt: r.occurredAt,
+    requestId: r.requestId,
+    principalId: r.principalId,
+    principalKind: r.principalKind,
     action: r.action,
-    databaseId: r.database_id,
+    databaseId: r.databaseId,
     decision: r.decision,
     reasons: r.reasons ?? [],
-    statementFingerprint: r.statement_fingerprint,
+    statementFingerprint: r.statementFingerprint,
     tables: r.tables ?? [],
-    durationMs: r.duration_ms,
-    rowCount: r.row_count,
+    durationMs: r.durationMs,
+    rowCount: r.rowCount,
   };
 }
 

@@ -25,13 +25,13 @@ export async function ensureAdmin(store: Store, configuredKey: string | undefine
           description: 'Created at first start.',
           role: 'ADMIN',
           status: 'ACTIVE',
-          revoked_at: null,
+          revokedAt: null,
         }));
       if (configuredKey) {
         await repos.apiKeys.upsert({
           id: CONFIGURED_ADMIN_KEY_ID,
-          agent_id: admin.id,
-          secret_hash: hashSecret(configuredKey),
+          agentId: admin.id,
+          secretHash: hashSecret(configuredKey),
           label: 'WARDEN_ADMIN_KEY',
         });
         return { adminId: admin.id, generatedKey: undefined };
@@ -39,7 +39,7 @@ export async function ensureAdmin(store: Store, configuredKey: string | undefine
       await repos.apiKeys.revoke(CONFIGURED_ADMIN_KEY_ID, now);
       if ((await repos.apiKeys.countActiveForAgent(admin.id)) > 0) return { adminId: admin.id, generatedKey: undefined };
       const issued = issueKey();
-      await repos.apiKeys.insert({ id: issued.id, agent_id: admin.id, secret_hash: issued.secretHash, label: 'generated at start' });
+      await repos.apiKeys.insert({ id: issued.id, agentId: admin.id, secretHash: issued.secretHash, label: 'generated at start' });
       return { adminId: admin.id, generatedKey: issued.plaintext };
     },
     { lock: 'warden:bootstrap' },

@@ -134,7 +134,7 @@ export class DatabaseService {
     if (isAdmin(principal)) return (await this.store.repos.databases.list()).map((r) => this.#toModel(r));
     if (principal.kind !== 'agent') return [];
     const grants = await this.store.repos.grants.listActiveForAgents([principal.agentId], this.now());
-    const ids = [...new Set(grants.map((g) => g.database_id))];
+    const ids = [...new Set(grants.map((g) => g.databaseId))];
     return (await this.store.repos.databases.listByIds(ids)).map((r) => this.#toModel(r));
   }
 
@@ -211,7 +211,7 @@ export class DatabaseService {
         if (await repos.databases.findByName(name)) {
           throw new AppError(ErrorCode.CONFLICT, `A database named "${name}" is already registered. Choose another name.`, { field: 'name' });
         }
-        return repos.databases.insert({ id, name, description: input.description?.trim() || null, ...this.#persisted(id, resolved, pool, limits), updated_at: this.now() });
+        return repos.databases.insert({ id, name, description: input.description?.trim() || null, ...this.#persisted(id, resolved, pool, limits), updatedAt: this.now() });
       });
       this.connectors.set(record.id, driver);
       this.connectors.setLimits(record.id, limits);
@@ -254,7 +254,7 @@ export class DatabaseService {
           name,
           description: input.description === undefined || input.description === null ? record.description : input.description.trim() || null,
           ...this.#persisted(id, resolved, pool, limits),
-          updated_at: this.now(),
+          updatedAt: this.now(),
         });
       });
       if (!updated) throw notFound(id);
@@ -285,10 +285,10 @@ export class DatabaseService {
   async resealStaleSecrets(): Promise<number> {
     let resealed = 0;
     for (const record of await this.store.repos.databases.list()) {
-      if (!record.secret_ciphertext || !record.secret_key_id || !this.secrets.isStale(record.secret_key_id)) continue;
-      const plaintext = this.secrets.open({ keyId: record.secret_key_id, ciphertext: record.secret_ciphertext }, sealContext(record.id));
+      if (!record.secretCiphertext || !record.secretKeyId || !this.secrets.isStale(record.secretKeyId)) continue;
+      const plaintext = this.secrets.open({ keyId: record.secretKeyId, ciphertext: record.secretCiphertext }, sealContext(record.id));
       const sealed = this.secrets.seal(plaintext, sealContext(record.id));
-      await this.store.repos.databases.update(record.id, { secret_ciphertext: sealed.ciphertext, secret_key_id: sealed.keyId });
+      await this.store.repos.databases.update(record.id, { secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId });
       resealed += 1;
     }
     return resealed;
@@ -330,8 +330,8 @@ export class DatabaseService {
     return {
       engine: resolved.engine,
       config: JSON.stringify(config),
-      secret_ciphertext: sealed?.ciphertext ?? null,
-      secret_key_id: sealed?.keyId ?? null,
+      secretCiphertext: sealed?.ciphertext ?? null,
+      secretKeyId: sealed?.keyId ?? null,
     };
   }
 
@@ -339,8 +339,8 @@ export class DatabaseService {
     const factory = this.drivers.get(record.engine);
     const stored = record.config as unknown as Partial<StoredConfig>;
     const secret =
-      record.secret_ciphertext && record.secret_key_id
-        ? (JSON.parse(this.secrets.open({ keyId: record.secret_key_id, ciphertext: record.secret_ciphertext }, sealContext(record.id))) as Record<string, unknown>)
+      record.secretCiphertext && record.secretKeyId
+        ? (JSON.parse(this.secrets.open({ keyId: record.secretKeyId, ciphertext: record.secretCiphertext }, sealContext(record.id))) as Record<string, unknown>)
         : {};
     const settings = factory.configSchema.parse({ ...(stored.settings ?? {}), ...secret }) as Record<string, unknown>;
     return { resolved: { engine: record.engine, factory, settings }, pool: this.#poolOf(record) };
@@ -362,7 +362,7 @@ export class DatabaseService {
     let connection = `${record.engine}://…`;
     try {
       const factory = this.drivers.get(record.engine);
-      const sealed = record.secret_ciphertext ? Object.fromEntries(factory.secretFields.map((field) => [field, '****'])) : {};
+      const sealed = record.secretCiphertext ? Object.fromEntries(factory.secretFields.map((field) => [field, '****'])) : {};
       connection = factory.describe({ ...((record.config as unknown as Partial<StoredConfig>).settings ?? {}), ...sealed });
     } catch {
       // Shown as the bare engine when the driver is not known here.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Catalog, CatalogTable } from '../../plugins/drivers/catalog.js';
 import { mysqlPlanEstimate } from '../../plugins/drivers/mysql/mysql-plan-estimate.js';
 import { auditedPrincipal, type Principal } from '../auth/principal.js';
@@ -14,7 +15,6 @@ import type { GrantService } from './grant.service.js';
 import { suggestJoins, type JoinSuggestion } from './join-suggestions.js';
 import { postgresPlanEstimate } from './plan-cost.js';
 import type { Caller, QueryOutcome, QueryService, Target } from './query.service.js';
-import { TtlCache } from '../cache/ttl-cache.js';
 
 export interface DiscoverySettings {
   /** Rows a profile reads at most (its sample): the first ones the database returns. */
@@ -71,6 +71,8 @@ export interface TableProfile {
   cached: boolean;
 }
 
+type CachedProfile = Omit<TableProfile, 'cached'>;
+
 export interface DistinctValues {
   schema: string;
   table: string;
@@ -113,7 +115,7 @@ const MAX_JOIN_TABLES = 20;
 export class DiscoveryService {
   readonly #settings: DiscoverySettings;
   /** Profiles per catalog read (refreshCatalog makes a new one) and, within it, per set of grants in force. */
-  readonly #profiles = new WeakMap<Catalog, TtlCache<string, Omit<TableProfile, 'cached'>>>();
+  readonly #profiles = new WeakMap<Catalog, LRUCache<string, CachedProfile>>();
 
   constructor(
     private readonly databases: Pick<DatabaseService, 'get'>,
@@ -293,9 +295,25 @@ export class DiscoveryService {
     return unique;
   }
 
-  #cacheOf(catalog: Catalog): TtlCache<string, Omit<TableProfile, 'cached'>> {
+  /**
+   * The profiles of one catalog read: the most recently used within 1,000 and 4 million characters (as
+   * JSON), each for `cacheTtlMs` by this service's clock.
+   */
+  #cacheOf(catalog: Catalog): LRUCache<string, CachedProfile> {
     let cache = this.#profiles.get(catalog);
-    if (!cache) this.#profiles.set(catalog, (cache = new TtlCache(this.#settings.cacheTtlMs, 1_000, () => this.now().getTime())));
+    if (!cache) {
+      cache = new LRUCache<string, CachedProfile>({
+        max: 1_000,
+        maxSize: 4_000_000,
+        sizeCalculation: (profile) => Math.max(1, JSON.stringify(profile, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value)).length),
+        // At least 1 ms: to lru-cache, 0 would mean "for ever".
+        ttl: Math.max(1, this.#settings.cacheTtlMs),
+        // The service's clock, read each time (no rounding), so a clock moved by a test is seen at once.
+        perf: { now: () => this.now().getTime() },
+        ttlResolution: 0,
+      });
+      this.#profiles.set(catalog, cache);
+    }
     return cache;
   }
 

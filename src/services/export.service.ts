@@ -180,11 +180,11 @@ export class ExportService {
       name,
       kind: input.kind,
       settings: JSON.stringify(settings),
-      secret_ciphertext: sealed.ciphertext,
-      secret_key_id: sealed.keyId,
-      agent_ids: JSON.stringify(agentIds),
-      created_at: this.now(),
-      created_by: by,
+      secretCiphertext: sealed.ciphertext,
+      secretKeyId: sealed.keyId,
+      agentIds: JSON.stringify(agentIds),
+      createdAt: this.now(),
+      createdBy: by,
     }));
     return { destination: toDestinationView(record), secret: shown };
   }
@@ -205,7 +205,7 @@ export class ExportService {
     const record = await this.store.repos.exports.findDestination(id);
     if (!record) throw new AppError(ErrorCode.NOT_FOUND, `No export destination with the id "${id}".`);
     if (principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
-    if (principal.role !== 'ADMIN' && !(record.agent_ids as unknown as string[]).includes(principal.agentId)) {
+    if (principal.role !== 'ADMIN' && !(record.agentIds as unknown as string[]).includes(principal.agentId)) {
       throw new AppError(ErrorCode.FORBIDDEN, `You may not send results to the destination "${record.name}". Ask an admin to add you to it.`, {
         denied: [{ resource: `destination:${record.name}`, needed: 'EXPORT', reason: 'not among the agents this destination accepts' }],
       });
@@ -234,12 +234,12 @@ export class ExportService {
     const expiresAt = new Date((Math.floor(now.getTime() / 1000) + ttl) * 1000);
     const link = await this.store.transaction((repos) => repos.exports.insertLink({
       id: newId('ExportLink', 24),
-      agent_id: principal.agentId,
-      database_id: databaseId,
+      agentId: principal.agentId,
+      databaseId,
       query: JSON.stringify(stored),
       format,
-      created_at: now,
-      expires_at: expiresAt,
+      createdAt: now,
+      expiresAt,
     }));
     const expires = Math.floor(expiresAt.getTime() / 1000);
     const url = `${this.settings.publicUrl()}/exports/${link.id}?expires=${expires}&signature=${this.#sign(link.id, expires)}`;
@@ -261,8 +261,8 @@ export class ExportService {
       throw new AppError(ErrorCode.FORBIDDEN, `This export link expired at ${new Date(expires * 1000).toISOString()}. Ask for a new one with exportLink.`);
     }
     const link = await this.store.repos.exports.findLink(id);
-    if (!link || link.expires_at.getTime() !== expires * 1000) throw new AppError(ErrorCode.NOT_FOUND, 'This export link is not known here.');
-    const agent = await this.store.repos.agents.findById(link.agent_id);
+    if (!link || link.expiresAt.getTime() !== expires * 1000) throw new AppError(ErrorCode.NOT_FOUND, 'This export link is not known here.');
+    const agent = await this.store.repos.agents.findById(link.agentId);
     if (!agent || agent.status !== 'ACTIVE') {
       throw new AppError(ErrorCode.FORBIDDEN, 'The agent that made this export link has been revoked; the link no longer works.');
     }
@@ -272,7 +272,7 @@ export class ExportService {
       link,
       principal: { kind: 'agent', agentId: agent.id, keyId: `link:${link.id}`, name: agent.name, role: agent.role },
       format,
-      fileName: `${fileStem(link.created_at)}.${fileExtensionOf(format)}`,
+      fileName: `${fileStem(link.createdAt)}.${fileExtensionOf(format)}`,
       contentType: contentTypeOf(format),
     };
   }
@@ -285,7 +285,7 @@ export class ExportService {
   async readLink(opened: OpenedLink, requestId: string | null) {
     const read = await this.queries.openRead(
       { principal: opened.principal, requestId },
-      opened.link.database_id,
+      opened.link.databaseId,
       toReadQuery(opened.link.query as unknown as StoredReadQuery),
       this.settings.maxRows,
       'exportDownload',
@@ -364,7 +364,7 @@ export class ExportService {
 
   #target(destination: ExportDestinationRecord): DeliveryTarget {
     const settings = destination.settings as unknown as DestinationSettings;
-    const secret = this.secrets.open({ keyId: destination.secret_key_id, ciphertext: destination.secret_ciphertext }, destinationContext(destination.id));
+    const secret = this.secrets.open({ keyId: destination.secretKeyId, ciphertext: destination.secretCiphertext }, destinationContext(destination.id));
     if (destination.kind === 'WEBHOOK') return { kind: 'WEBHOOK', url: settings.url as string, secret };
     return {
       kind: 'S3',
@@ -427,7 +427,7 @@ export function toDestinationView(record: ExportDestinationRecord): DestinationV
     region: settings.region ?? null,
     bucket: settings.bucket ?? null,
     prefix: settings.prefix ?? null,
-    agentIds: record.agent_ids as unknown as string[],
-    createdAt: record.created_at,
+    agentIds: record.agentIds as unknown as string[],
+    createdAt: record.createdAt,
   };
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CatalogTable } from '../../plugins/drivers/catalog.js';
 import { isAdmin, type Principal } from '../auth/principal.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
@@ -14,7 +15,6 @@ import type { SqlGate } from '../sql/gate.js';
 import type { CatalogService } from './catalog.service.js';
 import { decodeCursor, pageSize, toConnection, type Connection } from './connection.js';
 import { toGrant, type Grant } from './models.js';
-import { TtlCache } from '../cache/ttl-cache.js';
 import type { SqlSpeaker } from './sql-gate.service.js';
 
 export interface GrantInput {
@@ -39,8 +39,11 @@ export interface ConditionChecker {
 }
 
 export class GrantService {
-  /** Rules by `agentId/databaseId`; dropped whenever a grant of that agent changes. */
-  readonly #rules = new TtlCache<string, GrantRule[]>(10_000);
+  /**
+   * Rules by `agentId/databaseId`, the 10,000 most recently used, for 10 s; dropped whenever a grant of
+   * that agent changes (the time bounds how long a change on another replica can go unseen).
+   */
+  readonly #rules = new LRUCache<string, GrantRule[]>({ max: 10_000, ttl: 10_000 });
   readonly #changeListeners: ((agentId: string) => void)[] = [];
 
   constructor(
@@ -85,30 +88,30 @@ export class GrantService {
     }
     const record = await this.store.transaction((repos) => repos.grants.insert({
       id: newId('Grant'),
-      agent_id: agent.id,
-      database_id: database.id,
+      agentId: agent.id,
+      databaseId: database.id,
       scope: input.scope,
-      schema_name: target.schema,
-      table_name: target.table?.name ?? null,
+      schemaName: target.schema,
+      tableName: target.table?.name ?? null,
       columns: JSON.stringify(input.scope === 'COLUMNS' ? target.columns : null),
       actions: JSON.stringify(actions),
-      row_filter: input.rowFilter?.trim() || null,
-      column_masks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
-      row_cap: input.rowCap ?? null,
-      max_cost: input.maxCost ?? null,
-      max_estimated_rows: input.maxEstimatedRows ?? null,
-      expires_at: input.expiresAt ?? null,
-      created_by: grantedBy,
-      revoked_at: null,
+      rowFilter: input.rowFilter?.trim() || null,
+      columnMasks: JSON.stringify(masks.length > 0 ? Object.fromEntries(masks.map((m) => [m.column, m.expression.trim()])) : null),
+      rowCap: input.rowCap ?? null,
+      maxCost: input.maxCost ?? null,
+      maxEstimatedRows: input.maxEstimatedRows ?? null,
+      expiresAt: input.expiresAt ?? null,
+      createdBy: grantedBy,
+      revokedAt: null,
     }));
-    this.#changed(record.agent_id);
+    this.#changed(record.agentId);
     return toGrant(record);
   }
 
   async revoke(id: string): Promise<Grant> {
     const revoked = await this.store.transaction((repos) => repos.grants.revoke(id, this.now()));
     if (revoked) {
-      this.#changed(revoked.agent_id);
+      this.#changed(revoked.agentId);
       return toGrant(revoked);
     }
     const existing = await this.store.repos.grants.findById(id);
@@ -123,7 +126,7 @@ export class GrantService {
       this.store.repos.grants.list(filter, this.now(), limit, position),
       this.store.repos.grants.count(filter, this.now()),
     ]);
-    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.created_at, id: r.id }), toGrant);
+    return toConnection(page, total, position !== undefined, (r) => ({ createdAt: r.createdAt, id: r.id }), toGrant);
   }
 
   /** The grants of one agent on one database, as the decision function takes them (expiry is checked there). */
@@ -132,14 +135,20 @@ export class GrantService {
     const cached = this.#rules.get(cacheKey);
     if (cached) return cached;
     const rows = await this.store.repos.grants.listActiveForAgents([agentId], this.now());
-    const rules = rows.filter((r) => r.database_id === databaseId).map(toRule);
+    const rules = rows.filter((r) => r.databaseId === databaseId).map(toRule);
     this.#rules.set(cacheKey, rules);
     return rules;
   }
 
   /** Forgets cached rules of an agent (all agents without one): after any change to its grants. */
   forget(agentId?: string): void {
-    this.#rules.invalidate(agentId ? (key) => key.startsWith(`${agentId}/`) : undefined);
+    if (!agentId) {
+      this.#rules.clear();
+      return;
+    }
+    // Collected first: the cache is not changed while it is walked.
+    const doomed = [...this.#rules.keys()].filter((key) => key.startsWith(`${agentId}/`));
+    for (const key of doomed) this.#rules.delete(key);
   }
 
   /** Called after an agent's grants change here, so other replicas can forget them too. */
@@ -265,16 +274,16 @@ export function toRule(r: GrantRecord): GrantRule {
   return {
     id: r.id,
     scope: r.scope,
-    schema: r.schema_name,
-    table: r.table_name,
+    schema: r.schemaName,
+    table: r.tableName,
     columns: r.columns,
     actions: r.actions,
-    rowFilter: r.row_filter,
-    masks: r.column_masks ?? {},
-    rowCap: r.row_cap,
-    maxCost: r.max_cost,
-    maxEstimatedRows: r.max_estimated_rows,
-    expiresAt: r.expires_at,
+    rowFilter: r.rowFilter,
+    masks: r.columnMasks ?? {},
+    rowCap: r.rowCap,
+    maxCost: r.maxCost,
+    maxEstimatedRows: r.maxEstimatedRows,
+    expiresAt: r.expiresAt,
   };
 }
 

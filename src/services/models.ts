@@ -62,20 +62,20 @@ export function toAgent(r: AgentRecord): Agent {
     description: r.description,
     role: r.role,
     status: r.status,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
+    createdAt: r.createdAt,
+    revokedAt: r.revokedAt,
   };
 }
 
 export function toApiKey(r: ApiKeyRecord): ApiKey {
   return {
     id: r.id,
-    agentId: r.agent_id,
+    agentId: r.agentId,
     label: r.label,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    expiresAt: r.expiresAt,
+    revokedAt: r.revokedAt,
   };
 }
 
@@ -85,27 +85,27 @@ export function toDatabase(r: DatabaseRecord): Omit<Database, 'connection' | 'po
     name: r.name,
     engine: r.engine,
     description: r.description,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
 export function toGrant(r: GrantRecord): Grant {
   return {
     id: r.id,
-    agentId: r.agent_id,
-    databaseId: r.database_id,
+    agentId: r.agentId,
+    databaseId: r.databaseId,
     scope: r.scope,
-    schemaName: r.schema_name,
-    tableName: r.table_name,
+    schemaName: r.schemaName,
+    tableName: r.tableName,
     columns: r.columns,
     actions: r.actions,
-    rowFilter: r.row_filter,
-    columnMasks: Object.entries(r.column_masks ?? {}).map(([column, expression]) => ({ column, expression })),
-    rowCap: r.row_cap,
-    maxCost: r.max_cost ?? null,
-    maxEstimatedRows: r.max_estimated_rows ?? null,
-    expiresAt: r.expires_at,
-    createdAt: r.created_at,
+    rowFilter: r.rowFilter,
+    columnMasks: Object.entries(r.columnMasks ?? {}).map(([column, expression]) => ({ column, expression })),
+    rowCap: r.rowCap,
+    maxCost: r.maxCost ?? null,
+    maxEstimatedRows: r.maxEstimatedRows ?? null,
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
   };
 }

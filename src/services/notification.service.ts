@@ -38,15 +38,15 @@ export class NotificationService {
   async raise(draft: NotificationDraft): Promise<SecurityNotificationMessage> {
     const record = await this.store.repos.notifications.insert({
       id: `ntf_${randomUUID().replaceAll('-', '')}`,
-      created_at: this.now(),
+      createdAt: this.now(),
       kind: draft.kind,
       severity: draft.severity,
-      severity_rank: SEVERITY_RANK[draft.severity],
-      agent_id: draft.agentId,
+      severityRank: SEVERITY_RANK[draft.severity],
+      agentId: draft.agentId,
       message: draft.message,
       details: JSON.stringify(draft.details),
-      read_at: null,
-      read_by: null,
+      readAt: null,
+      readBy: null,
     });
     const notification = toMessage(record);
     this.bus.publishNotification(notification);
@@ -78,7 +78,7 @@ export class NotificationService {
       this.store.repos.notifications.list(query, limit, position),
       this.store.repos.notifications.count(query),
     ]);
-    const edges = page.rows.map((r) => ({ cursor: encodeCursor({ createdAt: r.created_at, id: r.id }), node: toView(r) }));
+    const edges = page.rows.map((r) => ({ cursor: encodeCursor({ createdAt: r.createdAt, id: r.id }), node: toView(r) }));
     return {
       edges,
       pageInfo: { hasNextPage: page.hasMore, hasPreviousPage: position !== undefined, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
@@ -94,9 +94,9 @@ export class NotificationService {
 }
 
 function toMessage(r: NotificationRecord): SecurityNotificationMessage {
-  return { id: r.id, createdAt: r.created_at, kind: r.kind, severity: r.severity, agentId: r.agent_id, message: r.message, details: r.details };
+  return { id: r.id, createdAt: r.createdAt, kind: r.kind, severity: r.severity, agentId: r.agentId, message: r.message, details: r.details };
 }
 
 function toView(r: NotificationRecord): NotificationView {
-  return { ...toMessage(r), read: r.read_at !== null, readAt: r.read_at };
+  return { ...toMessage(r), read: r.readAt !== null, readAt: r.readAt };
 }

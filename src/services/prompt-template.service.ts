@@ -63,10 +63,10 @@ export class PromptTemplateService {
           name,
           version,
           system,
-          user_text: user,
+          userText: user,
           active: false,
-          created_at: this.now(),
-          created_by: createdBy,
+          createdAt: this.now(),
+          createdBy,
         });
       },
       { lock: `warden:prompt-template:${name}` },
@@ -113,11 +113,11 @@ function toView(record: PromptTemplateRecord): PromptTemplateView {
     name: record.name,
     version: record.version,
     system: record.system,
-    user: record.user_text,
+    user: record.userText,
     active: record.active,
     builtIn: false,
-    createdAt: record.created_at,
-    createdBy: record.created_by,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
   };
 }
 

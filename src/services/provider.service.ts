@@ -134,14 +134,14 @@ export class ProviderService {
         return repos.providers.insert({
           id,
           name,
-          base_url: baseUrl,
+          baseUrl,
           model,
-          api_key_ciphertext: sealed?.ciphertext ?? null,
-          api_key_key_id: sealed?.keyId ?? null,
+          apiKeyCiphertext: sealed?.ciphertext ?? null,
+          apiKeyKeyId: sealed?.keyId ?? null,
           ...tuningColumns(tuning),
-          is_default: input.isDefault === true,
-          created_at: now,
-          updated_at: now,
+          isDefault: input.isDefault === true,
+          createdAt: now,
+          updatedAt: now,
         });
       },
       { lock: 'warden:llm-providers' },
@@ -152,22 +152,22 @@ export class ProviderService {
   async update(id: string, input: UpdateProviderInput): Promise<ProviderView> {
     const current = await this.#find(id);
     const name = input.name === undefined || input.name === null ? current.name : checkName(input.name);
-    const baseUrl = input.baseUrl === undefined || input.baseUrl === null ? current.base_url : checkBaseUrl(input.baseUrl);
+    const baseUrl = input.baseUrl === undefined || input.baseUrl === null ? current.baseUrl : checkBaseUrl(input.baseUrl);
     const model = input.model === undefined || input.model === null ? current.model : checkModel(input.model);
     const tuning = checkTuning(input, fromColumns(current));
     if (input.clearApiKey && input.apiKey !== undefined && input.apiKey !== null) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, 'Give either a new apiKey or clearApiKey: true, not both.', { field: 'apiKey' });
     }
     const apiKey = input.apiKey === undefined || input.apiKey === null ? undefined : checkApiKey(input.apiKey);
-    if (baseUrl !== current.base_url) {
+    if (baseUrl !== current.baseUrl) {
       await this.#checkAirGap(baseUrl);
       await this.#egress.checkUrl(baseUrl, 'base URL', 'baseUrl');
     }
     const sealed = apiKey === undefined ? undefined : this.secrets.seal(apiKey, sealContext(id));
     const keyColumns = sealed
-      ? { api_key_ciphertext: sealed.ciphertext, api_key_key_id: sealed.keyId }
+      ? { apiKeyCiphertext: sealed.ciphertext, apiKeyKeyId: sealed.keyId }
       : input.clearApiKey
-        ? { api_key_ciphertext: null, api_key_key_id: null }
+        ? { apiKeyCiphertext: null, apiKeyKeyId: null }
         : {};
     const updated = await this.store.transaction(
       async (repos) => {
@@ -175,12 +175,12 @@ export class ProviderService {
         if (input.isDefault === true) await repos.providers.clearDefault(id);
         return repos.providers.update(id, {
           name,
-          base_url: baseUrl,
+          baseUrl,
           model,
           ...keyColumns,
           ...tuningColumns(tuning),
-          ...(input.isDefault === true || input.isDefault === false ? { is_default: input.isDefault } : {}),
-          updated_at: this.now(),
+          ...(input.isDefault === true || input.isDefault === false ? { isDefault: input.isDefault } : {}),
+          updatedAt: this.now(),
         });
       },
       { lock: 'warden:llm-providers' },
@@ -193,10 +193,10 @@ export class ProviderService {
   async resealStaleKeys(): Promise<number> {
     let resealed = 0;
     for (const record of await this.store.repos.providers.list()) {
-      if (!record.api_key_ciphertext || !record.api_key_key_id || !this.secrets.isStale(record.api_key_key_id)) continue;
-      const plaintext = this.secrets.open({ keyId: record.api_key_key_id, ciphertext: record.api_key_ciphertext }, sealContext(record.id));
+      if (!record.apiKeyCiphertext || !record.apiKeyKeyId || !this.secrets.isStale(record.apiKeyKeyId)) continue;
+      const plaintext = this.secrets.open({ keyId: record.apiKeyKeyId, ciphertext: record.apiKeyCiphertext }, sealContext(record.id));
       const sealed = this.secrets.seal(plaintext, sealContext(record.id));
-      await this.store.repos.providers.update(record.id, { api_key_ciphertext: sealed.ciphertext, api_key_key_id: sealed.keyId });
+      await this.store.repos.providers.update(record.id, { apiKeyCiphertext: sealed.ciphertext, apiKeyKeyId: sealed.keyId });
       resealed += 1;
     }
     return resealed;
@@ -241,21 +241,21 @@ export class ProviderService {
 
   async #clientOf(record: ProviderRecord): Promise<LlmClient> {
     // Again at use: the host may resolve elsewhere now, or the mode may have been switched on since.
-    if (this.config.airGapped) await this.#checkAirGap(record.base_url);
+    if (this.config.airGapped) await this.#checkAirGap(record.baseUrl);
     const apiKey =
-      record.api_key_ciphertext && record.api_key_key_id
-        ? this.secrets.open({ keyId: record.api_key_key_id, ciphertext: record.api_key_ciphertext }, sealContext(record.id))
+      record.apiKeyCiphertext && record.apiKeyKeyId
+        ? this.secrets.open({ keyId: record.apiKeyKeyId, ciphertext: record.apiKeyCiphertext }, sealContext(record.id))
         : null;
     const settings: LlmProviderSettings = {
       id: record.id,
       name: record.name,
-      baseUrl: record.base_url,
+      baseUrl: record.baseUrl,
       model: record.model,
       apiKey,
       temperature: roundReal(record.temperature),
-      maxTokens: record.max_tokens,
-      timeoutMs: record.timeout_ms,
-      retry: { policy: record.retry_policy, maxRetries: record.max_retries, delayMs: record.retry_delay_ms },
+      maxTokens: record.maxTokens,
+      timeoutMs: record.timeoutMs,
+      retry: { policy: record.retryPolicy, maxRetries: record.maxRetries, delayMs: record.retryDelayMs },
     };
     return new LlmClient(settings, this.#clientOptions());
   }
@@ -349,22 +349,22 @@ function checkWhole(field: string, value: number, min: number, max: number): voi
 function tuningColumns(tuning: Tuning) {
   return {
     temperature: tuning.temperature,
-    max_tokens: tuning.maxTokens,
-    timeout_ms: tuning.timeoutMs,
-    retry_policy: tuning.retryPolicy,
-    max_retries: tuning.maxRetries,
-    retry_delay_ms: tuning.retryDelayMs,
+    maxTokens: tuning.maxTokens,
+    timeoutMs: tuning.timeoutMs,
+    retryPolicy: tuning.retryPolicy,
+    maxRetries: tuning.maxRetries,
+    retryDelayMs: tuning.retryDelayMs,
   };
 }
 
 function fromColumns(record: ProviderRecord): Tuning {
   return {
     temperature: record.temperature,
-    maxTokens: record.max_tokens,
-    timeoutMs: record.timeout_ms,
-    retryPolicy: record.retry_policy,
-    maxRetries: record.max_retries,
-    retryDelayMs: record.retry_delay_ms,
+    maxTokens: record.maxTokens,
+    timeoutMs: record.timeoutMs,
+    retryPolicy: record.retryPolicy,
+    maxRetries: record.maxRetries,
+    retryDelayMs: record.retryDelayMs,
   };
 }
 
@@ -372,14 +372,14 @@ function toView(record: ProviderRecord): ProviderView {
   return {
     id: record.id,
     name: record.name,
-    baseUrl: record.base_url,
+    baseUrl: record.baseUrl,
     model: record.model,
-    hasApiKey: record.api_key_ciphertext !== null,
+    hasApiKey: record.apiKeyCiphertext !== null,
     ...fromColumns(record),
     temperature: roundReal(record.temperature),
-    isDefault: record.is_default,
-    createdAt: record.created_at,
-    updatedAt: record.updated_at,
+    isDefault: record.isDefault,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
   };
 }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import type { Store } from '../store/open-store.js';
 import type { RateLimitRecord } from '../store/repositories/rate-limit-repository.js';
-import { TtlCache } from '../cache/ttl-cache.js';
 
 /** An agent's limits; null means that limit is not set. */
 export interface RateLimits {
@@ -112,7 +112,8 @@ export class RateLimitService {
   readonly #keyPrefix: string;
   readonly #leaseMs: number;
   readonly #limiters: ReadonlyMap<Window['field'], RateLimiterAbstract>;
-  readonly #cache: TtlCache<string, RateLimits | null>;
+  /** Limits by agent (null: none set), the 10,000 most recently used, for `cacheTtlMs`. */
+  readonly #cache: LRUCache<string, { limits: RateLimits | null }>;
   /** Bumped by every forget, so a read that began before a change does not cache what it read. */
   #generation = 0;
   readonly #running = new Map<string, number>();
@@ -128,7 +129,8 @@ export class RateLimitService {
     this.#redis = options.redis;
     this.#keyPrefix = options.keyPrefix ?? 'warden:';
     this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#cache = new TtlCache(options.cacheTtlMs ?? 10_000);
+    // At least 1 ms: to lru-cache, 0 would mean "for ever".
+    this.#cache = new LRUCache({ max: 10_000, ttl: Math.max(1, options.cacheTtlMs ?? 10_000) });
     this.#onRedisUnavailable = options.onRedisUnavailable ?? (() => undefined);
     // The limit is compared here, per agent, so the limiters only count: their own `points` never bind.
     this.#limiters = new Map(
@@ -150,7 +152,7 @@ export class RateLimitService {
     this.#loader = new DataLoader(
       async (ids) => {
         const rows = await this.store.repos.rateLimits.findByAgentIds([...new Set(ids)]);
-        const byAgent = new Map(rows.map((r) => [r.agent_id, r]));
+        const byAgent = new Map(rows.map((r) => [r.agentId, r]));
         return ids.map((id) => byAgent.get(id) ?? null);
       },
       { cache: false },
@@ -203,13 +205,13 @@ export class RateLimitService {
         return { agentId, ...wanted, updatedAt: at, updatedBy: by };
       }
       const record = await repos.rateLimits.upsert({
-        agent_id: agentId,
-        per_minute: wanted.perMinute,
-        per_hour: wanted.perHour,
-        per_day: wanted.perDay,
-        max_concurrent: wanted.maxConcurrent,
-        updated_at: at,
-        updated_by: by,
+        agentId,
+        perMinute: wanted.perMinute,
+        perHour: wanted.perHour,
+        perDay: wanted.perDay,
+        maxConcurrent: wanted.maxConcurrent,
+        updatedAt: at,
+        updatedBy: by,
       });
       return toSetting(record);
     });
@@ -221,7 +223,7 @@ export class RateLimitService {
   /** Forgets the cached limits of an agent: after they change here or on another replica. */
   forget(agentId: string): void {
     this.#generation += 1;
-    this.#cache.invalidate((key) => key === agentId);
+    this.#cache.delete(agentId);
   }
 
   /** Called after an agent's limits change here, so other replicas can forget them too. */
@@ -231,11 +233,11 @@ export class RateLimitService {
 
   async #limitsOf(agentId: string): Promise<RateLimits | null> {
     const cached = this.#cache.get(agentId);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.limits;
     const generation = this.#generation;
     const record = await this.#loader.load(agentId);
     const limits = record ? toLimits(record) : null;
-    if (generation === this.#generation) this.#cache.set(agentId, limits);
+    if (generation === this.#generation) this.#cache.set(agentId, { limits });
     return limits;
   }
 
@@ -312,11 +314,11 @@ export class RateLimitService {
 }
 
 function toLimits(r: RateLimitRecord): RateLimits {
-  return { perMinute: r.per_minute, perHour: r.per_hour, perDay: r.per_day, maxConcurrent: r.max_concurrent };
+  return { perMinute: r.perMinute, perHour: r.perHour, perDay: r.perDay, maxConcurrent: r.maxConcurrent };
 }
 
 function toSetting(r: RateLimitRecord): RateLimitSetting {
-  return { agentId: r.agent_id, ...toLimits(r), updatedAt: r.updated_at, updatedBy: r.updated_by };
+  return { agentId: r.agentId, ...toLimits(r), updatedAt: r.updatedAt, updatedBy: r.updatedBy };
 }
 
 function queries(n: number): string {

@@ -27,7 +27,7 @@ export interface ScheduleRunnerOptions {
 const ACCESS_LOST = new Set<ErrorCode>([ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.SQL_NOT_ALLOWED, ErrorCode.UNAUTHENTICATED]);
 
 /**
- * Runs due schedules, on every replica. A run is taken by moving the schedule's next_run_at on with a
+ * Runs due schedules, on every replica. A run is taken by moving the schedule's nextRunAt on with a
  * compare-and-set in the store, and recorded under a unique (schedule, slot) key, so however many
  * replicas look at once each slot runs once. Schedules live in the store, so they survive a restart;
  * a slot missed while every gateway was down runs once when one starts again (not once per slot).
@@ -81,15 +81,15 @@ export class ScheduleRunner {
     let made = 0;
     for (const schedule of await repo.findDue(at, this.options.batch ?? 20)) {
       if (this.#stopped) break;
-      const slot = schedule.next_run_at as Date;
+      const slot = schedule.nextRunAt as Date;
       const next = nextRunAfter(schedule.cron, schedule.timezone, at);
       if (!next) {
-        await repo.update(schedule.id, { status: 'STOPPED', stopped_reason: 'Its cron expression fires no more.', next_run_at: null, updated_at: at });
+        await repo.update(schedule.id, { status: 'STOPPED', stoppedReason: 'Its cron expression fires no more.', nextRunAt: null, updatedAt: at });
         continue;
       }
       // Compare and set: of the replicas that found it due, one moves it on; the others leave it.
       if (!(await repo.claim(schedule.id, slot, next, at))) continue;
-      const run = await repo.startRun({ id: newId('ScheduleRun'), schedule_id: schedule.id, scheduled_for: slot, started_at: at, status: 'RUNNING' });
+      const run = await repo.startRun({ id: newId('ScheduleRun'), scheduleId: schedule.id, scheduledFor: slot, startedAt: at, status: 'RUNNING' });
       if (!run) continue;
       made += 1;
       await this.#run(schedule, run.id, slot);
@@ -104,22 +104,22 @@ export class ScheduleRunner {
       if (!owner) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The agent this schedule runs as has been revoked.');
       const caller = { principal: owner, requestId: null };
       const query = schedule.query as unknown as StoredReadQuery;
-      if (schedule.export_format) {
-        if (!schedule.destination_id || !isExportFormat(schedule.export_format)) {
+      if (schedule.exportFormat) {
+        if (!schedule.destinationId || !isExportFormat(schedule.exportFormat)) {
           throw new AppError(ErrorCode.NOT_FOUND, 'The destination this schedule delivered to was removed.');
         }
-        const destination = await this.exports.destinationFor(owner, schedule.destination_id);
+        const destination = await this.exports.destinationFor(owner, schedule.destinationId);
         const stem = `${slug(schedule.name)}-${compactTimestamp(slot)}`;
-        const delivered = await this.exports.deliver(caller, schedule.database_id, query, schedule.export_format, destination, stem, 'scheduledRun');
+        const delivered = await this.exports.deliver(caller, schedule.databaseId, query, schedule.exportFormat, destination, stem, 'scheduledRun');
         await repo.finishRun(runId, {
           status: 'SUCCEEDED',
-          finished_at: this.now(),
-          row_count: delivered.rows,
+          finishedAt: this.now(),
+          rowCount: delivered.rows,
           truncated: delivered.truncated,
-          delivered_to: delivered.deliveredTo,
+          deliveredTo: delivered.deliveredTo,
         });
       } else {
-        const read = await this.queries.openRead(caller, schedule.database_id, toReadQuery(query), this.options.maxRows, 'scheduledRun');
+        const read = await this.queries.openRead(caller, schedule.databaseId, toReadQuery(query), this.options.maxRows, 'scheduledRun');
         try {
           for await (const _row of read.rows) {
             // Counted by the read; nothing is kept.
@@ -128,7 +128,7 @@ export class ScheduleRunner {
           await read.close();
         }
         const { rows, truncated } = read.summary();
-        await repo.finishRun(runId, { status: 'SUCCEEDED', finished_at: this.now(), row_count: rows, truncated });
+        await repo.finishRun(runId, { status: 'SUCCEEDED', finishedAt: this.now(), rowCount: rows, truncated });
       }
     } catch (error) {
       const app = error instanceof AppError ? error : undefined;
@@ -136,7 +136,7 @@ export class ScheduleRunner {
       const message = app && code !== ErrorCode.INTERNAL ? app.message : 'The run failed unexpectedly; the details are in the log.';
       if (!app || code === ErrorCode.INTERNAL) this.log.error({ err: error, scheduleId: schedule.id }, 'a scheduled run failed');
       const lost = app !== undefined && ACCESS_LOST.has(code);
-      await repo.finishRun(runId, { status: lost ? 'DENIED' : 'FAILED', finished_at: this.now(), error_code: code, error_message: message });
+      await repo.finishRun(runId, { status: lost ? 'DENIED' : 'FAILED', finishedAt: this.now(), errorCode: code, errorMessage: message });
       if (lost) await this.#stopSchedule(schedule, code, message);
     }
   }
@@ -144,15 +144,15 @@ export class ScheduleRunner {
   /** The agent lost access: the schedule stops (an admin or the agent may resume it once access is back), audited. */
   async #stopSchedule(schedule: ScheduleRecord, code: string, message: string): Promise<void> {
     const at = this.now();
-    await this.store.repos.schedules.update(schedule.id, { status: 'STOPPED', stopped_reason: message, next_run_at: null, updated_at: at });
-    this.log.warn({ scheduleId: schedule.id, agentId: schedule.agent_id, code }, 'stopped a schedule whose agent lost access');
+    await this.store.repos.schedules.update(schedule.id, { status: 'STOPPED', stoppedReason: message, nextRunAt: null, updatedAt: at });
+    this.log.warn({ scheduleId: schedule.id, agentId: schedule.agentId, code }, 'stopped a schedule whose agent lost access');
     this.audit.record({
       occurredAt: at,
       requestId: null,
-      principalId: schedule.agent_id,
+      principalId: schedule.agentId,
       principalKind: 'agent',
       action: 'scheduleStopped',
-      databaseId: schedule.database_id,
+      databaseId: schedule.databaseId,
       decision: 'DENIED',
       reasons: [{ code, message }],
       statementFingerprint: null,

@@ -93,19 +93,19 @@ export class ScheduleService {
     const now = this.now();
     const record = await this.store.transaction((repos) => repos.schedules.insert({
       id: newId('Schedule'),
-      agent_id: principal.agentId,
-      database_id: input.databaseId,
+      agentId: principal.agentId,
+      databaseId: input.databaseId,
       name,
       query: JSON.stringify(stored),
       cron,
       timezone,
-      export_format: format,
-      destination_id: destinationId,
+      exportFormat: format,
+      destinationId,
       status: 'ACTIVE',
-      stopped_reason: null,
-      next_run_at: nextRunAfter(cron, timezone, now),
-      created_at: now,
-      updated_at: now,
+      stoppedReason: null,
+      nextRunAt: nextRunAfter(cron, timezone, now),
+      createdAt: now,
+      updatedAt: now,
     }));
     return toScheduleView(record);
   }
@@ -128,7 +128,7 @@ export class ScheduleService {
   async pause(principal: Principal, id: string): Promise<ScheduleView> {
     const record = await this.#owned(principal, id);
     if (record.status !== 'ACTIVE') return toScheduleView(record);
-    const updated = await this.store.transaction((repos) => repos.schedules.update(id, { status: 'PAUSED', next_run_at: null, updated_at: this.now() }));
+    const updated = await this.store.transaction((repos) => repos.schedules.update(id, { status: 'PAUSED', nextRunAt: null, updatedAt: this.now() }));
     return toScheduleView(updated ?? record);
   }
 
@@ -143,18 +143,18 @@ export class ScheduleService {
     const owner = await ownerPrincipal(this.store, record);
     if (!owner) throw new AppError(ErrorCode.FORBIDDEN, 'The agent this schedule runs as has been revoked; it cannot run again.');
     const asOwner: Caller = { principal: owner, requestId: caller.requestId };
-    if (record.export_format && !record.destination_id) {
+    if (record.exportFormat && !record.destinationId) {
       throw new AppError(ErrorCode.CONFLICT, 'The destination this schedule delivered to was removed; delete the schedule and make a new one.');
     }
-    if (record.destination_id) await this.exports.destinationFor(owner, record.destination_id);
-    await this.queries.checkRead(asOwner, record.database_id, toReadQuery(record.query as unknown as StoredReadQuery), this.maxRows, 'resumeSchedule');
+    if (record.destinationId) await this.exports.destinationFor(owner, record.destinationId);
+    await this.queries.checkRead(asOwner, record.databaseId, toReadQuery(record.query as unknown as StoredReadQuery), this.maxRows, 'resumeSchedule');
     checkTimezone(record.timezone);
     const now = this.now();
     const updated = await this.store.transaction((repos) => repos.schedules.update(id, {
       status: 'ACTIVE',
-      stopped_reason: null,
-      next_run_at: nextRunAfter(record.cron, record.timezone, now),
-      updated_at: now,
+      stoppedReason: null,
+      nextRunAt: nextRunAfter(record.cron, record.timezone, now),
+      updatedAt: now,
     }));
     return toScheduleView(updated ?? record);
   }
@@ -178,7 +178,7 @@ export class ScheduleService {
   async #owned(principal: Principal, id: string): Promise<ScheduleRecord> {
     const caller = agentOf(principal);
     const record = await this.store.repos.schedules.findById(id);
-    if (!record || (!isAdmin(caller) && record.agent_id !== caller.agentId)) {
+    if (!record || (!isAdmin(caller) && record.agentId !== caller.agentId)) {
       throw new AppError(ErrorCode.NOT_FOUND, `No schedule with the id "${id}" is visible to you.`);
     }
     return record;
@@ -187,7 +187,7 @@ export class ScheduleService {
 
 /** The principal a schedule runs as: its agent, while active (undefined once revoked). */
 export async function ownerPrincipal(store: Store, schedule: ScheduleRecord): Promise<(Principal & { kind: 'agent' }) | undefined> {
-  const agent = await store.repos.agents.findById(schedule.agent_id);
+  const agent = await store.repos.agents.findById(schedule.agentId);
   if (!agent || agent.status !== 'ACTIVE') return undefined;
   return { kind: 'agent', agentId: agent.id, keyId: `schedule:${schedule.id}`, name: agent.name, role: agent.role };
 }
@@ -200,34 +200,34 @@ function agentOf(principal: Principal): Principal & { kind: 'agent' } {
 export function toScheduleView(record: ScheduleRecord): ScheduleView {
   return {
     id: record.id,
-    agentId: record.agent_id,
-    databaseId: record.database_id,
+    agentId: record.agentId,
+    databaseId: record.databaseId,
     name: record.name,
     query: record.query as unknown as StoredReadQuery,
     cron: record.cron,
     timezone: record.timezone,
-    exportFormat: record.export_format as ExportFormat | null,
-    destinationId: record.destination_id,
+    exportFormat: record.exportFormat as ExportFormat | null,
+    destinationId: record.destinationId,
     status: record.status,
-    stoppedReason: record.stopped_reason,
-    nextRunAt: record.next_run_at,
-    createdAt: record.created_at,
-    updatedAt: record.updated_at,
+    stoppedReason: record.stoppedReason,
+    nextRunAt: record.nextRunAt,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
   };
 }
 
 export function toRunView(record: ScheduleRunRecord): ScheduleRunView {
   return {
     id: record.id,
-    scheduleId: record.schedule_id,
-    scheduledFor: record.scheduled_for,
-    startedAt: record.started_at,
-    finishedAt: record.finished_at,
+    scheduleId: record.scheduleId,
+    scheduledFor: record.scheduledFor,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
     status: record.status,
-    rowCount: record.row_count,
+    rowCount: record.rowCount,
     truncated: record.truncated,
-    errorCode: record.error_code,
-    errorMessage: record.error_message,
-    deliveredTo: record.delivered_to,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    deliveredTo: record.deliveredTo,
   };
 }

@@ -153,7 +153,7 @@ export class SemanticCatalogService {
   /** A term's versions, newest first; an agent sees only the versions whose every object it may read. */
   async versions(caller: Caller, id: string): Promise<CatalogTermVersionView[]> {
     const record = await this.#visible(caller, id);
-    const scope = await this.#scope(caller, record.database_id, false);
+    const scope = await this.#scope(caller, record.databaseId, false);
     const versions = await this.store.repos.catalogTerms.versions(id);
     return versions.filter((v) => scope.admin || termVisible(v, scope.readable!)).map(toVersionView);
   }
@@ -203,28 +203,28 @@ export class SemanticCatalogService {
         links: JSON.stringify(links),
         examples: JSON.stringify(examples),
         status,
-        approved_by: scope.admin ? scope.agentId : null,
-        rejected_reason: null,
+        approvedBy: scope.admin ? scope.agentId : null,
+        rejectedReason: null,
       };
       return this.#commit(caller, 'catalogTerm.save', ctx, async (repos) => {
         const clash = await repos.catalogTerms.findByName(scope.databaseId, draft.term);
         const now = this.now();
         if (!input.id) {
           if (clash) throw nameTaken(draft.term, clash, scope);
-          const record = await repos.catalogTerms.insert({ id: newId('CatalogTerm'), database_id: scope.databaseId, ...content, proposed_by: scope.agentId, version: 1, created_at: now, updated_at: now });
+          const record = await repos.catalogTerms.insert({ id: newId('CatalogTerm'), databaseId: scope.databaseId, ...content, proposedBy: scope.agentId, version: 1, createdAt: now, updatedAt: now });
           await writeVersion(repos, record, scope.admin ? 'CREATED' : 'PROPOSED', scope.agentId, null);
           return { record, change: scope.admin ? 'CREATED' : 'PROPOSED' };
         }
         const current = await repos.catalogTerms.findById(input.id);
-        if (!current || current.database_id !== scope.databaseId || !this.#canSee(scope, current)) throw termNotFound(input.id);
-        if (!scope.admin && (current.proposed_by !== scope.agentId || current.status === 'APPROVED')) {
+        if (!current || current.databaseId !== scope.databaseId || !this.#canSee(scope, current)) throw termNotFound(input.id);
+        if (!scope.admin && (current.proposedBy !== scope.agentId || current.status === 'APPROVED')) {
           throw new AppError(ErrorCode.FORBIDDEN, 'Only an admin changes an approved term or another agent’s proposal. Propose a term of your own, or ask an admin.');
         }
         if (input.expectedVersion !== undefined && input.expectedVersion !== null && input.expectedVersion !== current.version) {
           throw movedOn(current.version);
         }
         if (clash && clash.id !== current.id) throw nameTaken(draft.term, clash, scope);
-        const record = await repos.catalogTerms.update(current.id, current.version, { ...content, version: current.version + 1, updated_at: now });
+        const record = await repos.catalogTerms.update(current.id, current.version, { ...content, version: current.version + 1, updatedAt: now });
         if (!record) throw movedOn(current.version);
         const change: CatalogTermChange = scope.admin ? 'UPDATED' : 'PROPOSED';
         await writeVersion(repos, record, change, scope.agentId, null);
@@ -239,18 +239,18 @@ export class SemanticCatalogService {
       requireAdmin(caller, 'approves');
       const current = await this.#existing(id, ctx);
       if (current.status === 'APPROVED') throw new AppError(ErrorCode.CONFLICT, 'This term is approved already.');
-      const scope = await this.#scope(caller, current.database_id, true);
+      const scope = await this.#scope(caller, current.databaseId, true);
       const links = this.#resolveLinks(scope, current.links);
       const examples = await this.#checkExamples(scope, current.examples);
       return this.#commit(caller, 'catalogTerm.approve', ctx, async (repos) => {
         const record = await repos.catalogTerms.update(current.id, current.version, {
           status: 'APPROVED',
-          approved_by: scope.agentId,
-          rejected_reason: null,
+          approvedBy: scope.agentId,
+          rejectedReason: null,
           links: JSON.stringify(links),
           examples: JSON.stringify(examples),
           version: current.version + 1,
-          updated_at: this.now(),
+          updatedAt: this.now(),
         });
         if (!record) throw movedOn(current.version);
         await writeVersion(repos, record, 'APPROVED', scope.agentId, null);
@@ -272,10 +272,10 @@ export class SemanticCatalogService {
       return this.#commit(caller, 'catalogTerm.reject', ctx, async (repos) => {
         const record = await repos.catalogTerms.update(current.id, current.version, {
           status: 'REJECTED',
-          approved_by: null,
-          rejected_reason: why,
+          approvedBy: null,
+          rejectedReason: why,
           version: current.version + 1,
-          updated_at: this.now(),
+          updatedAt: this.now(),
         });
         if (!record) throw movedOn(current.version);
         await writeVersion(repos, record, 'REJECTED', admin, why);
@@ -298,7 +298,7 @@ export class SemanticCatalogService {
       const others = await this.store.repos.catalogTerms.findByIds(from);
       const missing = from.filter((id) => !others.some((o) => o.id === id));
       if (missing.length > 0) throw termNotFound(missing.join(', '));
-      if (others.some((o) => o.database_id !== into.database_id)) throw bad('Only terms of one database are merged.', 'fromIds');
+      if (others.some((o) => o.databaseId !== into.databaseId)) throw bad('Only terms of one database are merged.', 'fromIds');
       const ordered = from.map((id) => others.find((o) => o.id === id)!);
       const merged = mergeContent(into, ordered);
       const admin = adminId(caller);
@@ -311,10 +311,10 @@ export class SemanticCatalogService {
           links: JSON.stringify(merged.links),
           examples: JSON.stringify(merged.examples),
           status: 'APPROVED',
-          approved_by: admin,
-          rejected_reason: null,
+          approvedBy: admin,
+          rejectedReason: null,
           version: into.version + 1,
-          updated_at: this.now(),
+          updatedAt: this.now(),
         });
         if (!record) throw movedOn(into.version);
         await writeVersion(repos, record, 'MERGED', admin, note);
@@ -361,7 +361,7 @@ export class SemanticCatalogService {
 
   #canSee(scope: Scope, record: CatalogTermRecord): boolean {
     if (scope.admin) return true;
-    if (record.status !== 'APPROVED' && record.proposed_by !== scope.agentId) return false;
+    if (record.status !== 'APPROVED' && record.proposedBy !== scope.agentId) return false;
     return termVisible(record, scope.readable!);
   }
 
@@ -371,7 +371,7 @@ export class SemanticCatalogService {
     if (!record) throw termNotFound(id);
     let scope: Scope;
     try {
-      scope = await this.#scope(caller, record.database_id, false);
+      scope = await this.#scope(caller, record.databaseId, false);
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.FORBIDDEN) throw termNotFound(id);
       throw error;
@@ -383,7 +383,7 @@ export class SemanticCatalogService {
   async #existing(id: string, ctx: AuditContext): Promise<CatalogTermRecord> {
     const record = await this.store.repos.catalogTerms.findById(id);
     if (!record) throw termNotFound(id);
-    ctx.databaseId = record.database_id;
+    ctx.databaseId = record.databaseId;
     return record;
   }
 
@@ -581,10 +581,10 @@ function mergeContent(into: CatalogTermRecord, from: readonly CatalogTermRecord[
 
 async function writeVersion(repos: Repositories, record: CatalogTermRecord, change: CatalogTermChange, by: string, note: string | null): Promise<void> {
   await repos.catalogTerms.insertVersion({
-    term_id: record.id,
+    termId: record.id,
     version: record.version,
     change,
-    changed_by: by,
+    changedBy: by,
     term: record.term,
     definition: record.definition,
     synonyms: JSON.stringify(record.synonyms),
@@ -592,7 +592,7 @@ async function writeVersion(repos: Repositories, record: CatalogTermRecord, chan
     examples: JSON.stringify(record.examples),
     status: record.status,
     note,
-    created_at: record.updated_at,
+    createdAt: record.updatedAt,
   });
 }
 
@@ -608,19 +608,19 @@ function adminId(caller: Caller): string {
 function toView(r: CatalogTermRecord): CatalogTermView {
   return {
     id: r.id,
-    databaseId: r.database_id,
+    databaseId: r.databaseId,
     term: r.term,
     definition: r.definition,
     synonyms: r.synonyms,
     links: r.links,
     examples: r.examples,
     status: r.status,
-    proposedBy: r.proposed_by,
-    approvedBy: r.approved_by,
-    rejectedReason: r.rejected_reason,
+    proposedBy: r.proposedBy,
+    approvedBy: r.approvedBy,
+    rejectedReason: r.rejectedReason,
     version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
@@ -628,7 +628,7 @@ function toVersionView(v: CatalogTermVersionRecord): CatalogTermVersionView {
   return {
     version: v.version,
     change: v.change,
-    changedBy: v.changed_by,
+    changedBy: v.changedBy,
     term: v.term,
     definition: v.definition,
     synonyms: v.synonyms,
@@ -636,7 +636,7 @@ function toVersionView(v: CatalogTermVersionRecord): CatalogTermVersionView {
     examples: v.examples,
     status: v.status,
     note: v.note,
-    createdAt: v.created_at,
+    createdAt: v.createdAt,
   };
 }
 

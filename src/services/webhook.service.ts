@@ -102,13 +102,13 @@ export class WebhookService {
     const record = await this.store.transaction((repos) => repos.webhooks.insert({
       id,
       url,
-      event_types: JSON.stringify(eventTypes),
+      eventTypes: JSON.stringify(eventTypes),
       description,
-      secret_ciphertext: sealed.ciphertext,
-      secret_key_id: sealed.keyId,
-      created_at: this.now(),
-      created_by: createdBy,
-      removed_at: null,
+      secretCiphertext: sealed.ciphertext,
+      secretKeyId: sealed.keyId,
+      createdAt: this.now(),
+      createdBy,
+      removedAt: null,
     }));
     await this.#changed();
     return { webhook: toWebhookView(record), secret };
@@ -171,7 +171,7 @@ export class WebhookService {
       page,
       total,
       position !== undefined,
-      (r) => ({ createdAt: r.created_at, id: r.id }),
+      (r) => ({ createdAt: r.createdAt, id: r.id }),
       (r) => toDeliveryView(r, attempts.get(r.id) ?? []),
     );
   }
@@ -199,7 +199,7 @@ export function validateUrl(raw: string): string {
   }
   if (url.username || url.password) {
     // The URL is shown to admins and kept in the clear; a receiver checks the signature instead.
-    throw new AppError(ErrorCode.BAD_USER_INPUT, 'A webhook URL cannot carry a user name or password. Receivers verify the warden-signature header instead.', {
+    throw new AppError(ErrorCode.BAD_USER_INPUT, 'A webhook URL cannot carry a user name or password. Receivers verify the webhook-signature header instead.', {
       field: 'url',
     });
   }
@@ -225,9 +225,9 @@ function validateEventTypes(types: readonly string[]): WebhookEventType[] {
 function groupAttempts(rows: readonly WebhookAttemptRecord[]): Map<string, WebhookAttemptRecord[]> {
   const byDelivery = new Map<string, WebhookAttemptRecord[]>();
   for (const row of rows) {
-    const list = byDelivery.get(row.delivery_id);
+    const list = byDelivery.get(row.deliveryId);
     if (list) list.push(row);
-    else byDelivery.set(row.delivery_id, [row]);
+    else byDelivery.set(row.deliveryId, [row]);
   }
   return byDelivery;
 }
@@ -236,28 +236,28 @@ function toWebhookView(r: WebhookRecord): WebhookView {
   return {
     id: r.id,
     url: r.url,
-    eventTypes: r.event_types as WebhookEventType[],
+    eventTypes: r.eventTypes as WebhookEventType[],
     description: r.description,
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    removedAt: r.removed_at,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    removedAt: r.removedAt,
   };
 }
 
 function toDeliveryView(r: WebhookDeliveryRecord, attempts: readonly WebhookAttemptRecord[]): WebhookDeliveryView {
   return {
     id: r.id,
-    webhookId: r.webhook_id,
-    eventType: r.event_type as WebhookEventType,
-    eventId: r.event_id,
+    webhookId: r.webhookId,
+    eventType: r.eventType as WebhookEventType,
+    eventId: r.eventId,
     status: r.status,
     attemptCount: r.attempts,
-    attempts: attempts.map((a) => ({ attempt: a.attempt, attemptedAt: a.attempted_at, statusCode: a.status_code, error: a.error, durationMs: a.duration_ms })),
-    nextAttemptAt: r.status === 'PENDING' ? r.next_attempt_at : null,
-    lastStatusCode: r.last_status_code,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    deliveredAt: r.delivered_at,
+    attempts: attempts.map((a) => ({ attempt: a.attempt, attemptedAt: a.attemptedAt, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+    nextAttemptAt: r.status === 'PENDING' ? r.nextAttemptAt : null,
+    lastStatusCode: r.lastStatusCode,
+    lastError: r.lastError,
+    createdAt: r.createdAt,
+    deliveredAt: r.deliveredAt,
     payload: r.payload,
   };
 }

@@ -22,27 +22,27 @@ export interface StoredCatalogExample {
 /** Terms of the semantic catalog (migration 0008); part of StoreSchema. */
 export interface CatalogTermsTable {
   id: string;
-  database_id: string;
+  databaseId: string;
   term: string;
   definition: string;
   synonyms: Json<string[]>;
   links: Json<StoredCatalogLink[]>;
   examples: Json<StoredCatalogExample[]>;
   status: CatalogTermStatus;
-  proposed_by: string | null;
-  approved_by: string | null;
-  rejected_reason: string | null;
+  proposedBy: string | null;
+  approvedBy: string | null;
+  rejectedReason: string | null;
   version: number;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  updated_at: Date;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  updatedAt: Date;
 }
 
 /** Every version of every term, the current one included (migration 0008). */
 export interface CatalogTermVersionsTable {
-  term_id: string;
+  termId: string;
   version: number;
   change: CatalogTermChange;
-  changed_by: string | null;
+  changedBy: string | null;
   term: string;
   definition: string;
   synonyms: Json<string[]>;
@@ -51,5 +51,5 @@ export interface CatalogTermVersionsTable {
   status: CatalogTermStatus;
   /** A rejection's reason, or the names a merge took in. */
   note: string | null;
-  created_at: ColumnType<Date, Date | undefined, never>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
 }

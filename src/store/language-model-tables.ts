@@ -6,20 +6,20 @@ export type RetryPolicyName = 'fixed' | 'linear' | 'exponential';
 export interface LlmProvidersTable {
   id: string;
   name: string;
-  base_url: string;
+  baseUrl: string;
   model: string;
   /** AES-256-GCM ciphertext of the API key (bound to `provider:<id>`) and the id of the key that sealed it; null when none. */
-  api_key_ciphertext: string | null;
-  api_key_key_id: string | null;
+  apiKeyCiphertext: string | null;
+  apiKeyKeyId: string | null;
   temperature: number;
-  max_tokens: number;
-  timeout_ms: number;
-  retry_policy: RetryPolicyName;
-  max_retries: number;
-  retry_delay_ms: number;
-  is_default: ColumnType<boolean, boolean | undefined, boolean>;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  updated_at: Date;
+  maxTokens: number;
+  timeoutMs: number;
+  retryPolicy: RetryPolicyName;
+  maxRetries: number;
+  retryDelayMs: number;
+  isDefault: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  updatedAt: Date;
 }
 
 /** Versioned prompt templates (migration 0005); part of StoreSchema. */
@@ -28,8 +28,8 @@ export interface PromptTemplatesTable {
   name: string;
   version: number;
   system: string;
-  user_text: string;
+  userText: string;
   active: ColumnType<boolean, boolean | undefined, boolean>;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  created_by: string | null;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  createdBy: string | null;
 }

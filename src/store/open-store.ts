@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreConfig, StorePoolConfig } from '../config.js';
 import { AppError } from '../errors/app-error.js';
@@ -67,7 +67,8 @@ function toStore(handle: StoreHandle): Store {
 export async function openStore(config: StoreConfig): Promise<Store> {
   const store = toStore(config.kind === 'postgres' ? openPostgres(config.url, config.pool ?? DEFAULT_POOL) : await openPGlite(config.dataDir));
   try {
-    await migrateToLatest(store.db);
+    // Migrations name tables and columns as the database does, as they were written.
+    await migrateToLatest(store.db.withoutPlugins());
   } catch (error) {
     await store.close();
     // At start the operator needs the driver's own words (which host refused), not the retry advice.
@@ -75,6 +76,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   }
   return store;
 }
+
+/**
+ * Columns are snake_case in the store and camelCase in TypeScript: Kysely writes `createdAt` as
+ * created_at in every query it builds, and reads rows back with camelCase keys. Raw SQL (sql``) is
+ * written as the database names things. A JSON column's own keys (column masks, settings) are left as
+ * they are.
+ */
+const camelCase = () => new CamelCasePlugin({ maintainNestedObjectKeys: true });
 
 /** WARDEN_STORE_POOL_MAX and WARDEN_STORE_POOL_TIMEOUT_MS's defaults. */
 export const DEFAULT_POOL: StorePoolConfig = { max: 20, timeoutMs: 15_000 };
@@ -91,7 +100,7 @@ function openPostgres(url: string, poolConfig: StorePoolConfig): StoreHandle {
   });
   // A client losing its connection must not take the process down; the next query reconnects.
   containPoolErrors(pool);
-  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PostgresDialect({ pool })) });
+  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PostgresDialect({ pool })), plugins: [camelCase()] });
   return {
     kind: 'postgres',
     db,
@@ -102,7 +111,7 @@ function openPostgres(url: string, poolConfig: StorePoolConfig): StoreHandle {
 
 async function openPGlite(dataDir: string): Promise<StoreHandle> {
   const client = await openPGliteClient(dataDir);
-  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PGliteDialect(client)) });
+  const db = new Kysely<StoreSchema>({ dialect: withStoreErrors(new PGliteDialect(client)), plugins: [camelCase()] });
   return {
     kind: 'pglite',
     db,

@@ -38,50 +38,50 @@ export interface ExportDestinationsTable {
   name: string;
   kind: DestinationKind;
   settings: Json<DestinationSettings>;
-  secret_ciphertext: string;
-  secret_key_id: string;
-  agent_ids: Json<string[]>;
-  created_at: CreatedAt;
-  created_by: string | null;
+  secretCiphertext: string;
+  secretKeyId: string;
+  agentIds: Json<string[]>;
+  createdAt: CreatedAt;
+  createdBy: string | null;
 }
 
 export interface SchedulesTable {
   id: string;
-  agent_id: string;
-  database_id: string;
+  agentId: string;
+  databaseId: string;
   name: string;
   query: Json<StoredReadQuery>;
   cron: string;
   timezone: string;
-  export_format: string | null;
-  destination_id: string | null;
+  exportFormat: string | null;
+  destinationId: string | null;
   status: ScheduleStatus;
-  stopped_reason: string | null;
-  next_run_at: Date | null;
-  created_at: CreatedAt;
-  updated_at: Date;
+  stoppedReason: string | null;
+  nextRunAt: Date | null;
+  createdAt: CreatedAt;
+  updatedAt: Date;
 }
 
 export interface ScheduleRunsTable {
   id: string;
-  schedule_id: string;
-  scheduled_for: Date;
-  started_at: Date;
-  finished_at: Date | null;
+  scheduleId: string;
+  scheduledFor: Date;
+  startedAt: Date;
+  finishedAt: Date | null;
   status: ScheduleRunStatus;
-  row_count: number | null;
+  rowCount: number | null;
   truncated: boolean | null;
-  error_code: string | null;
-  error_message: string | null;
-  delivered_to: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  deliveredTo: string | null;
 }
 
 export interface ExportLinksTable {
   id: string;
-  agent_id: string;
-  database_id: string;
+  agentId: string;
+  databaseId: string;
   query: Json<StoredReadQuery>;
   format: string;
-  created_at: CreatedAt;
-  expires_at: Date;
+  createdAt: CreatedAt;
+  expiresAt: Date;
 }

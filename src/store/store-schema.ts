@@ -17,20 +17,20 @@ export interface AgentsTable {
   description: string | null;
   role: AgentRole;
   status: AgentStatus;
-  created_at: CreatedAt;
-  revoked_at: Date | null;
+  createdAt: CreatedAt;
+  revokedAt: Date | null;
 }
 
 export interface ApiKeysTable {
   id: string;
-  agent_id: string;
+  agentId: string;
   /** Hex SHA-256 of the key's secret part; the plaintext is never stored. */
-  secret_hash: string;
+  secretHash: string;
   label: string | null;
-  created_at: CreatedAt;
-  last_used_at: Date | null;
-  expires_at: Date | null;
-  revoked_at: Date | null;
+  createdAt: CreatedAt;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
 }
 
 export interface DatabasesTable {
@@ -41,10 +41,10 @@ export interface DatabasesTable {
   /** Non-secret connection settings. */
   config: Json<Record<string, unknown>>;
   /** AES-256-GCM ciphertext of the secret settings, and the id of the key that sealed it. */
-  secret_ciphertext: string | null;
-  secret_key_id: string | null;
-  created_at: CreatedAt;
-  updated_at: Date;
+  secretCiphertext: string | null;
+  secretKeyId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Date;
 }
 
 export type GrantScope = 'DATABASE' | 'SCHEMA' | 'TABLE' | 'COLUMNS';
@@ -52,66 +52,66 @@ export type GrantAction = 'READ' | 'INSERT' | 'UPDATE' | 'DELETE' | 'ALL';
 
 export interface GrantsTable {
   id: string;
-  agent_id: string;
-  database_id: string;
+  agentId: string;
+  databaseId: string;
   scope: GrantScope;
-  schema_name: string | null;
-  table_name: string | null;
+  schemaName: string | null;
+  tableName: string | null;
   columns: Json<string[] | null>;
   actions: Json<GrantAction[]>;
-  row_filter: string | null;
-  column_masks: Json<Record<string, string> | null>;
-  row_cap: number | null;
+  rowFilter: string | null;
+  columnMasks: Json<Record<string, string> | null>;
+  rowCap: number | null;
   /** The planner's estimated cost / rows a statement may have (migration 0007); null: no limit. */
-  max_cost: ColumnType<number | null, number | null | undefined, number | null>;
-  max_estimated_rows: ColumnType<number | null, number | null | undefined, number | null>;
-  expires_at: Date | null;
-  created_by: string | null;
-  created_at: CreatedAt;
-  revoked_at: Date | null;
+  maxCost: ColumnType<number | null, number | null | undefined, number | null>;
+  maxEstimatedRows: ColumnType<number | null, number | null | undefined, number | null>;
+  expiresAt: Date | null;
+  createdBy: string | null;
+  createdAt: CreatedAt;
+  revokedAt: Date | null;
 }
 
 export interface AuditEventsTable {
   id: string;
-  occurred_at: Date;
-  request_id: string | null;
-  principal_id: string | null;
-  principal_kind: string;
+  occurredAt: Date;
+  requestId: string | null;
+  principalId: string | null;
+  principalKind: string;
   action: string;
-  database_id: string | null;
+  databaseId: string | null;
   decision: string | null;
   reasons: Json<unknown[] | null>;
-  statement_fingerprint: string | null;
+  statementFingerprint: string | null;
   tables: Json<string[] | null>;
-  duration_ms: number | null;
-  row_count: number | null;
+  durationMs: number | null;
+  rowCount: number | null;
   details: Json<Record<string, unknown> | null>;
   seq: Generated<number>;
 }
 
 export interface SecurityNotificationsTable {
   id: string;
-  created_at: CreatedAt;
+  createdAt: CreatedAt;
   kind: string;
   severity: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
   /** 1 (LOW) to 4 (CRITICAL), so "at least HIGH" is one comparison. */
-  severity_rank: number;
-  agent_id: string | null;
+  severityRank: number;
+  agentId: string | null;
   message: string;
   details: Json<Record<string, unknown> | null>;
-  read_at: Date | null;
-  read_by: string | null;
+  readAt: Date | null;
+  readBy: string | null;
 }
 
 /** Per-agent rate limits (null: that limit is not set); a row only for agents with some. */
 export interface RateLimitsTable {
-  agent_id: string;
-  per_minute: number | null;
-  per_hour: number | null;
-  per_day: number | null;
-  max_concurrent: number | null;
-  updated_at: Date;
-  updated_by: string | null;
+  agentId: string;
+  perMinute: number | null;
+  perHour: number | null;
+  perDay: number | null;
+  maxConcurrent: number | null;
+  updatedAt: Date;
+  updatedBy: string | null;
 }
 
 export interface StoreSchema {

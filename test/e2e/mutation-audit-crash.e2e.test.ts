@@ -59,14 +59,14 @@ async function reopen(config: StoreConfig): Promise<{ agentIds: Set<string>; age
     const agents = await store.db.selectFrom('agents').select(['id', 'name']).where('name', 'like', 'burst-%').execute();
     const events = await store.db
       .selectFrom('audit_events')
-      .select(['request_id'])
+      .select(['requestId'])
       .where('action', '=', 'registerAgent')
       .where('decision', '=', 'ALLOWED')
       .execute();
     return {
       agentIds: new Set(agents.map((a) => a.id)),
       agentNames: new Map(agents.map((a) => [a.name, a.id])),
-      audited: new Set(events.map((e) => e.request_id ?? '')),
+      audited: new Set(events.map((e) => e.requestId ?? '')),
     };
   } finally {
     await store.close();

@@ -174,7 +174,7 @@ describe('language model providers and prompt templates over GraphQL', () => {
     try {
       const rows = await store.db.selectFrom('llm_providers').selectAll().execute();
       expect(rows).toHaveLength(1);
-      expect(rows[0]?.api_key_ciphertext).toMatch(/^v1\./);
+      expect(rows[0]?.apiKeyCiphertext).toMatch(/^v1\./);
       const text = await sql<{ t: string }>`select llm_providers::text as t from llm_providers`.execute(store.db);
       expect(text.rows.map((r) => r.t).join('\n')).not.toContain(API_KEY);
       // The audit trail of these mutations does not hold it either.

@@ -8,8 +8,9 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
 import pg from 'pg';
 import S3rver from 's3rver';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/events/webhook-signature.js';
+import { generateWebhookSecret } from '../../src/events/webhook-signature.js';
 import { SERVICES, serviceAvailable } from '../helpers/services.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -318,6 +319,7 @@ describe.skipIf(!pgUp || !redisUp)('scheduled queries and exports', () => {
     let receiver: Server;
     let received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
     let failNext = 0;
+    let refusedIds: string[] = [];
     let s3: S3rver;
     let s3Dir: string;
     let s3Endpoint: string;
@@ -331,6 +333,7 @@ describe.skipIf(!pgUp || !redisUp)('scheduled queries and exports', () => {
         req.on('end', () => {
           if (failNext > 0) {
             failNext -= 1;
+            refusedIds.push(String(req.headers['webhook-id']));
             res.writeHead(503).end();
             return;
           }
@@ -360,6 +363,7 @@ describe.skipIf(!pgUp || !redisUp)('scheduled queries and exports', () => {
       ).registerExportDestination;
       expect(reg.secret).toMatch(/^whsec_/);
       received = [];
+      refusedIds = [];
       failNext = 1;
       const delivered = ok(
         await asAgent<{ exportToDestination: { deliveredTo: string; rows: number; bytes: number } }>(DELIVER, {
@@ -373,8 +377,13 @@ describe.skipIf(!pgUp || !redisUp)('scheduled queries and exports', () => {
       expect(received).toHaveLength(1);
       const got = received[0]!;
       expect(got.body.byteLength).toBe(delivered.bytes);
-      expect(verifyWebhookSignature(reg.secret, got.headers['warden-signature'] as string, got.body)).toBe(true);
-      expect(verifyWebhookSignature('whsec_wrong', got.headers['warden-signature'] as string, got.body)).toBe(false);
+      // Verified as a receiver would, with the standardwebhooks package (the file is not JSON: not parsed).
+      const headers = got.headers as Record<string, string>;
+      expect(() => new Webhook(reg.secret).verify(got.body, headers, { jsonParse: false })).not.toThrow();
+      expect(() => new Webhook(generateWebhookSecret()).verify(got.body, headers, { jsonParse: false })).toThrow(WebhookVerificationError);
+      // The retry after the refused attempt carried the same message id, so a receiver can drop a repeat.
+      expect(refusedIds).toEqual([headers['webhook-id']]);
+      expect(headers['webhook-id']).toMatch(/^exd_/);
       expect(parseCsv(got.body.toString('utf8')).slice(1)).toEqual(SALES.map((r) => [String(r.id), r.note]));
       // The secret is never shown again.
       const listed = await admin(a, '{ exportDestinations { id name kind url } }');

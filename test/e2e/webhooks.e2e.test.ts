@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/events/webhook-signature.js';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateWebhookSecret, signWebhookPayload } from '../../src/events/webhook-signature.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
+import { REPO_ROOT } from '../helpers/spawn-gateway.js';
 import { deadPort } from '../helpers/tcp-proxy.js';
 import { createTempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -72,6 +78,23 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The receiver in the README's webhooks paragraph, as written. */
+async function readmeReceiver(): Promise<string> {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('- **Webhooks**:');
+  const blocks = [...readme.slice(start, readme.indexOf('\n- **', start + 1)).matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  expect(blocks).toHaveLength(1);
+  return blocks[0] as string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 const REGISTER_WEBHOOK = 'mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id url eventTypes description createdBy } } }';
 const DELIVERY_FIELDS = 'id webhookId eventType eventId status attemptCount lastStatusCode lastError deliveredAt nextAttemptAt payload attempts { attempt statusCode error durationMs attemptedAt }';
 const DELIVERIES = `query($w: ID, $s: WebhookDeliveryStatus) { webhookDeliveries(webhookId: $w, status: $s, first: 50) { totalCount edges { node { ${DELIVERY_FIELDS} } } } }`;
@@ -130,8 +153,13 @@ function webhookClient(server: () => TestServer) {
   };
 }
 
+/** The receiver's check, made with the standardwebhooks package as a receiver would: the parsed body, or it throws. */
+function verified(secret: string, request: Received): unknown {
+  return new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
+}
+
 function expectSignedBy(secret: string, request: Received) {
-  expect(verifyWebhookSignature(secret, request.headers['warden-signature'] as string, request.body)).toBe(true);
+  expect(verified(secret, request)).toEqual(JSON.parse(request.body));
 }
 
 const pgUp = await serviceAvailable('postgres');
@@ -155,7 +183,7 @@ describe.skipIf(!pgUp)('webhooks (PostgreSQL store)', () => {
   it('retries a receiver that fails twice, and it gets exactly one accepted delivery, signed', async () => {
     const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     const { secret, webhook } = await register(receiver.url, ['QUERY_DENIED'], 'flaky receiver');
-    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(webhook).toMatchObject({ url: receiver.url, eventTypes: ['QUERY_DENIED'], description: 'flaky receiver', createdBy: expect.any(String) });
     try {
       await client.causeDenial(agentKey);
@@ -171,14 +199,20 @@ describe.skipIf(!pgUp)('webhooks (PostgreSQL store)', () => {
         expectSignedBy(secret, request);
         expect(request.headers['content-type']).toBe('application/json');
         expect(request.headers['warden-event']).toBe('QUERY_DENIED');
-        expect(request.headers['warden-delivery']).toBe(delivered!.id);
-        expect(request.headers['warden-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+        // Standard Webhooks headers: the id is the delivery's, the same on every attempt.
+        expect(request.headers['webhook-id']).toBe(delivered!.id);
+        expect(request.headers['webhook-timestamp']).toMatch(/^\d{10}$/);
+        expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+        expect(request.headers['warden-signature']).toBeUndefined();
       }
-      // Another secret, or the same body replayed much later, does not verify.
-      expect(verifyWebhookSignature('whsec_wrong', accepted[0]!.headers['warden-signature'] as string, accepted[0]!.body)).toBe(false);
-      expect(
-        verifyWebhookSignature(secret, accepted[0]!.headers['warden-signature'] as string, accepted[0]!.body, { now: new Date(Date.now() + 10 * 60_000) }),
-      ).toBe(false);
+      // Another secret, or the same request replayed much later, does not verify.
+      expect(() => verified(generateWebhookSecret(), accepted[0]!)).toThrow(WebhookVerificationError);
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 });
+      try {
+        expect(() => verified(secret, accepted[0]!)).toThrow('Message timestamp too old');
+      } finally {
+        vi.useRealTimers();
+      }
 
       const body = JSON.parse(accepted[0]!.body) as Delivery['payload'];
       expect(body).toMatchObject({ id: delivered!.id, type: 'QUERY_DENIED', data: { decision: 'DENIED', action: 'removeWebhook' } });
@@ -219,7 +253,7 @@ describe.skipIf(!pgUp)('webhooks (PostgreSQL store)', () => {
       await sleep(300);
       expect(receiver.received).toHaveLength(1);
       expectSignedBy(secret, receiver.received[0]!);
-      expect(receiver.received[0]!.headers['warden-delivery']).toBe(dead.id);
+      expect(receiver.received[0]!.headers['webhook-id']).toBe(dead.id);
       // The history keeps the failed attempts and adds the one that worked.
       expect(delivered.attempts.map((a) => [a.attempt, a.statusCode ?? a.error])).toEqual([
         [1, 'ECONNREFUSED'],
@@ -278,6 +312,36 @@ describe.skipIf(!pgUp)('webhooks (PostgreSQL store)', () => {
       await client.remove(auditHook.webhook.id);
       await denials.close();
       await everything.close();
+    }
+  });
+
+  it("the README's receiver, run as written, verifies a real delivery and refuses a forged one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'warden-receiver-'));
+    await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    await writeFile(join(dir, 'receiver.mjs'), await readmeReceiver());
+    const port = await freePort();
+    const { secret, webhook } = await register(`http://127.0.0.1:${port}/hooks`, ['QUERY_DENIED']);
+    const child = spawn(process.execPath, ['receiver.mjs'], { cwd: dir, env: { ...process.env, WARDEN_WEBHOOK_SECRET: secret, PORT: String(port) } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      await waitFor('the receiver to listen', async () => ((await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 401 ? true : undefined));
+      // Signed with another secret: refused, and not taken.
+      const forged = signWebhookPayload(generateWebhookSecret(), 'whd_forged', '{"type":"QUERY_DENIED","id":"whd_forged","data":{}}');
+      const refused = await fetch(`http://127.0.0.1:${port}/hooks`, { method: 'POST', headers: forged, body: '{"type":"QUERY_DENIED","id":"whd_forged","data":{}}' });
+      expect(refused.status).toBe(401);
+      await client.causeDenial(agentKey);
+      const [delivered] = await waitFor('the delivery', async () => {
+        const list = await client.deliveries(webhook.id);
+        return list[0]?.status === 'DELIVERED' ? list : undefined;
+      });
+      await waitFor('the receiver to print it', () => (output.includes(delivered!.id) ? true : undefined));
+      expect(output.split('\n')[0]).toMatch(new RegExp(`^QUERY_DENIED ${delivered!.id} `));
+      expect(output).not.toContain('whd_forged');
+    } finally {
+      child.kill();
+      await client.remove(webhook.id);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -72,18 +72,18 @@ async function seed(store: Store, ages: Record<number, number>): Promise<void> {
   const rows = Object.entries(ages).flatMap(([days, count]) =>
     Array.from({ length: count }, (_, i) => ({
       id: `evt_seed_${counter++}_${i}`,
-      occurred_at: new Date(NOW.getTime() - Number(days) * DAY - i * 1000),
-      request_id: null,
-      principal_id: 'agt_someone',
-      principal_kind: 'agent',
+      occurredAt: new Date(NOW.getTime() - Number(days) * DAY - i * 1000),
+      requestId: null,
+      principalId: 'agt_someone',
+      principalKind: 'agent',
       action: 'runQuery',
-      database_id: null,
+      databaseId: null,
       decision: 'ALLOWED',
       reasons: JSON.stringify(null),
-      statement_fingerprint: null,
+      statementFingerprint: null,
       tables: JSON.stringify(null),
-      duration_ms: null,
-      row_count: null,
+      durationMs: null,
+      rowCount: null,
       details: JSON.stringify(null),
     })),
   );
@@ -91,8 +91,8 @@ async function seed(store: Store, ages: Record<number, number>): Promise<void> {
 }
 
 async function ages(store: Store): Promise<number[]> {
-  const rows = await store.db.selectFrom('audit_events').select('occurred_at').orderBy('occurred_at').execute();
-  return rows.map((r) => Math.floor((NOW.getTime() - new Date(r.occurred_at).getTime()) / DAY));
+  const rows = await store.db.selectFrom('audit_events').select('occurredAt').orderBy('occurredAt').execute();
+  return rows.map((r) => Math.floor((NOW.getTime() - new Date(r.occurredAt).getTime()) / DAY));
 }
 
 function capturedLogger() {
@@ -196,8 +196,8 @@ for (const kind of kinds) {
 
       const alice = pseudonyms.ref('agt_alice');
       expect(heard.map((e) => e.principalId)).toEqual([alice, pseudonyms.ref('agt_bob'), null]);
-      const raw = await store.db.selectFrom('audit_events').select('principal_id').orderBy('seq').execute();
-      expect(raw.map((r) => r.principal_id)).toEqual(['agt_alice', alice, pseudonyms.ref('agt_bob'), null]);
+      const raw = await store.db.selectFrom('audit_events').select('principalId').orderBy('seq').execute();
+      expect(raw.map((r) => r.principalId)).toEqual(['agt_alice', alice, pseudonyms.ref('agt_bob'), null]);
 
       const service = new AuditService(store, pseudonyms);
       expect(service.auditRef('agt_alice')).toBe(alice);

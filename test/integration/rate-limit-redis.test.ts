@@ -48,7 +48,7 @@ describe.skipIf(!redisUp || !pgUp)('RateLimitService over Redis', () => {
   const replica = (options: { redis?: Redis; leaseMs?: number } = {}) => new RateLimitService(store, { redis: options.redis ?? client(), keyPrefix, leaseMs: options.leaseMs });
   const newAgent = async () => {
     const id = newId('Agent');
-    await store.repos.agents.insert({ id, name: id, description: null, role: 'AGENT', status: 'ACTIVE', revoked_at: null });
+    await store.repos.agents.insert({ id, name: id, description: null, role: 'AGENT', status: 'ACTIVE', revokedAt: null });
     return id;
   };
 

@@ -66,13 +66,14 @@ for (const kind of kinds) {
     it('migrates once, and migrating again changes nothing', async () => {
       const store = await openStore(location.config);
       try {
-        const tables = await sql<{ table_name: string }>`
+        // Raw SQL names columns as the database does; the rows come back camelCase, as every store row does.
+        const tables = await sql<{ tableName: string }>`
           select table_name from information_schema.tables where table_schema = 'public' order by table_name
         `.execute(store.db);
-        expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect(tables.rows.map((r) => r.tableName)).toEqual(
           expect.arrayContaining(['agents', 'api_keys', 'audit_events', 'databases', 'grants']),
         );
-        expect(await migrateToLatest(store.db)).toEqual([]);
+        expect(await migrateToLatest(store.db.withoutPlugins())).toEqual([]);
       } finally {
         await store.close();
       }
@@ -90,10 +91,10 @@ for (const kind of kinds) {
         const configured = await ensureAdmin(store, 'a-configured-admin-key-of-some-length');
         expect(configured).toEqual({ adminId: first.adminId, generatedKey: undefined });
         const stored = await store.repos.apiKeys.findById('key_configured_admin');
-        expect(stored?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(stored?.secretHash).toMatch(/^[0-9a-f]{64}$/);
         expect(JSON.stringify(stored)).not.toContain('a-configured-admin-key');
         await ensureAdmin(store, undefined);
-        expect((await store.repos.apiKeys.findById('key_configured_admin'))?.revoked_at).toBeInstanceOf(Date);
+        expect((await store.repos.apiKeys.findById('key_configured_admin'))?.revokedAt).toBeInstanceOf(Date);
       } finally {
         await store.close();
       }
@@ -104,17 +105,63 @@ for (const kind of kinds) {
       try {
         const at = new Date('2026-03-04T05:06:07.089Z');
         const rows = [
-          { id: 'evt_append_1', occurred_at: at, request_id: 'req-1', principal_id: 'agt_a', principal_kind: 'agent', action: 'runQuery', database_id: 'db_1', decision: 'DENIED', reasons: JSON.stringify([{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }]), statement_fingerprint: 'abc', tables: JSON.stringify(['public.orders']), duration_ms: 1.25, row_count: 7, details: JSON.stringify({ nested: { a: [1, null] } }) },
-          { id: 'evt_append_2', occurred_at: new Date(at.getTime() + 1), request_id: null, principal_id: null, principal_kind: 'anonymous', action: 'authFailed', database_id: null, decision: 'DENIED', reasons: JSON.stringify(null), statement_fingerprint: null, tables: JSON.stringify(null), duration_ms: null, row_count: null, details: JSON.stringify(null) },
-          ...Array.from({ length: 500 }, (_, i) => ({ id: `evt_append_bulk_${String(i).padStart(3, '0')}`, occurred_at: at, request_id: null, principal_id: 'agt_b', principal_kind: 'agent', action: 'rows', database_id: 'db_2', decision: 'ALLOWED', reasons: 'null', statement_fingerprint: null, tables: 'null', duration_ms: i, row_count: i, details: 'null' })),
+          { id: 'evt_append_1', occurredAt: at, requestId: 'req-1', principalId: 'agt_a', principalKind: 'agent', action: 'runQuery', databaseId: 'db_1', decision: 'DENIED', reasons: JSON.stringify([{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }]), statementFingerprint: 'abc', tables: JSON.stringify(['public.orders']), durationMs: 1.25, rowCount: 7, details: JSON.stringify({ nested: { a: [1, null] } }) },
+          { id: 'evt_append_2', occurredAt: new Date(at.getTime() + 1), requestId: null, principalId: null, principalKind: 'anonymous', action: 'authFailed', databaseId: null, decision: 'DENIED', reasons: JSON.stringify(null), statementFingerprint: null, tables: JSON.stringify(null), durationMs: null, rowCount: null, details: JSON.stringify(null) },
+          ...Array.from({ length: 500 }, (_, i) => ({ id: `evt_append_bulk_${String(i).padStart(3, '0')}`, occurredAt: at, requestId: null, principalId: 'agt_b', principalKind: 'agent', action: 'rows', databaseId: 'db_2', decision: 'ALLOWED', reasons: 'null', statementFingerprint: null, tables: 'null', durationMs: i, rowCount: i, details: 'null' })),
         ];
         await store.repos.audit.append(rows);
         const page = await store.repos.audit.list({}, 1_000);
         const stored = page.rows.filter((r) => r.id.startsWith('evt_append_')).reverse();
         expect(stored.map((r) => r.id)).toEqual(rows.map((r) => r.id));
-        expect(stored[0]).toMatchObject({ occurred_at: at, request_id: 'req-1', reasons: [{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }], tables: ['public.orders'], duration_ms: 1.25, row_count: 7, details: { nested: { a: [1, null] } } });
-        expect(stored[1]).toMatchObject({ request_id: null, principal_id: null, database_id: null, reasons: null, tables: null, duration_ms: null, row_count: null, details: null });
-        expect(stored[501]).toMatchObject({ duration_ms: 499, row_count: 499 });
+        expect(stored[0]).toMatchObject({ occurredAt: at, requestId: 'req-1', reasons: [{ code: 'FORBIDDEN', message: "it's \"quoted\", {braced}, and ünïcode" }], tables: ['public.orders'], durationMs: 1.25, rowCount: 7, details: { nested: { a: [1, null] } } });
+        expect(stored[1]).toMatchObject({ requestId: null, principalId: null, databaseId: null, reasons: null, tables: null, durationMs: null, rowCount: null, details: null });
+        expect(stored[501]).toMatchObject({ durationMs: 499, rowCount: 499 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reads and writes rows in camelCase over snake_case columns, leaving the keys inside JSON columns as written', async () => {
+      const store = await openStore(location.config);
+      try {
+        const at = new Date('2026-03-04T05:06:07.089Z');
+        await store.repos.agents.insert({ id: 'agt_camel', name: 'camel', description: null, role: 'AGENT', status: 'ACTIVE', createdAt: at, revokedAt: null });
+        await store.repos.databases.insert({
+          id: 'db_camel',
+          name: 'camel-db',
+          engine: 'postgres',
+          description: null,
+          config: JSON.stringify({ settings: { ssl_mode: 'require' }, pool: { max_size: 3 } }),
+          secretCiphertext: null,
+          secretKeyId: null,
+          updatedAt: at,
+        });
+        const grant = await store.repos.grants.insert({
+          id: 'grt_camel',
+          agentId: 'agt_camel',
+          databaseId: 'db_camel',
+          scope: 'TABLE',
+          schemaName: 'public',
+          tableName: 'payment_cards',
+          columns: JSON.stringify(null),
+          actions: JSON.stringify(['READ']),
+          rowFilter: 'owner_id = 1',
+          // A mask is keyed by the column it hides: were this key changed on the way back, the column would go unmasked.
+          columnMasks: JSON.stringify({ card_number: "'****'" }),
+          rowCap: null,
+          expiresAt: null,
+          createdBy: null,
+          revokedAt: null,
+        });
+        expect(grant).toMatchObject({ agentId: 'agt_camel', tableName: 'payment_cards', rowFilter: 'owner_id = 1', columnMasks: { card_number: "'****'" } });
+        expect((await store.repos.grants.listActiveForAgents(['agt_camel'], at))[0]?.columnMasks).toEqual({ card_number: "'****'" });
+        expect((await store.repos.databases.findById('db_camel'))?.config).toEqual({ settings: { ssl_mode: 'require' }, pool: { max_size: 3 } });
+        // The tables keep the names the migrations gave them.
+        const columns = await sql<{ columnName: string }>`
+          select column_name from information_schema.columns where table_name = 'grants' and table_schema = current_schema()
+        `.execute(store.db);
+        expect(columns.rows.map((r) => r.columnName)).toEqual(expect.arrayContaining(['agent_id', 'column_masks', 'row_filter', 'table_name']));
+        expect(columns.rows.map((r) => r.columnName)).not.toContain('agentId');
       } finally {
         await store.close();
       }

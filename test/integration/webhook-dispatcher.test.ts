@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { StoredAuditEvent } from '../../src/events/audit-writer.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/events/webhook-dispatcher.js';
-import { verifyWebhookSignature } from '../../src/events/webhook-signature.js';
+import { Webhook } from 'standardwebhooks';
 import { createLogger } from '../../src/logger.js';
 import { EgressGuard } from '../../src/net/egress-guard.js';
 import { parseEgressRules } from '../../src/net/egress-policy.js';
@@ -39,18 +39,18 @@ function auditEvent(n: number, decision: StoredAuditEvent['decision'] = 'ALLOWED
   };
 }
 
-/** Counts requests per warden-delivery id; `hold` keeps requests open until released. */
+/** Counts requests per webhook-id (the delivery's id); `hold` keeps requests open until released. */
 async function receiver(options: { hold?: boolean } = {}) {
   const byDelivery = new Map<string, number>();
-  const bodies: { signature: string; body: string }[] = [];
+  const bodies: { headers: Record<string, string>; body: string }[] = [];
   const held: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const id = String(req.headers['warden-delivery']);
+      const id = String(req.headers['webhook-id']);
       byDelivery.set(id, (byDelivery.get(id) ?? 0) + 1);
-      bodies.push({ signature: String(req.headers['warden-signature']), body: Buffer.concat(chunks).toString('utf8') });
+      bodies.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
       const answer = () => res.writeHead(204).end();
       if (options.hold) held.push(answer);
       else answer();
@@ -101,7 +101,8 @@ describe('webhook dispatcher on the embedded (PGlite) store', () => {
       await until(async () => (await statuses(store)).DELIVERED === 5);
       expect(await statuses(store)).toEqual({ DELIVERED: 5 });
       expect([...hook.byDelivery.values()]).toEqual([1, 1, 1, 1, 1]);
-      for (const { signature, body } of hook.bodies) expect(verifyWebhookSignature(secret, signature, body)).toBe(true);
+      // Each verifies as a receiver checks it, with the standardwebhooks package.
+      for (const { headers, body } of hook.bodies) expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
     } finally {
       await dispatcher.stop();
       await hook.close();
@@ -125,9 +126,9 @@ describe('webhook dispatcher on the embedded (PGlite) store', () => {
       dispatcher.onAuditEvent(auditEvent(1));
       await until(async () => (await statuses(store)).DEAD === 1);
       expect(hook.byDelivery.size).toBe(0);
-      const dead = await store.db.selectFrom('webhook_deliveries').select(['last_error', 'attempts']).executeTakeFirstOrThrow();
+      const dead = await store.db.selectFrom('webhook_deliveries').select(['lastError', 'attempts']).executeTakeFirstOrThrow();
       expect(dead.attempts).toBe(2);
-      expect(dead.last_error).toBe('refused by the egress policy: the destination resolves to a loopback address, which Warden does not call unless WARDEN_EGRESS_ALLOW lists it');
+      expect(dead.lastError).toBe('refused by the egress policy: the destination resolves to a loopback address, which Warden does not call unless WARDEN_EGRESS_ALLOW lists it');
     } finally {
       await dispatcher.stop();
       await hook.close();
@@ -177,8 +178,8 @@ describe.skipIf(!pgUp)('webhook dispatchers sharing a PostgreSQL store (replicas
       const started = Date.now();
       await dispatcher.stop();
       expect(Date.now() - started).toBeLessThan(1500);
-      const rows = await store.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'locked_until']).execute();
-      expect(rows).toEqual([{ status: 'PENDING', attempts: 0, locked_until: null }]);
+      const rows = await store.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'lockedUntil']).execute();
+      expect(rows).toEqual([{ status: 'PENDING', attempts: 0, lockedUntil: null }]);
       expect(await store.db.selectFrom('webhook_attempts').selectAll().execute()).toEqual([]);
     } finally {
       await dispatcher.stop();

@@ -1,5 +1,6 @@
 import pkg from 'node-sql-parser';
 import type { AST } from 'node-sql-parser';
+import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../errors/app-error.js';
 
 /**
@@ -65,33 +66,17 @@ function astifyWith(code: string, grammar: MysqlGrammar): AST | AST[] {
  * The parser is slow (most of a millisecond for a short SELECT) and a pure function of the text, and
  * agents send the same statements again and again with other parameters. So the trees of recent texts
  * are kept; each use gets a copy of its own, since the rewrite edits the tree it is given. Only what
- * parsed is kept. Bounded by entries and by the characters of the texts held.
+ * parsed is kept: the 1,000 most recently used, within a million characters of text.
  */
-const REMEMBERED_ENTRIES = 1_000;
-const REMEMBERED_CHARS = 1_000_000;
 const REMEMBERED_TEXT_MAX = 16_384;
-const remembered = new Map<string, ParsedMysql>();
-let rememberedChars = 0;
+const remembered = new LRUCache<string, ParsedMysql>({ max: 1_000, maxSize: 1_000_000, sizeCalculation: (_, code) => Math.max(1, code.length) });
 
 /** Parses one statement (already lexed: `code` has no comments). Throws SQL_SYNTAX with a position when neither grammar accepts it. */
 export function parseMysql(code: string, original: string = code): ParsedMysql {
   const known = remembered.get(code);
-  if (known !== undefined) {
-    // Most recently used last, so the first is the one to drop.
-    remembered.delete(code);
-    remembered.set(code, known);
-    return { ast: structuredClone(known.ast), grammar: known.grammar };
-  }
+  if (known !== undefined) return { ast: structuredClone(known.ast), grammar: known.grammar };
   const parsed = parseAfresh(code, original);
-  if (code.length <= REMEMBERED_TEXT_MAX) {
-    remembered.set(code, { ast: structuredClone(parsed.ast), grammar: parsed.grammar });
-    rememberedChars += code.length;
-    while (remembered.size > REMEMBERED_ENTRIES || rememberedChars > REMEMBERED_CHARS) {
-      const oldest = remembered.keys().next().value as string;
-      remembered.delete(oldest);
-      rememberedChars -= oldest.length;
-    }
-  }
+  if (code.length <= REMEMBERED_TEXT_MAX) remembered.set(code, { ast: structuredClone(parsed.ast), grammar: parsed.grammar });
   return parsed;
 }
 

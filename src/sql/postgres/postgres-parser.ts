@@ -1,5 +1,6 @@
 import { fingerprint, loadModule, parse } from 'libpg-query';
 import type { Node, ParseResult } from 'libpg-query';
+import { LRUCache } from 'lru-cache';
 import { deparseSync } from 'pgsql-deparser';
 import { AppError, ErrorCode } from '../../errors/app-error.js';
 import { exactlyOneStatement, tooComplex } from './postgres-refusals.js';
@@ -33,39 +34,23 @@ export async function parseTree(sql: string): Promise<ParseResult> {
  * other parameters), as the gate itself parses each rewritten statement again to check it. So the trees
  * of recent texts are kept, as JSON: each use gets a tree of its own (the rewrite edits the tree it is
  * given), and JSON.parse is several times cheaper than the parser. Only what parsed is kept; a text's
- * entry holds its fingerprint too once asked. Bounded by entries and by the characters held.
+ * entry holds its fingerprint too once asked. The 2,000 most recently used are kept, within 8 million
+ * characters.
  */
-const REMEMBERED_ENTRIES = 2_000;
-const REMEMBERED_CHARS = 8_000_000;
 const REMEMBERED_TEXT_MAX = 16_384;
-const remembered = new Map<string, { tree: string; fingerprint?: string }>();
-let rememberedChars = 0;
+const remembered = new LRUCache<string, { tree: string; fingerprint?: string }>({
+  max: 2_000,
+  maxSize: 8_000_000,
+  // The text and its tree, in characters (a fingerprint added later is a few more).
+  sizeCalculation: (entry, text) => text.length + entry.tree.length,
+});
 
 export async function parseRemembered(text: string): Promise<ParseResult> {
-  const hit = recall(text);
+  const hit = remembered.get(text);
   if (hit !== undefined) return JSON.parse(hit.tree) as ParseResult;
   const parsed = await parse(text);
-  if (text.length <= REMEMBERED_TEXT_MAX) remember(text, { tree: JSON.stringify(parsed) });
+  if (text.length <= REMEMBERED_TEXT_MAX) remembered.set(text, { tree: JSON.stringify(parsed) });
   return parsed;
-}
-
-function recall(text: string): { tree: string; fingerprint?: string } | undefined {
-  const entry = remembered.get(text);
-  if (entry === undefined) return undefined;
-  // Most recently used last, so the first is the one to drop.
-  remembered.delete(text);
-  remembered.set(text, entry);
-  return entry;
-}
-
-function remember(text: string, entry: { tree: string; fingerprint?: string }): void {
-  remembered.set(text, entry);
-  rememberedChars += text.length + entry.tree.length;
-  while (remembered.size > REMEMBERED_ENTRIES || rememberedChars > REMEMBERED_CHARS) {
-    const [oldest, dropped] = remembered.entries().next().value as [string, { tree: string }];
-    remembered.delete(oldest);
-    rememberedChars -= oldest.length + dropped.tree.length;
-  }
 }
 
 export async function parseOne(sql: string): Promise<Node> {

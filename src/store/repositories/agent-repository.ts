@@ -39,7 +39,7 @@ export class AgentRepository {
       .selectAll()
       .where('role', '=', 'ADMIN')
       .where('status', '=', 'ACTIVE')
-      .orderBy('created_at')
+      .orderBy('createdAt')
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
@@ -58,7 +58,7 @@ export class AgentRepository {
   async list(filter: AgentListFilter, limit: number, after?: KeysetPosition): Promise<Page<AgentRecord>> {
     let query = this.filtered(filter).selectAll();
     if (after) query = query.where(afterPosition(after));
-    const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+    const rows = await query.orderBy('createdAt').orderBy('id').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -77,7 +77,7 @@ export class AgentRepository {
   async revoke(id: string, at: Date): Promise<AgentRecord | undefined> {
     return this.db
       .updateTable('agents')
-      .set({ status: 'REVOKED', revoked_at: at })
+      .set({ status: 'REVOKED', revokedAt: at })
       .where('id', '=', id)
       .where('status', '=', 'ACTIVE')
       .returningAll()

@@ -6,9 +6,9 @@ export type ApiKeyRecord = Selectable<ApiKeysTable>;
 
 /** A key together with what authentication needs to know about its agent. */
 export interface KeyWithAgent extends ApiKeyRecord {
-  agent_name: string;
-  agent_role: AgentRole;
-  agent_status: AgentStatus;
+  agentName: string;
+  agentRole: AgentRole;
+  agentStatus: AgentStatus;
 }
 
 export class ApiKeyRepository {
@@ -21,9 +21,9 @@ export class ApiKeyRepository {
   async findWithAgent(id: string): Promise<KeyWithAgent | undefined> {
     return this.db
       .selectFrom('api_keys')
-      .innerJoin('agents', 'agents.id', 'api_keys.agent_id')
+      .innerJoin('agents', 'agents.id', 'api_keys.agentId')
       .selectAll('api_keys')
-      .select(['agents.name as agent_name', 'agents.role as agent_role', 'agents.status as agent_status'])
+      .select(['agents.name as agentName', 'agents.role as agentRole', 'agents.status as agentStatus'])
       .where('api_keys.id', '=', id)
       .executeTakeFirst();
   }
@@ -33,9 +33,9 @@ export class ApiKeyRepository {
     if (ids.length === 0) return [];
     return this.db
       .selectFrom('api_keys')
-      .innerJoin('agents', 'agents.id', 'api_keys.agent_id')
+      .innerJoin('agents', 'agents.id', 'api_keys.agentId')
       .selectAll('api_keys')
-      .select(['agents.name as agent_name', 'agents.role as agent_role', 'agents.status as agent_status'])
+      .select(['agents.name as agentName', 'agents.role as agentRole', 'agents.status as agentStatus'])
       .where('api_keys.id', 'in', ids)
       .execute();
   }
@@ -49,8 +49,8 @@ export class ApiKeyRepository {
     return this.db
       .selectFrom('api_keys')
       .selectAll()
-      .where('agent_id', 'in', agentIds)
-      .orderBy('created_at')
+      .where('agentId', 'in', agentIds)
+      .orderBy('createdAt')
       .orderBy('id')
       .execute();
   }
@@ -59,8 +59,8 @@ export class ApiKeyRepository {
     const row = await this.db
       .selectFrom('api_keys')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('agent_id', '=', agentId)
-      .where('revoked_at', 'is', null)
+      .where('agentId', '=', agentId)
+      .where('revokedAt', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -69,9 +69,9 @@ export class ApiKeyRepository {
   async revokeForAgent(agentId: string, at: Date, keepId?: string): Promise<string[]> {
     let query = this.db
       .updateTable('api_keys')
-      .set({ revoked_at: at })
-      .where('agent_id', '=', agentId)
-      .where('revoked_at', 'is', null);
+      .set({ revokedAt: at })
+      .where('agentId', '=', agentId)
+      .where('revokedAt', 'is', null);
     if (keepId) query = query.where('id', '!=', keepId);
     const rows = await query.returning('id').execute();
     return rows.map((r) => r.id);
@@ -80,9 +80,9 @@ export class ApiKeyRepository {
   async revoke(id: string, at: Date): Promise<boolean> {
     const result = await this.db
       .updateTable('api_keys')
-      .set({ revoked_at: at })
+      .set({ revokedAt: at })
       .where('id', '=', id)
-      .where('revoked_at', 'is', null)
+      .where('revokedAt', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -93,12 +93,12 @@ export class ApiKeyRepository {
       .insertInto('api_keys')
       .values(key)
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet({ secret_hash: key.secret_hash, agent_id: key.agent_id, revoked_at: null }),
+        oc.column('id').doUpdateSet({ secretHash: key.secretHash, agentId: key.agentId, revokedAt: null }),
       )
       .execute();
   }
 
   async touch(id: string, at: Date): Promise<void> {
-    await this.db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+    await this.db.updateTable('api_keys').set({ lastUsedAt: at }).where('id', '=', id).execute();
   }
 }

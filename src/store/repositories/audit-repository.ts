@@ -26,12 +26,13 @@ export class AuditRepository {
    */
   async append(events: readonly Insertable<AuditEventsTable>[]): Promise<void> {
     if (events.length === 0) return;
+    // The events' own (camelCase) keys name the record's fields, quoted; the table's columns are snake_case.
     await sql`
       insert into audit_events (id, occurred_at, request_id, principal_id, principal_kind, action, database_id, decision, reasons, statement_fingerprint, tables, duration_ms, row_count, details)
-      select id, occurred_at, request_id, principal_id, principal_kind, action, database_id, decision, reasons::jsonb, statement_fingerprint, tables::jsonb, duration_ms, row_count, details::jsonb
+      select id, "occurredAt", "requestId", "principalId", "principalKind", action, "databaseId", decision, reasons::jsonb, "statementFingerprint", tables::jsonb, "durationMs", "rowCount", details::jsonb
       from json_to_recordset(${JSON.stringify(events)}::json)
-        as e(id text, occurred_at timestamptz, request_id text, principal_id text, principal_kind text, action text, database_id text, decision text,
-             reasons text, statement_fingerprint text, tables text, duration_ms float8, row_count int, details text)
+        as e(id text, "occurredAt" timestamptz, "requestId" text, "principalId" text, "principalKind" text, action text, "databaseId" text, decision text,
+             reasons text, "statementFingerprint" text, tables text, "durationMs" float8, "rowCount" int, details text)
     `.execute(this.db);
   }
 
@@ -71,8 +72,8 @@ export class AuditRepository {
     const oldest = this.db
       .selectFrom('audit_events')
       .select('seq')
-      .where('occurred_at', '<', cutoff)
-      .orderBy('occurred_at')
+      .where('occurredAt', '<', cutoff)
+      .orderBy('occurredAt')
       .limit(batchSize)
       .forUpdate()
       .skipLocked();
@@ -87,13 +88,13 @@ export class AuditRepository {
 
   private filtered(filter: AuditFilter) {
     let query = this.db.selectFrom('audit_events');
-    if (typeof filter.principalId === 'string' && filter.principalId) query = query.where('principal_id', '=', filter.principalId);
-    else if (Array.isArray(filter.principalId) && filter.principalId.length > 0) query = query.where('principal_id', 'in', [...filter.principalId]);
-    if (filter.databaseId) query = query.where('database_id', '=', filter.databaseId);
+    if (typeof filter.principalId === 'string' && filter.principalId) query = query.where('principalId', '=', filter.principalId);
+    else if (Array.isArray(filter.principalId) && filter.principalId.length > 0) query = query.where('principalId', 'in', [...filter.principalId]);
+    if (filter.databaseId) query = query.where('databaseId', '=', filter.databaseId);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.decision) query = query.where('decision', '=', filter.decision);
-    if (filter.since) query = query.where('occurred_at', '>=', filter.since);
-    if (filter.until) query = query.where('occurred_at', '<', filter.until);
+    if (filter.since) query = query.where('occurredAt', '>=', filter.since);
+    if (filter.until) query = query.where('occurredAt', '<', filter.until);
     return query;
   }
 }

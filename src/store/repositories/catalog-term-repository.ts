@@ -33,14 +33,14 @@ export class CatalogTermRepository {
     return this.db
       .selectFrom('catalog_terms')
       .selectAll()
-      .where('database_id', '=', databaseId)
+      .where('databaseId', '=', databaseId)
       .where(sql<string>`lower(term)`, '=', term.toLowerCase())
       .executeTakeFirst();
   }
 
   /** A database's terms, of the given statuses (all when none), by name. */
   async listForDatabase(databaseId: string, statuses?: readonly CatalogTermStatus[]): Promise<CatalogTermRecord[]> {
-    let query = this.db.selectFrom('catalog_terms').selectAll().where('database_id', '=', databaseId);
+    let query = this.db.selectFrom('catalog_terms').selectAll().where('databaseId', '=', databaseId);
     if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
     return query.orderBy(sql`lower(term)`).orderBy('id').execute();
   }
@@ -67,6 +67,6 @@ export class CatalogTermRepository {
 
   /** A term's versions, newest first. */
   async versions(termId: string): Promise<CatalogTermVersionRecord[]> {
-    return this.db.selectFrom('catalog_term_versions').selectAll().where('term_id', '=', termId).orderBy('version', 'desc').execute();
+    return this.db.selectFrom('catalog_term_versions').selectAll().where('termId', '=', termId).orderBy('version', 'desc').execute();
   }
 }

@@ -40,7 +40,7 @@ export class ExportRepository {
 
   /** Forgets links that expired before `now`; how many. */
   async deleteExpiredLinks(now: Date): Promise<number> {
-    const result = await this.db.deleteFrom('export_links').where('expires_at', '<', now).executeTakeFirst();
+    const result = await this.db.deleteFrom('export_links').where('expiresAt', '<', now).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -14,10 +14,10 @@ export class GrantRepository {
     return this.db
       .selectFrom('grants')
       .selectAll()
-      .where('agent_id', 'in', agentIds)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .orderBy('created_at')
+      .where('agentId', 'in', agentIds)
+      .where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]))
+      .orderBy('createdAt')
       .orderBy('id')
       .execute();
   }
@@ -25,9 +25,9 @@ export class GrantRepository {
   async revokeForAgent(agentId: string, at: Date): Promise<number> {
     const result = await this.db
       .updateTable('grants')
-      .set({ revoked_at: at })
-      .where('agent_id', '=', agentId)
-      .where('revoked_at', 'is', null)
+      .set({ revokedAt: at })
+      .where('agentId', '=', agentId)
+      .where('revokedAt', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
@@ -43,9 +43,9 @@ export class GrantRepository {
   async revoke(id: string, at: Date): Promise<GrantRecord | undefined> {
     return this.db
       .updateTable('grants')
-      .set({ revoked_at: at })
+      .set({ revokedAt: at })
       .where('id', '=', id)
-      .where('revoked_at', 'is', null)
+      .where('revokedAt', 'is', null)
       .returningAll()
       .executeTakeFirst();
   }
@@ -54,7 +54,7 @@ export class GrantRepository {
   async list(filter: GrantFilter, now: Date, limit: number, after?: KeysetPosition): Promise<Page<GrantRecord>> {
     let query = this.inForce(filter, now).selectAll();
     if (after) query = query.where(afterPosition(after));
-    const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+    const rows = await query.orderBy('createdAt').orderBy('id').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -68,10 +68,10 @@ export class GrantRepository {
   private inForce(filter: GrantFilter, now: Date) {
     let query = this.db
       .selectFrom('grants')
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-    if (filter.agentId) query = query.where('agent_id', '=', filter.agentId);
-    if (filter.databaseId) query = query.where('database_id', '=', filter.databaseId);
+      .where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]));
+    if (filter.agentId) query = query.where('agentId', '=', filter.agentId);
+    if (filter.databaseId) query = query.where('databaseId', '=', filter.databaseId);
     return query;
   }
 }

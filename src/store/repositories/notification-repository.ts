@@ -29,7 +29,7 @@ export class NotificationRepository {
   async setRead(id: string, read: boolean, by: string, at: Date): Promise<NotificationRecord | undefined> {
     return this.db
       .updateTable('security_notifications')
-      .set(read ? { read_at: at, read_by: by } : { read_at: null, read_by: null })
+      .set(read ? { readAt: at, readBy: by } : { readAt: null, readBy: null })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -39,7 +39,7 @@ export class NotificationRepository {
   async list(filter: NotificationFilter, limit: number, before?: KeysetPosition): Promise<Page<NotificationRecord>> {
     let query = this.filtered(filter).selectAll();
     if (before) query = query.where(sql<SqlBool>`(created_at, id) < (${before.createdAt}, ${before.id})`);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -50,10 +50,10 @@ export class NotificationRepository {
 
   private filtered(filter: NotificationFilter) {
     let query = this.db.selectFrom('security_notifications');
-    if (filter.minSeverityRank !== undefined) query = query.where('severity_rank', '>=', filter.minSeverityRank);
-    if (filter.unread === true) query = query.where('read_at', 'is', null);
-    if (filter.unread === false) query = query.where('read_at', 'is not', null);
-    if (filter.agentIds) query = query.where('agent_id', 'in', filter.agentIds);
+    if (filter.minSeverityRank !== undefined) query = query.where('severityRank', '>=', filter.minSeverityRank);
+    if (filter.unread === true) query = query.where('readAt', 'is', null);
+    if (filter.unread === false) query = query.where('readAt', 'is not', null);
+    if (filter.agentIds) query = query.where('agentId', 'in', filter.agentIds);
     return query;
   }
 }

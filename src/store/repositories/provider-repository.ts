@@ -24,7 +24,7 @@ export class ProviderRepository {
   }
 
   async findDefault(): Promise<ProviderRecord | undefined> {
-    return this.db.selectFrom('llm_providers').selectAll().where('is_default', '=', true).executeTakeFirst();
+    return this.db.selectFrom('llm_providers').selectAll().where('isDefault', '=', true).executeTakeFirst();
   }
 
   async insert(row: Insertable<LlmProvidersTable>): Promise<ProviderRecord> {
@@ -37,7 +37,7 @@ export class ProviderRepository {
 
   /** Clears the default flag everywhere but on `exceptId`. */
   async clearDefault(exceptId?: string): Promise<void> {
-    let query = this.db.updateTable('llm_providers').set({ is_default: false }).where('is_default', '=', true);
+    let query = this.db.updateTable('llm_providers').set({ isDefault: false }).where('isDefault', '=', true);
     if (exceptId) query = query.where('id', '<>', exceptId);
     await query.execute();
   }

@@ -8,12 +8,12 @@ export class RateLimitRepository {
   constructor(private readonly db: StoreDb) {}
 
   async findByAgentId(agentId: string): Promise<RateLimitRecord | undefined> {
-    return this.db.selectFrom('rate_limits').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+    return this.db.selectFrom('rate_limits').selectAll().where('agentId', '=', agentId).executeTakeFirst();
   }
 
   async findByAgentIds(agentIds: readonly string[]): Promise<RateLimitRecord[]> {
     if (agentIds.length === 0) return [];
-    return this.db.selectFrom('rate_limits').selectAll().where('agent_id', 'in', agentIds).execute();
+    return this.db.selectFrom('rate_limits').selectAll().where('agentId', 'in', agentIds).execute();
   }
 
   /** Inserts the agent's limits, or replaces them when it has some already. */
@@ -22,13 +22,13 @@ export class RateLimitRepository {
       .insertInto('rate_limits')
       .values(row)
       .onConflict((oc) =>
-        oc.column('agent_id').doUpdateSet({
-          per_minute: row.per_minute ?? null,
-          per_hour: row.per_hour ?? null,
-          per_day: row.per_day ?? null,
-          max_concurrent: row.max_concurrent ?? null,
-          updated_at: row.updated_at,
-          updated_by: row.updated_by ?? null,
+        oc.column('agentId').doUpdateSet({
+          perMinute: row.perMinute ?? null,
+          perHour: row.perHour ?? null,
+          perDay: row.perDay ?? null,
+          maxConcurrent: row.maxConcurrent ?? null,
+          updatedAt: row.updatedAt,
+          updatedBy: row.updatedBy ?? null,
         }),
       )
       .returningAll()
@@ -37,7 +37,7 @@ export class RateLimitRepository {
 
   /** Removes the agent's limits; true when it had some. */
   async delete(agentId: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('rate_limits').where('agent_id', '=', agentId).executeTakeFirst();
+    const result = await this.db.deleteFrom('rate_limits').where('agentId', '=', agentId).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 }

@@ -19,8 +19,8 @@ export class ScheduleRepository {
   /** Oldest first; one agent's, or everyone's. */
   async list(agentId: string | undefined): Promise<ScheduleRecord[]> {
     let query = this.db.selectFrom('schedules').selectAll();
-    if (agentId !== undefined) query = query.where('agent_id', '=', agentId);
-    return query.orderBy('created_at').orderBy('id').execute();
+    if (agentId !== undefined) query = query.where('agentId', '=', agentId);
+    return query.orderBy('createdAt').orderBy('id').execute();
   }
 
   async update(id: string, changes: Updateable<SchedulesTable>): Promise<ScheduleRecord | undefined> {
@@ -38,8 +38,8 @@ export class ScheduleRepository {
       .selectFrom('schedules')
       .selectAll()
       .where('status', '=', 'ACTIVE')
-      .where('next_run_at', '<=', now)
-      .orderBy('next_run_at')
+      .where('nextRunAt', '<=', now)
+      .orderBy('nextRunAt')
       .limit(limit)
       .execute();
   }
@@ -51,10 +51,10 @@ export class ScheduleRepository {
   async claim(id: string, dueAt: Date, nextRunAt: Date, now: Date): Promise<boolean> {
     const result = await this.db
       .updateTable('schedules')
-      .set({ next_run_at: nextRunAt, updated_at: now })
+      .set({ nextRunAt, updatedAt: now })
       .where('id', '=', id)
       .where('status', '=', 'ACTIVE')
-      .where('next_run_at', '=', dueAt)
+      .where('nextRunAt', '=', dueAt)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -64,7 +64,7 @@ export class ScheduleRepository {
     return this.db
       .insertInto('schedule_runs')
       .values(row)
-      .onConflict((oc) => oc.columns(['schedule_id', 'scheduled_for']).doNothing())
+      .onConflict((oc) => oc.columns(['scheduleId', 'scheduledFor']).doNothing())
       .returningAll()
       .executeTakeFirst();
   }
@@ -77,9 +77,9 @@ export class ScheduleRepository {
   async failAbandonedRuns(startedBefore: Date, now: Date): Promise<number> {
     const result = await this.db
       .updateTable('schedule_runs')
-      .set({ status: 'FAILED', finished_at: now, error_code: 'INTERNAL', error_message: 'The gateway stopped during this run.' })
+      .set({ status: 'FAILED', finishedAt: now, errorCode: 'INTERNAL', errorMessage: 'The gateway stopped during this run.' })
       .where('status', '=', 'RUNNING')
-      .where('started_at', '<', startedBefore)
+      .where('startedAt', '<', startedBefore)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
@@ -89,8 +89,8 @@ export class ScheduleRepository {
     return this.db
       .selectFrom('schedule_runs')
       .selectAll()
-      .where('schedule_id', '=', scheduleId)
-      .orderBy('scheduled_for', 'desc')
+      .where('scheduleId', '=', scheduleId)
+      .orderBy('scheduledFor', 'desc')
       .limit(limit)
       .execute();
   }

@@ -45,23 +45,23 @@ export class WebhookRepository {
 
   /** Webhooks not removed, oldest first. */
   async listActive(): Promise<WebhookRecord[]> {
-    return this.db.selectFrom('webhooks').selectAll().where('removed_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+    return this.db.selectFrom('webhooks').selectAll().where('removedAt', 'is', null).orderBy('createdAt').orderBy('id').execute();
   }
 
   /** Marks a webhook removed and discards what it still had to send. Undefined when there is no active one. */
   async remove(id: string, at: Date): Promise<WebhookRecord | undefined> {
     const removed = await this.db
       .updateTable('webhooks')
-      .set({ removed_at: at })
+      .set({ removedAt: at })
       .where('id', '=', id)
-      .where('removed_at', 'is', null)
+      .where('removedAt', 'is', null)
       .returningAll()
       .executeTakeFirst();
     if (removed) {
       await this.db
         .updateTable('webhook_deliveries')
-        .set({ status: 'DISCARDED', locked_until: null, last_error: 'webhook removed' })
-        .where('webhook_id', '=', id)
+        .set({ status: 'DISCARDED', lockedUntil: null, lastError: 'webhook removed' })
+        .where('webhookId', '=', id)
         .where('status', 'in', ['PENDING', 'DEAD'])
         .execute();
     }
@@ -69,12 +69,12 @@ export class WebhookRepository {
   }
 
   /** Enqueues deliveries, due now; an event already enqueued for a webhook is skipped. */
-  async enqueue(rows: readonly Omit<Insertable<WebhookDeliveriesTable>, 'next_attempt_at' | 'status' | 'attempts'>[]): Promise<number> {
+  async enqueue(rows: readonly Omit<Insertable<WebhookDeliveriesTable>, 'nextAttemptAt' | 'status' | 'attempts'>[]): Promise<number> {
     if (rows.length === 0) return 0;
     const result = await this.db
       .insertInto('webhook_deliveries')
       .values([...rows])
-      .onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing())
+      .onConflict((oc) => oc.columns(['webhookId', 'eventId']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
@@ -89,15 +89,15 @@ export class WebhookRepository {
       .selectFrom('webhook_deliveries')
       .select('id')
       .where('status', '=', 'PENDING')
-      .where('next_attempt_at', '<=', sql<Date>`now()`)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
-      .orderBy('next_attempt_at')
+      .where('nextAttemptAt', '<=', sql<Date>`now()`)
+      .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<', sql<Date>`now()`)]))
+      .orderBy('nextAttemptAt')
       .limit(limit)
       .forUpdate()
       .skipLocked();
     return this.db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), locked_until: inMs(leaseMs) }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lockedUntil: inMs(leaseMs) }))
       .where('id', 'in', due)
       .where('status', '=', 'PENDING')
       .returningAll()
@@ -109,7 +109,7 @@ export class WebhookRepository {
    * another replica claimed the delivery since, this outcome is stale and changes nothing (returns false).
    */
   async completeAttempt(deliveryId: string, outcome: AttemptOutcome): Promise<boolean> {
-    const base = { locked_until: null, last_status_code: outcome.statusCode, last_error: outcome.error };
+    const base = { lockedUntil: null, lastStatusCode: outcome.statusCode, lastError: outcome.error };
     const next = outcome.next;
     // One transaction: the delivery's new state and its history's new attempt are seen together, or neither.
     return this.db.transaction().execute(async (trx) => {
@@ -120,20 +120,20 @@ export class WebhookRepository {
         .where('status', '=', 'PENDING');
       const result =
         next.status === 'DELIVERED'
-          ? await update.set({ ...base, status: 'DELIVERED', delivered_at: sql<Date>`now()` }).executeTakeFirst()
+          ? await update.set({ ...base, status: 'DELIVERED', deliveredAt: sql<Date>`now()` }).executeTakeFirst()
           : next.status === 'DEAD'
             ? await update.set({ ...base, status: 'DEAD' }).executeTakeFirst()
-            : await update.set({ ...base, next_attempt_at: inMs(next.retryInMs) }).executeTakeFirst();
+            : await update.set({ ...base, nextAttemptAt: inMs(next.retryInMs) }).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
       await trx
         .insertInto('webhook_attempts')
         .values({
-          delivery_id: deliveryId,
+          deliveryId,
           attempt: outcome.attempt,
-          attempted_at: outcome.attemptedAt,
-          status_code: outcome.statusCode,
+          attemptedAt: outcome.attemptedAt,
+          statusCode: outcome.statusCode,
           error: outcome.error,
-          duration_ms: Math.round(outcome.durationMs),
+          durationMs: Math.round(outcome.durationMs),
         })
         .execute();
       return true;
@@ -144,7 +144,7 @@ export class WebhookRepository {
   async releaseClaim(deliveryId: string, attempt: number): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '-', 1), locked_until: null }))
+      .set((eb) => ({ attempts: eb('attempts', '-', 1), lockedUntil: null }))
       .where('id', '=', deliveryId)
       .where('attempts', '=', attempt)
       .where('status', '=', 'PENDING')
@@ -155,7 +155,7 @@ export class WebhookRepository {
   async setStatus(id: string, from: WebhookDeliveryStatus, to: WebhookDeliveryStatus, lastError?: string): Promise<WebhookDeliveryRecord | undefined> {
     return this.db
       .updateTable('webhook_deliveries')
-      .set({ status: to, locked_until: null, ...(lastError !== undefined ? { last_error: lastError } : {}) })
+      .set({ status: to, lockedUntil: null, ...(lastError !== undefined ? { lastError } : {}) })
       .where('id', '=', id)
       .where('status', '=', from)
       .returningAll()
@@ -169,9 +169,9 @@ export class WebhookRepository {
       .set({
         status: 'PENDING',
         attempts: 0,
-        next_attempt_at: sql<Date>`now()`,
-        locked_until: null,
-        delivered_at: null,
+        nextAttemptAt: sql<Date>`now()`,
+        lockedUntil: null,
+        deliveredAt: null,
       })
       .where('id', '=', id)
       .where('status', '=', 'DEAD')
@@ -187,7 +187,7 @@ export class WebhookRepository {
   async listDeliveries(filter: WebhookDeliveryFilter, limit: number, before?: KeysetPosition): Promise<Page<WebhookDeliveryRecord>> {
     let query = this.filteredDeliveries(filter).selectAll();
     if (before) query = query.where(sql<SqlBool>`(created_at, id) < (${before.createdAt}, ${before.id})`);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -214,16 +214,16 @@ export class WebhookRepository {
     return this.db
       .selectFrom('webhook_attempts')
       .selectAll()
-      .where('delivery_id', 'in', [...deliveryIds])
-      .orderBy('delivery_id')
-      .orderBy('attempted_at')
+      .where('deliveryId', 'in', [...deliveryIds])
+      .orderBy('deliveryId')
+      .orderBy('attemptedAt')
       .orderBy('id')
       .execute();
   }
 
   private filteredDeliveries(filter: WebhookDeliveryFilter) {
     let query = this.db.selectFrom('webhook_deliveries');
-    if (filter.webhookId) query = query.where('webhook_id', '=', filter.webhookId);
+    if (filter.webhookId) query = query.where('webhookId', '=', filter.webhookId);
     if (filter.status) query = query.where('status', '=', filter.status);
     return query;
   }

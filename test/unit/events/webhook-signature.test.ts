@@ -1,58 +1,80 @@
-import { createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { generateWebhookSecret, signWebhookPayload, verifyWebhookSignature } from '../../../src/events/webhook-signature.js';
+import { generateWebhookSecret, signWebhookPayload, webhookSigner } from '../../../src/events/webhook-signature.js';
 
-const secret = 'whsec_test-secret';
-const body = '{"id":"whd_1","type":"AUDIT_EVENT","createdAt":"2025-01-01T00:00:00.000Z","data":{}}';
-const at = new Date('2025-01-01T00:00:00Z');
+const body = '{"id":"whd_1","type":"AUDIT_EVENT","createdAt":"2025-01-01T00:00:00.000Z","data":{"agentId":"agt_1"}}';
 
-describe('webhook signatures', () => {
-  it('signs `<t>.<raw body>` with HMAC-SHA256 of the secret, as t=<unix seconds>,v1=<hex>', () => {
-    const header = signWebhookPayload(secret, body, at);
-    const t = Math.floor(at.getTime() / 1000);
-    expect(header).toBe(`t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`);
+/** What a receiver does with the `standardwebhooks` package: the parsed body, or the library's refusal. */
+function receive(secret: string, headers: Record<string, string>, raw: string | Buffer): unknown {
+  return new Webhook(secret).verify(raw, headers);
+}
+
+function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    return (error as Error).message;
+  }
+  throw new Error('verified, but should not have');
+}
+
+describe('webhook signatures (Standard Webhooks)', () => {
+  it('are verified by the standardwebhooks package as a receiver uses it, with the secret as it was shown', () => {
+    const secret = generateWebhookSecret();
+    const headers = signWebhookPayload(secret, 'whd_1', body);
+    expect(Object.keys(headers).sort()).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp']);
+    expect(headers['webhook-id']).toBe('whd_1');
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(Number(headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -1);
+    expect(receive(secret, headers, body)).toEqual(JSON.parse(body));
+    expect(receive(secret, headers, Buffer.from(body))).toEqual(JSON.parse(body));
   });
 
-  it('verifies a fresh signature of the exact body, as a string or as bytes', () => {
-    const header = signWebhookPayload(secret, body, at);
-    expect(verifyWebhookSignature(secret, header, body, { now: at })).toBe(true);
-    expect(verifyWebhookSignature(secret, header, Buffer.from(body), { now: new Date(at.getTime() + 299_000) })).toBe(true);
+  it('are refused for another secret, a changed body, another message id, or missing headers', () => {
+    const secret = generateWebhookSecret();
+    const headers = signWebhookPayload(secret, 'whd_1', body);
+    expect(refusal(() => receive(generateWebhookSecret(), headers, body))).toBe('No matching signature found');
+    expect(refusal(() => receive(secret, headers, body.replace('AUDIT_EVENT', 'QUERY_DENIED')))).toBe('No matching signature found');
+    expect(refusal(() => receive(secret, { ...headers, 'webhook-id': 'whd_2' }, body))).toBe('No matching signature found');
+    const { 'webhook-signature': _, ...unsigned } = headers;
+    expect(refusal(() => receive(secret, unsigned, body))).toBe('Missing required headers');
   });
 
-  it('refuses another secret, a changed body, and a missing or malformed header', () => {
-    const header = signWebhookPayload(secret, body, at);
-    expect(verifyWebhookSignature('whsec_other', header, body, { now: at })).toBe(false);
-    expect(verifyWebhookSignature(secret, header, body.replace('AUDIT_EVENT', 'QUERY_DENIED'), { now: at })).toBe(false);
-    expect(verifyWebhookSignature(secret, undefined, body, { now: at })).toBe(false);
-    expect(verifyWebhookSignature(secret, 'v1=abc', body, { now: at })).toBe(false);
-    expect(verifyWebhookSignature(secret, header.replace(/v1=[0-9a-f]+/, 'v1=zz'), body, { now: at })).toBe(false);
-    expect(verifyWebhookSignature(secret, header.split(',')[0], body, { now: at })).toBe(false);
+  it('carry the time they were signed, so a receiver refuses an old one replayed', () => {
+    const secret = generateWebhookSecret();
+    const old = signWebhookPayload(secret, 'whd_1', body, new Date(Date.now() - 10 * 60_000));
+    expect(refusal(() => receive(secret, old, body))).toBe('Message timestamp too old');
+    // Its timestamp moved to now, the signature no longer fits.
+    expect(refusal(() => receive(secret, { ...old, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) }, body))).toBe('No matching signature found');
   });
 
-  it('refuses a replay once the timestamp is older (or newer) than the tolerance', () => {
-    const header = signWebhookPayload(secret, body, at);
-    expect(verifyWebhookSignature(secret, header, body, { now: new Date(at.getTime() + 301_000) })).toBe(false);
-    expect(verifyWebhookSignature(secret, header, body, { now: new Date(at.getTime() - 301_000) })).toBe(false);
-    expect(verifyWebhookSignature(secret, header, body, { now: new Date(at.getTime() + 20_000), toleranceSeconds: 10 })).toBe(false);
+  it('over a body given in pieces equal the signature over the whole body', () => {
+    const secret = generateWebhookSecret();
+    const at = new Date();
+    const signer = webhookSigner(secret, 'exd_1', at);
+    for (const piece of [body.slice(0, 10), Buffer.from(body.slice(10, 50)), body.slice(50)]) signer.update(piece);
+    const headers = signer.headers();
+    expect(headers).toEqual(signWebhookPayload(secret, 'exd_1', body, at));
+    expect(receive(secret, headers, body)).toEqual(JSON.parse(body));
   });
 
-  it('refuses a valid signature moved onto another timestamp', () => {
-    const header = signWebhookPayload(secret, body, at);
-    const later = header.replace(/^t=(\d+)/, (_, t: string) => `t=${Number(t) + 1}`);
-    expect(verifyWebhookSignature(secret, later, body, { now: at })).toBe(false);
+  it('are made with 32 random bytes, written as the standard libraries read a secret', () => {
+    const secret = generateWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+    expect(generateWebhookSecret()).not.toBe(secret);
   });
 
-  it('accepts any one of several v1 signatures (a receiver mid secret rotation)', () => {
-    const good = signWebhookPayload(secret, body, at);
-    const t = good.split(',')[0];
-    const v1 = good.split(',')[1];
-    expect(verifyWebhookSignature(secret, `${t},v1=${'0'.repeat(64)},${v1}`, body, { now: at })).toBe(true);
-  });
-
-  it('generates whsec_ secrets of 32 random bytes, base64url', () => {
-    const a = generateWebhookSecret();
-    expect(a).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(a.slice(6), 'base64url')).toHaveLength(32);
-    expect(generateWebhookSecret()).not.toBe(a);
+  it('sign with the same key for a secret made before this format (base64url), which a receiver writes in base64', () => {
+    const bytes = randomBytes(32);
+    // Ensure the old alphabet shows: a leading byte 0xfb encodes as "-" in base64url.
+    bytes[0] = 0xfb;
+    const earlier = `whsec_${bytes.toString('base64url')}`;
+    const headers = signWebhookPayload(earlier, 'whd_1', body);
+    const rewritten = `whsec_${earlier.slice(6).replaceAll('-', '+').replaceAll('_', '/')}`;
+    expect(receive(rewritten, headers, body)).toEqual(JSON.parse(body));
+    expect(rewritten).toBe(`whsec_${bytes.toString('base64').replace(/=+$/, '')}`);
   });
 });

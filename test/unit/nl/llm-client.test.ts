@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors/app-error.js';
@@ -41,19 +43,20 @@ function settings(overrides: Partial<LlmProviderSettings> = {}): LlmProviderSett
   };
 }
 
-/** A client whose waits between attempts are recorded, not slept. */
-function clientWithRecordedWaits(overrides: Partial<LlmProviderSettings> = {}, log?: ReturnType<typeof createLogger>) {
-  const waits: number[] = [];
-  const client = new LlmClient(settings(overrides), {
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    random: () => 0.5,
-    ...(log ? { log } : {}),
-  });
+/**
+ * A client whose retries are logged: `waits()` are the waits it asked the `openai` client for, in order
+ * (the client then waits them itself; tests with long waits check the time taken too).
+ */
+function clientWithRecordedWaits(overrides: Partial<LlmProviderSettings> = {}) {
+  const { log, lines } = capturingLogger();
+  const client = new LlmClient(settings(overrides), { log, random: () => 0.5 });
+  const waits = () =>
+    lines
+      .map((line) => JSON.parse(line) as { msg?: string; retryInMs?: number })
+      .filter((entry) => entry.msg === 'language model call failed; retrying')
+      .map((entry) => entry.retryInMs);
   return { client, waits };
 }
-
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -138,12 +141,15 @@ describe('LlmClient.chat', () => {
   it('makes 3 attempts for 500, 500, 200 under the exponential policy, waiting longer each time', async () => {
     llm.setScript([{ status: 500 }, { status: 503 }, { content: 'SELECT 3' }]);
     const { client, waits } = clientWithRecordedWaits({ retry: { policy: 'exponential', maxRetries: 3, delayMs: 100 } });
+    const started = performance.now();
     const result = await client.chat(MESSAGES);
     expect(result.text).toBe('SELECT 3');
     expect(result.attempts).toBe(3);
     expect(llm.requests).toHaveLength(3);
     // random() = 0.5: a point three quarters of the way up each doubling delay.
-    expect(waits).toEqual([75, 150]);
+    expect(waits()).toEqual([75, 150]);
+    // The openai client waited as it was told, not by its own schedule.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(220);
   });
 
   it('gives up after the last retry, naming the provider and the count', async () => {
@@ -153,16 +159,18 @@ describe('LlmClient.chat', () => {
     expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
     expect(error.message).toBe('The language model provider "local-test" failed (HTTP 502) after 3 attempts. Try again later.');
     expect(error.details).toMatchObject({ provider: 'local-test', attempts: 3, reason: 'HTTP 502' });
-    expect(waits).toEqual([10, 20]);
+    expect(waits()).toEqual([10, 20]);
     expect(llm.requests).toHaveLength(3);
   });
 
   it('retries 429, waiting at least what Retry-After asks', async () => {
     llm.setScript([{ status: 429, headers: { 'retry-after': '0.2' } }, { content: 'SELECT 4' }]);
     const { client, waits } = clientWithRecordedWaits({ retry: { policy: 'fixed', maxRetries: 1, delayMs: 5 } });
+    const started = performance.now();
     const result = await client.chat(MESSAGES);
     expect(result.attempts).toBe(2);
-    expect(waits).toEqual([200]);
+    expect(waits()).toEqual([200]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
   });
 
   it.each([401, 403])('reports %i as a refused key, without retrying and without the key', async (status) => {
@@ -175,7 +183,7 @@ describe('LlmClient.chat', () => {
     expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
     expect(error.message).toContain('"local-test" refused the API key');
     expect(llm.requests).toHaveLength(1);
-    expect(waits).toEqual([]);
+    expect(waits()).toEqual([]);
     expect(JSON.stringify({ message: error.message, details: error.details, cause: String(error.cause) })).not.toContain(API_KEY);
     expect(error.message).not.toContain(llm.baseUrl);
   });
@@ -190,6 +198,41 @@ describe('LlmClient.chat', () => {
     expect(llm.requests).toHaveLength(1);
   });
 
+  it.each([408, 409])('does not retry %i (the openai client alone would)', async (status) => {
+    llm.setScript([{ status }, { content: 'never reached' }]);
+    const { client, waits } = clientWithRecordedWaits();
+    const error = await failure(client.chat(MESSAGES));
+    expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
+    expect(error.message).toContain(`rejected the request (HTTP ${status}`);
+    expect(llm.requests).toHaveLength(1);
+    expect(waits()).toEqual([]);
+  });
+
+  it('cuts off a reply whose body trickles in past the timeout, and retries it', async () => {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      requests += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"x",');
+      const drip = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new LlmClient(settings({ baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 300, retry: { policy: 'fixed', maxRetries: 1, delayMs: 1 } }));
+      const started = Date.now();
+      const error = await failure(client.chat(MESSAGES));
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(error.message).toBe('The language model provider "local-test" did not answer within 300 ms after 2 attempts. Try again later, or raise its timeoutMs.');
+      expect(requests).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('reports a refused connection after its retries, without the URL', async () => {
     const port = await deadPort();
     const { client, waits } = clientWithRecordedWaits({ baseUrl: `http://127.0.0.1:${port}/v1` });
@@ -197,7 +240,7 @@ describe('LlmClient.chat', () => {
     expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
     expect(error.message).toContain('"local-test" could not be reached (ECONNREFUSED) after 3 attempts');
     expect(error.message).not.toContain(String(port));
-    expect(waits).toHaveLength(2);
+    expect(waits()).toHaveLength(2);
   });
 
   it('reports a reply with no text as LLM_BAD_OUTPUT, without retrying', async () => {
@@ -234,7 +277,9 @@ describe('LlmClient.chat', () => {
     const between = new AbortController();
     const client = new LlmClient(settings({ retry: { policy: 'fixed', maxRetries: 3, delayMs: 5_000 } }));
     setTimeout(() => between.abort(), 100);
+    const waiting = Date.now();
     const cancelled = await failure(client.chat(MESSAGES, { signal: between.signal }));
+    expect(Date.now() - waiting).toBeLessThan(2_000);
     expect(cancelled.message).toContain('was cancelled');
     expect(llm.requests).toHaveLength(1);
   });
@@ -242,7 +287,7 @@ describe('LlmClient.chat', () => {
   it('logs each retry with the provider name and reason, never the key', async () => {
     const { log, lines } = capturingLogger();
     llm.setScript([{ status: 500 }, { status: 401, body: { error: { message: `bad key ${API_KEY}` } } }]);
-    const { client } = clientWithRecordedWaits({}, log);
+    const client = new LlmClient(settings(), { log, random: () => 0.5 });
     const error = await failure(client.chat(MESSAGES));
     expect(error.code).toBe(ErrorCode.LLM_UNAVAILABLE);
     expect(lines).toHaveLength(1);

@@ -68,11 +68,11 @@ describe('ProviderService: registering', () => {
     expect(view.id).toMatch(/^prv_[a-z2-7]{16}$/);
     expect(JSON.stringify(view)).not.toContain(API_KEY);
     const row = await store.db.selectFrom('llm_providers').selectAll().where('id', '=', view.id).executeTakeFirstOrThrow();
-    expect(row.api_key_ciphertext).toMatch(/^v1\./);
-    expect(row.api_key_key_id).toBe(box.currentKeyId);
+    expect(row.apiKeyCiphertext).toMatch(/^v1\./);
+    expect(row.apiKeyKeyId).toBe(box.currentKeyId);
     const everything = await sql<{ t: string }>`select llm_providers::text as t from llm_providers`.execute(store.db);
     expect(everything.rows.map((r) => r.t).join('\n')).not.toContain(API_KEY);
-    expect(box.open({ keyId: row.api_key_key_id ?? '', ciphertext: row.api_key_ciphertext ?? '' }, `provider:${view.id}`)).toBe(API_KEY);
+    expect(box.open({ keyId: row.apiKeyKeyId ?? '', ciphertext: row.apiKeyCiphertext ?? '' }, `provider:${view.id}`)).toBe(API_KEY);
   });
 
   it('seals keys again with the new secret key after a rotation, and they still reach the provider', async () => {
@@ -83,7 +83,7 @@ describe('ProviderService: registering', () => {
     expect(await rotatedService.resealStaleKeys()).toBe(1);
     expect(await rotatedService.resealStaleKeys()).toBe(0);
     const row = await store.db.selectFrom('llm_providers').selectAll().where('id', '=', registered.id).executeTakeFirstOrThrow();
-    expect(row.api_key_key_id).toBe(rotated.currentKeyId);
+    expect(row.apiKeyKeyId).toBe(rotated.currentKeyId);
     // Without the old key at all, the provider still works: its key is sealed with the new one.
     const onlyNew = new ProviderService(store, new SecretBox(newKey), { airGapped: false, llm: NO_ENV, egress: LOCAL_EGRESS });
     llm.setScript([{ content: 'select 1' }]);
@@ -95,7 +95,7 @@ describe('ProviderService: registering', () => {
     const a = await service().register(input({ name: 'a', isDefault: true }));
     const b = await service().register(input({ name: 'b', apiKey: 'sk-other-key-123456' }));
     const rowA = await store.db.selectFrom('llm_providers').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
-    await store.db.updateTable('llm_providers').set({ api_key_ciphertext: rowA.api_key_ciphertext }).where('id', '=', b.id).execute();
+    await store.db.updateTable('llm_providers').set({ apiKeyCiphertext: rowA.apiKeyCiphertext }).where('id', '=', b.id).execute();
     const error = await failure(service().clientFor(b.id));
     expect(error.code).toBe(ErrorCode.INTERNAL);
   });
@@ -251,6 +251,8 @@ describe('ProviderService in air-gapped mode', () => {
     expect(error.message).toBe(
       'The language model provider "rebinding" was not called: its base URL resolves to a link-local address (where cloud metadata services live), which Warden never calls. Point it at another address (updateProvider), or change WARDEN_EGRESS_ALLOW.',
     );
+    // The policy would say the same again: not retried, although the provider allows retries.
+    expect(error.details).toMatchObject({ attempts: 1 });
     expect(llm.requests).toEqual([]);
   });
 

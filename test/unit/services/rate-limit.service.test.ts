@@ -15,7 +15,7 @@ afterAll(async () => {
 
 async function newAgent(status: 'ACTIVE' | 'REVOKED' = 'ACTIVE'): Promise<string> {
   const id = newId('Agent');
-  await store.repos.agents.insert({ id, name: id, description: null, role: 'AGENT', status, revoked_at: status === 'REVOKED' ? new Date() : null });
+  await store.repos.agents.insert({ id, name: id, description: null, role: 'AGENT', status, revokedAt: status === 'REVOKED' ? new Date() : null });
   return id;
 }
 
