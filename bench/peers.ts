@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the answers of every server in the bench, parsed from JSON and checked by hand in verdict() */
 /**
  * Warden next to its peers: the same point lookup and 100-row page on the demo shop's orders table,
  * loaded into the local PostgreSQL, served by

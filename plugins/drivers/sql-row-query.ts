@@ -51,6 +51,7 @@ const compiledShapes = new LRUCache<string, { sql: string; slots: number[] }>({
 
 /** A value's stand-in while a shape is compiled: unchanged by String() and toLowerCase(), as the compiler may apply them. */
 const marker = (slot: number) => `\u0000warden-slot-${slot}\u0000`;
+// eslint-disable-next-line no-control-regex -- NUL marks a slot: no value of a query shape holds one.
 const MARKER = /^\u0000warden-slot-(\d+)\u0000$/;
 const markerSlot = (parameter: string) => Number(MARKER.exec(parameter)?.[1] ?? -1);
 

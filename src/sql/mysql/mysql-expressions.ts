@@ -243,11 +243,11 @@ export abstract class MysqlExpressions {
         if (node.value !== '?') notAllowed(`The gate does not understand "${String(node.value)}" here.`, String(node.value));
         return;
       case 'param':
-        notAllowed('Named placeholders (:name) are not supported; use ?.', 'named placeholder');
+        return notAllowed('Named placeholders (:name) are not supported; use ?.', 'named placeholder');
       case 'var':
-        notAllowed('Variables (@var, @@system_var) are not allowed.', 'variable');
+        return notAllowed('Variables (@var, @@system_var) are not allowed.', 'variable');
       case 'assign':
-        notAllowed('Assigning user variables (@a := …) is not allowed.', 'user variable assignment');
+        return notAllowed('Assigning user variables (@a := …) is not allowed.', 'user variable assignment');
       case 'binary_expr': {
         expectKeys(node, 'expression', ['type', 'operator', 'left', 'right', 'parentheses', 'loc']);
         const operator = typeof node.operator === 'string' ? node.operator.toUpperCase() : '';

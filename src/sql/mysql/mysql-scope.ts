@@ -213,11 +213,7 @@ export class CteEnvironment {
   constructor(readonly parent: CteEnvironment | undefined) {}
 
   lookup(name: string): CteDefinition | undefined {
-    for (let env: CteEnvironment | undefined = this; env; env = env.parent) {
-      const found = env.definitions.get(name);
-      if (found) return found;
-    }
-    return undefined;
+    return this.definitions.get(name) ?? this.parent?.lookup(name);
   }
 }
 

@@ -218,7 +218,7 @@ describe('linkSchema: semantic catalog terms', () => {
       '-- example: churned customers now => select * from customers; -- drop table customers',
     ]);
     // Every other line belongs to a table: a header or an indented column.
-    for (const line of lines.filter((l) => !l.startsWith('-- '))) expect(line).toMatch(/^(public\.\w+|  \S)/);
+    for (const line of lines.filter((l) => !l.startsWith('-- '))) expect(line).toMatch(/^(public\.\w+| {2}\S)/);
   });
 });
 
