@@ -205,7 +205,7 @@ export class ExportService {
     const record = await this.store.repos.exports.findDestination(id);
     if (!record) throw new AppError(ErrorCode.NOT_FOUND, `No export destination with the id "${id}".`);
     if (principal.kind !== 'agent') throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key.');
-    if (principal.role !== 'ADMIN' && !(record.agentIds as unknown as string[]).includes(principal.agentId)) {
+    if (principal.role !== 'ADMIN' && !record.agentIds.includes(principal.agentId)) {
       throw new AppError(ErrorCode.FORBIDDEN, `You may not send results to the destination "${record.name}". Ask an admin to add you to it.`, {
         denied: [{ resource: `destination:${record.name}`, needed: 'EXPORT', reason: 'not among the agents this destination accepts' }],
       });
@@ -286,7 +286,7 @@ export class ExportService {
     const read = await this.queries.openRead(
       { principal: opened.principal, requestId },
       opened.link.databaseId,
-      toReadQuery(opened.link.query as unknown as StoredReadQuery),
+      toReadQuery(opened.link.query),
       this.settings.maxRows,
       'exportDownload',
     );
@@ -363,7 +363,7 @@ export class ExportService {
   }
 
   #target(destination: ExportDestinationRecord): DeliveryTarget {
-    const settings = destination.settings as unknown as DestinationSettings;
+    const settings = destination.settings;
     const secret = this.secrets.open({ keyId: destination.secretKeyId, ciphertext: destination.secretCiphertext }, destinationContext(destination.id));
     if (destination.kind === 'WEBHOOK') return { kind: 'WEBHOOK', url: settings.url as string, secret };
     return {
@@ -417,7 +417,7 @@ export function compactTimestamp(at: Date): string {
 }
 
 export function toDestinationView(record: ExportDestinationRecord): DestinationView {
-  const settings = record.settings as unknown as DestinationSettings;
+  const settings = record.settings;
   return {
     id: record.id,
     name: record.name,
@@ -427,7 +427,7 @@ export function toDestinationView(record: ExportDestinationRecord): DestinationV
     region: settings.region ?? null,
     bucket: settings.bucket ?? null,
     prefix: settings.prefix ?? null,
-    agentIds: record.agentIds as unknown as string[],
+    agentIds: record.agentIds,
     createdAt: record.createdAt,
   };
 }

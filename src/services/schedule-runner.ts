@@ -5,7 +5,6 @@ import type { Logger } from '../logger.js';
 import type { AuditWriter } from '../events/audit-writer.js';
 import type { Store } from '../store/open-store.js';
 import type { ScheduleRecord } from '../store/repositories/schedule-repository.js';
-import type { StoredReadQuery } from '../store/schedule-tables.js';
 import { compactTimestamp, type ExportService } from './export.service.js';
 import type { QueryService } from './query.service.js';
 import { toReadQuery } from './read-query.js';
@@ -103,7 +102,7 @@ export class ScheduleRunner {
       const owner = await ownerPrincipal(this.store, schedule);
       if (!owner) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The agent this schedule runs as has been revoked.');
       const caller = { principal: owner, requestId: null };
-      const query = schedule.query as unknown as StoredReadQuery;
+      const query = schedule.query;
       if (schedule.exportFormat) {
         if (!schedule.destinationId || !isExportFormat(schedule.exportFormat)) {
           throw new AppError(ErrorCode.NOT_FOUND, 'The destination this schedule delivered to was removed.');

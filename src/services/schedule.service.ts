@@ -147,7 +147,7 @@ export class ScheduleService {
       throw new AppError(ErrorCode.CONFLICT, 'The destination this schedule delivered to was removed; delete the schedule and make a new one.');
     }
     if (record.destinationId) await this.exports.destinationFor(owner, record.destinationId);
-    await this.queries.checkRead(asOwner, record.databaseId, toReadQuery(record.query as unknown as StoredReadQuery), this.maxRows, 'resumeSchedule');
+    await this.queries.checkRead(asOwner, record.databaseId, toReadQuery(record.query), this.maxRows, 'resumeSchedule');
     checkTimezone(record.timezone);
     const now = this.now();
     const updated = await this.store.transaction((repos) => repos.schedules.update(id, {
@@ -203,7 +203,7 @@ export function toScheduleView(record: ScheduleRecord): ScheduleView {
     agentId: record.agentId,
     databaseId: record.databaseId,
     name: record.name,
-    query: record.query as unknown as StoredReadQuery,
+    query: record.query,
     cron: record.cron,
     timezone: record.timezone,
     exportFormat: record.exportFormat as ExportFormat | null,
