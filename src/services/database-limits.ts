@@ -22,7 +22,7 @@ export const NO_DATABASE_LIMITS: DatabaseLimits = { maxResultBytes: null, maxExp
 export type DatabaseLimitsChanges = { [K in keyof DatabaseLimits]?: number | null | undefined };
 
 const bytes = z.number().int().min(1_024).max(Number.MAX_SAFE_INTEGER).nullable();
-const limitsSchema = z.object({
+export const limitsSchema = z.object({
   maxResultBytes: bytes,
   maxExportBytes: bytes,
   maxCost: z.number().positive().max(Number.MAX_SAFE_INTEGER).nullable(),

@@ -18,7 +18,8 @@ import {
   type PoolSettingsChanges,
   type ResolvedConnection,
 } from './database-settings.js';
-import { NO_DATABASE_LIMITS, resolveLimits, type DatabaseLimits, type DatabaseLimitsChanges } from './database-limits.js';
+import { readStoredConfig, type StoredConfig } from './database-config.js';
+import { resolveLimits, type DatabaseLimits, type DatabaseLimitsChanges } from './database-limits.js';
 import { toDatabase, type Database } from './models.js';
 import { pointsAtStore } from './store-target.js';
 
@@ -56,14 +57,6 @@ export interface UpdateDatabaseInput extends ConnectionInput {
   description?: string | null | undefined;
   pool?: PoolSettingsChanges | null | undefined;
   limits?: DatabaseLimitsChanges | null | undefined;
-}
-
-/** What is stored in databases.config: settings that are not secret, pool settings and limits. */
-interface StoredConfig {
-  settings: Record<string, unknown>;
-  pool: PoolSettings;
-  /** Absent in databases registered before limits existed. */
-  limits?: DatabaseLimits;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -337,21 +330,21 @@ export class DatabaseService {
 
   #load(record: DatabaseRecord): { resolved: ResolvedConnection; pool: PoolSettings } {
     const factory = this.drivers.get(record.engine);
-    const stored = record.config as unknown as Partial<StoredConfig>;
+    const stored = readStoredConfig(record.id, record.config);
     const secret =
       record.secretCiphertext && record.secretKeyId
         ? (JSON.parse(this.secrets.open({ keyId: record.secretKeyId, ciphertext: record.secretCiphertext }, sealContext(record.id))) as Record<string, unknown>)
         : {};
-    const settings = factory.configSchema.parse({ ...(stored.settings ?? {}), ...secret }) as Record<string, unknown>;
-    return { resolved: { engine: record.engine, factory, settings }, pool: this.#poolOf(record) };
+    const settings = factory.configSchema.parse({ ...stored.settings, ...secret }) as Record<string, unknown>;
+    return { resolved: { engine: record.engine, factory, settings }, pool: stored.pool };
   }
 
   #limitsOf(record: DatabaseRecord): DatabaseLimits {
-    return { ...NO_DATABASE_LIMITS, ...((record.config as unknown as Partial<StoredConfig>).limits ?? {}) };
+    return readStoredConfig(record.id, record.config).limits;
   }
 
   #poolOf(record: DatabaseRecord): PoolSettings {
-    return { ...DEFAULT_POOL_SETTINGS, ...((record.config as unknown as Partial<StoredConfig>).pool ?? {}) };
+    return readStoredConfig(record.id, record.config).pool;
   }
 
   /**
@@ -359,15 +352,16 @@ export class DatabaseService {
    * `describe` that there is one to mask.
    */
   #toModel(record: DatabaseRecord): Database {
+    const stored = readStoredConfig(record.id, record.config);
     let connection = `${record.engine}://…`;
     try {
       const factory = this.drivers.get(record.engine);
       const sealed = record.secretCiphertext ? Object.fromEntries(factory.secretFields.map((field) => [field, '****'])) : {};
-      connection = factory.describe({ ...((record.config as unknown as Partial<StoredConfig>).settings ?? {}), ...sealed });
+      connection = factory.describe({ ...stored.settings, ...sealed });
     } catch {
       // Shown as the bare engine when the driver is not known here.
     }
-    return { ...toDatabase(record), connection, pool: this.#poolOf(record), limits: this.#limitsOf(record) };
+    return { ...toDatabase(record), connection, pool: stored.pool, limits: stored.limits };
   }
 }
 
