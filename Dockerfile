@@ -15,7 +15,8 @@ COPY resolvers resolvers
 COPY schema schema
 COPY sdk sdk
 COPY web web
-RUN npm run codegen --silent && npm run build && npm run build:web
+COPY scripts scripts
+RUN npm run codegen --silent && npm run build && npm run build:web && npm run build:pglite
 
 # What runs: production dependencies only.
 FROM node:20-bookworm-slim AS dependencies
