@@ -151,7 +151,9 @@ describe.skipIf(!hasPostgres)('the console, in a real browser with no network', 
       const agentKey = await dialog.getByLabel('API key').inputValue();
       expect(agentKey).toMatch(/^wdn_/);
       await dialog.getByRole('button', { name: /Done/ }).click();
-      await dialog.waitFor({ state: 'detached' });
+      // A closed <dialog> leaves the accessibility tree at once, before the page drops it on its close
+      // event: wait for the element itself to go.
+      await page.locator('dialog.secret-dialog').waitFor({ state: 'detached' });
       expect(await pageHolds(page, agentKey)).toBe(false);
       await page.locator('tr[data-agent="reporting-bot"]').waitFor();
       expect(errorCode(await server.graphql('{ me { name } }', undefined, agentKey))).toBeUndefined();
