@@ -8,7 +8,7 @@ describe('the resolver list (resolvers/index.ts)', () => {
   it('holds every resolver class under resolvers/, once, so none is left out of the schema', async () => {
     const declared: string[] = [];
     for (const file of (await readdir(RESOLVERS_DIR)).filter((name) => name.endsWith('.resolver.ts')).sort()) {
-      const module = (await import(`../../../resolvers/${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
+      const module = (await import(/* @vite-ignore */ `../../../resolvers/${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
       declared.push(...Object.entries(module).filter(([name, value]) => name.endsWith('Resolver') && typeof value === 'function').map(([name]) => name));
     }
     const listed = resolverClasses.map((type) => type.name);
