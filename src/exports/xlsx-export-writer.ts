@@ -1,7 +1,7 @@
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import ExcelJS from 'exceljs';
+import type { CellValue, Worksheet } from 'exceljs';
 import { AppError, ErrorCode } from '../errors/app-error.js';
 import { drained, outputFailed, queuedBytesOf } from './export-output.js';
 import type { ExportRowSource } from './export-rows.js';
@@ -24,7 +24,7 @@ const PENDING_SHEET_BYTES = 64 * 1024;
  * only in a numeric column (by its dataType); anywhere else it is text, as the database typed it.
  * Either way a value with more than Excel's 15 significant digits stays text so no digit is lost.
  */
-export function xlsxValueOf(value: unknown, numericColumn: boolean): ExcelJS.CellValue {
+export function xlsxValueOf(value: unknown, numericColumn: boolean): CellValue {
   switch (typeof value) {
     case 'undefined':
       return null;
@@ -63,7 +63,7 @@ interface SheetStreamInternals {
  * Before archiver has attached the sheet's stream, the XML gathers in the StreamBuf; we give archiver
  * turns of the event loop to attach it. A test pins these internals (exceljs 4.4).
  */
-async function awaitSheetBackpressure(sheet: ExcelJS.Worksheet, output: Writable, failure: Promise<never>): Promise<void> {
+async function awaitSheetBackpressure(sheet: Worksheet, output: Writable, failure: Promise<never>): Promise<void> {
   const stream = (sheet as unknown as { stream?: SheetStreamInternals }).stream;
   const pipes = stream?.pipes;
   if (!pipes) {
@@ -85,6 +85,9 @@ const CHECK_EVERY_ROWS = 32;
  * One sheet with a frozen header row, written with exceljs's streaming writer (no shared strings, no
  * styles) and each row committed as it is added, so rows do not gather in memory. Resolves with the
  * row count and bytes written once the output has finished.
+ *
+ * exceljs is loaded here, on the first XLSX export, not when the gateway starts (it takes about 190 ms
+ * to load, and most gateways never write a sheet).
  */
 export async function writeXlsx(
   columns: readonly ExportColumn[],
@@ -93,6 +96,7 @@ export async function writeXlsx(
   options: { sheetName: string; maxRows?: number },
 ): Promise<{ rows: number; bytes: number }> {
   const maxRows = options.maxRows ?? XLSX_MAX_DATA_ROWS;
+  const { default: ExcelJS } = await import('exceljs');
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -120,7 +124,7 @@ export async function writeXlsx(
         limit: maxRows,
       });
     }
-    const values: ExcelJS.CellValue[] = new Array<ExcelJS.CellValue>(names.length);
+    const values: CellValue[] = new Array<CellValue>(names.length);
     for (let i = 0; i < names.length; i++) values[i] = xlsxValueOf(valueOf(row, names[i] as string), numeric[i] as boolean);
     sheet.addRow(values).commit();
     if (index % CHECK_EVERY_ROWS === CHECK_EVERY_ROWS - 1) await awaitSheetBackpressure(sheet, output, failure);
