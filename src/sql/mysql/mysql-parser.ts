@@ -1,11 +1,11 @@
-import pkg from 'node-sql-parser';
-import type { AST } from 'node-sql-parser';
+import { createRequire } from 'node:module';
+import type { AST, Parser } from 'node-sql-parser';
 import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../errors/app-error.js';
 
 /**
- * node-sql-parser behind one small door. The package is CommonJS: under ESM only its default export
- * exists (`import pkg from 'node-sql-parser'; pkg.Parser`).
+ * node-sql-parser behind one small door. The package is CommonJS and takes about 190 ms to load, so it
+ * is required by the first parse, not when this module is imported.
  *
  * Two grammars are tried: MariaDB first, then MySQL when MariaDB's fails. Both come from the same
  * grammar family and give the same AST shapes, and each misses things the other has (MariaDB's
@@ -15,8 +15,13 @@ import { AppError, ErrorCode } from '../../errors/app-error.js';
  * already been lexed by the gate (no comments left, one statement).
  */
 
-const { Parser } = pkg;
-const parser = new Parser();
+let parser: Parser | undefined;
+
+/** The one Parser, made on first use. */
+function parserOf(): Parser {
+  parser ??= new (createRequire(import.meta.url)('node-sql-parser') as { Parser: typeof Parser }).Parser();
+  return parser;
+}
 
 export type MysqlGrammar = 'MariaDB' | 'MySQL';
 
@@ -58,10 +63,6 @@ function parserWords(error: unknown): string {
   return `${expectedPart}${foundPart}`;
 }
 
-function astifyWith(code: string, grammar: MysqlGrammar): AST | AST[] {
-  return parser.astify(code, { database: grammar });
-}
-
 /**
  * The parser is slow (most of a millisecond for a short SELECT) and a pure function of the text, and
  * agents send the same statements again and again with other parameters. So the trees of recent texts
@@ -81,10 +82,12 @@ export function parseMysql(code: string, original: string = code): ParsedMysql {
 }
 
 function parseAfresh(code: string, original: string): ParsedMysql {
+  // Outside the try: a parser that cannot be loaded is not a syntax error.
+  const sqlParser = parserOf();
   let firstError: unknown;
   for (const grammar of ['MariaDB', 'MySQL'] as const) {
     try {
-      const result = astifyWith(code, grammar);
+      const result = sqlParser.astify(code, { database: grammar });
       const statements = Array.isArray(result) ? result : [result];
       if (statements.length !== 1 || typeof statements[0] !== 'object' || statements[0] === null) {
         throw new AppError(ErrorCode.SQL_NOT_ALLOWED, 'Only one statement can be run at a time.', {
@@ -121,5 +124,5 @@ function parseAfresh(code: string, original: string): ParsedMysql {
 
 /** Prints an AST back to SQL with the grammar that parsed it (identifiers in backticks). */
 export function sqlifyMysql(ast: AstNode, grammar: MysqlGrammar): string {
-  return parser.sqlify(ast as unknown as AST, { database: grammar });
+  return parserOf().sqlify(ast as unknown as AST, { database: grammar });
 }
