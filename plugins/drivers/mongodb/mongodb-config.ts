@@ -38,6 +38,16 @@ export const mongoConfigSchema = z
   .refine((config) => config.password === undefined || config.user !== undefined, {
     message: 'a password needs a user',
     path: ['password'],
+  })
+  // The next two the Node driver would refuse too, but only once it is loaded (on first use; see
+  // MongodbDriver): checked here, they are refused when the settings are given, as other bad settings are.
+  .refine((config) => config.user === undefined || config.password !== undefined, {
+    message: 'a user needs a password',
+    path: ['password'],
+  })
+  .refine((config) => config.directConnection !== true || config.endpoints.length === 1, {
+    message: 'directConnection talks to one host: list exactly one',
+    path: ['directConnection'],
   });
 
 export type MongoConfig = z.infer<typeof mongoConfigSchema>;

@@ -45,6 +45,16 @@ describe('mongodb config', () => {
     expect(factory.configSchema.safeParse({ endpoints: [{ host: 'db' }], database: 'shop', password: 'x' }).success).toBe(false);
   });
 
+  it('refuses a user without a password, and directConnection to several hosts, as the settings are given', () => {
+    const problems = (settings: Record<string, unknown>) =>
+      factory.configSchema.safeParse({ endpoints: [{ host: 'db1' }], database: 'shop', ...settings }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(problems({ user: 'reader' })).toEqual(['password: a user needs a password']);
+    expect(problems({ user: 'reader', password: '' })).toBeUndefined();
+    expect(problems({ endpoints: [{ host: 'db1' }, { host: 'db2' }], directConnection: true })).toEqual(['directConnection: directConnection talks to one host: list exactly one']);
+    expect(problems({ directConnection: true })).toBeUndefined();
+    expect(problems({ endpoints: [{ host: 'db1' }, { host: 'db2' }], directConnection: false })).toBeUndefined();
+  });
+
   it('keeps the password secret', () => {
     expect(factory.secretFields).toEqual(['password']);
   });
@@ -125,6 +135,16 @@ describe('MongodbDriver without a server', () => {
       ],
     });
     await driver.close();
+  });
+
+  it('can be closed before its first use, and then refuses as closed', async () => {
+    const driver = factory.create(config(), { pool: DEFAULT_POOL_SETTINGS });
+    await driver.close();
+    await driver.close();
+    const error = await rejection(() => driver.testConnection());
+    expect(error.code).toBe(ErrorCode.DATABASE_UNAVAILABLE);
+    expect(error.message).toBe('The database connection is closed.');
+    expect(driver.status().activeEndpoint).toBeNull();
   });
 
   it('refuses SQL', async () => {
