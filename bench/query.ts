@@ -100,8 +100,7 @@ const gateway = await spawnGateway(
     WARDEN_ADMIN_KEY: adminKey,
     ...(storeDb ? { WARDEN_STORE_URL: storeDb.url, WARDEN_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } : {}),
   },
-  60_000,
-  profile,
+  { timeoutMs: 60_000, nodeArgs: profile },
 );
 gatewayPid = gateway.process.pid;
 const agentPool = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });

@@ -48,7 +48,7 @@ describe('npm start on a clean data directory', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-start-'));
     llm = await startFakeLlm(() => ({ content: '```sql\nSELECT status, count(*) AS n FROM orders GROUP BY status\n```' }));
     // As the README says for a model on this machine.
-    first = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_EGRESS_ALLOW: '127.0.0.1/32' });
+    first = await spawnGateway({ WARDEN_DATA_DIR: dataDir, WARDEN_EGRESS_ALLOW: '127.0.0.1/32' }, { source: true });
     adminKey = first.stdout().match(KEY_PATTERN)?.[0] ?? '';
   }, 90_000);
   afterAll(async () => {
@@ -202,7 +202,7 @@ describe('npm start on a clean data directory', () => {
 
   it('stops cleanly on SIGTERM, and a second start keeps agents and prints no key', async () => {
     expect(await first!.stop()).toBe(0);
-    const second = await spawnGateway({ WARDEN_DATA_DIR: dataDir });
+    const second = await spawnGateway({ WARDEN_DATA_DIR: dataDir }, { source: true });
     try {
       expect(second.stdout().match(KEY_PATTERN)).toBeNull();
       const agents = await postGraphQL<{ agents: { edges: { node: { name: string } }[] } }>(

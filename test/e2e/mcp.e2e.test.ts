@@ -14,7 +14,7 @@ import { call, callError } from '../helpers/mcp-client.js';
 import { useServerWithPostgresStore } from '../helpers/server-fixture.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { loadShop, shopDigest } from '../helpers/shop-fixture.js';
-import { REPO_ROOT } from '../helpers/spawn-gateway.js';
+import { entryOf, REPO_ROOT, SPAWN_BUILT } from '../helpers/spawn-gateway.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 
 const pgUp = await serviceAvailable('postgres');
@@ -314,8 +314,8 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
     afterAll(async () => {
       await rm(dataDir, { recursive: true, force: true });
     });
-    /** `node --import tsx src/cli.ts mcp`: the entry the `warden` bin runs once built (dist/src/cli.js). */
-    const stdioClient = async (apiKey: string | undefined, entry = ['--import', 'tsx', 'src/cli.ts'], cwd = REPO_ROOT) => {
+    /** `node --import tsx src/cli.ts mcp`, or its compiled form under SPAWN_BUILT (dist/src/cli.js, what the `warden` bin runs once built). */
+    const stdioClient = async (apiKey: string | undefined, entry = entryOf('cli'), cwd = REPO_ROOT) => {
       const transport = new StdioClientTransport({
         command: process.execPath,
         args: [...entry, 'mcp'],
@@ -414,7 +414,8 @@ describe.skipIf(!pgUp)('MCP: the same services, gate, grants and audit as GraphQ
     });
 
     it('runs the same from the built bin (npm run build → dist/src/cli.js), started from another folder', { timeout: 120_000 }, async () => {
-      await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, timeout: 100_000 });
+      // `npm test` has just run this build (and said so with WARDEN_SPAWN_BUILT=1); a file run alone builds here.
+      if (!SPAWN_BUILT) await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, timeout: 100_000 });
       const client = await stdioClient(key, [join(REPO_ROOT, 'dist/src/cli.js')], dataDir);
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(TOOLS);
       const count = await call<{ rows: { n: string }[] }>(client, 'run_sql', { database_id: databaseId, sql: 'select count(*) as n from orders' });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.js';
-import { REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
+import { entryOf, REPO_ROOT, spawnGateway, type SpawnedGateway } from '../helpers/spawn-gateway.js';
 import { createTempPostgres, type TempPostgres } from '../helpers/temp-postgres.js';
 import { errorCode, postGraphQL, type GraphQLResponse } from '../helpers/test-server.js';
 
@@ -14,7 +14,7 @@ const ready = (await serviceAvailable('postgres')) && (await serviceAvailable('r
 const KEY_PATTERN = /wdn_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g;
 const ME = '{ me { id } }';
 
-/** The gateway's workers: its child processes running src/main.ts (tsx's esbuild is a child too). */
+/** The gateway's workers: its child processes running the gateway (src/main.ts or dist/src/main.js; tsx's esbuild is a child too). */
 async function workersOf(gateway: SpawnedGateway): Promise<number[]> {
   const workers: number[] = [];
   for (const entry of await readdir('/proc')) {
@@ -24,7 +24,7 @@ async function workersOf(gateway: SpawnedGateway): Promise<number[]> {
       // pid (comm) state ppid …: comm may hold spaces, so read after its closing parenthesis.
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(ppid) !== gateway.process.pid || state === 'Z') continue;
-      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('src/main.ts')) workers.push(Number(entry));
+      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).match(/src\/main\.(ts|js)\b/)) workers.push(Number(entry));
     } catch {
       // Gone while we looked.
     }
@@ -221,7 +221,7 @@ describe('WARDEN_WORKERS=2 without a PostgreSQL store', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'warden-workers-embedded-'));
     try {
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = execFile(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        const child = execFile(process.execPath, entryOf('main'), {
           cwd: REPO_ROOT,
           env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', WARDEN_DATA_DIR: dataDir, WARDEN_WORKERS: '2', WARDEN_REDIS_URL: SERVICES.redis.url },
         });
