@@ -1,8 +1,8 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
+import { BUILD_DIR } from '../build-output.js';
 import { ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 
@@ -28,10 +28,10 @@ export interface WebPagesOptions {
   dir?: string | undefined;
 }
 
-/** The built pages' folder: dist/web from the sources (src/server → ../../dist/web) or from dist/src/server (→ ../../web). */
+/** The built pages' folder, dist/web, when they are built. */
 function builtDir(): string | undefined {
-  const candidates = [fileURLToPath(new URL('../../dist/web/', import.meta.url)), fileURLToPath(new URL('../../web/', import.meta.url))];
-  return candidates.find((dir) => existsSync(join(dir, 'console', 'index.html')));
+  const dir = join(BUILD_DIR, 'web');
+  return existsSync(join(dir, 'console', 'index.html')) ? dir : undefined;
 }
 
 const TYPES: Record<string, string> = {

@@ -20,15 +20,20 @@ import { readPristineImage } from './pglite-image.js';
 const PRISTINE_TTL_MS = 60_000;
 let pristine: { image: Promise<Blob>; timer: NodeJS.Timeout } | undefined;
 
-export async function openPGliteClient(dataDir: string): Promise<PGlite> {
-  if (dataDir.startsWith('memory://')) return openCluster(dataDir, true);
+export interface OpenOptions {
+  /** Where a new cluster's packed copy comes from, instead of this process's copy or the build's (dist/pglite). */
+  pristineImage?: () => Promise<Blob | undefined>;
+}
+
+export async function openPGliteClient(dataDir: string, options: OpenOptions = {}): Promise<PGlite> {
+  if (dataDir.startsWith('memory://')) return openCluster(dataDir, true, options);
   // Owner only, as PostgreSQL wants its data directories: PGlite makes its files 0666 whatever the umask,
   // so the folder is what keeps other users of the machine out (a folder an older release made 0755 too).
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (((await stat(dataDir)).mode & 0o077) !== 0) await chmod(dataDir, 0o700);
   const release = await holdFolder(dataDir);
   try {
-    const client = await openCluster(dataDir, !existsSync(join(dataDir, 'PG_VERSION')));
+    const client = await openCluster(dataDir, !existsSync(join(dataDir, 'PG_VERSION')), options);
     const close = client.close.bind(client);
     client.close = async () => {
       try {
@@ -44,20 +49,24 @@ export async function openPGliteClient(dataDir: string): Promise<PGlite> {
   }
 }
 
-async function openCluster(dataDir: string, isNew: boolean): Promise<PGlite> {
+async function openCluster(dataDir: string, isNew: boolean, options: OpenOptions): Promise<PGlite> {
   if (!isNew) return PGlite.create({ dataDir });
-  const image = (pristine ? await pristine.image.catch(() => undefined) : undefined) ?? (await readPristineImage());
+  // A copy the caller gives is for this cluster only: it is not kept for the clusters opened after it.
+  const keep = options.pristineImage === undefined;
+  const image = options.pristineImage
+    ? await options.pristineImage()
+    : ((pristine ? await pristine.image.catch(() => undefined) : undefined) ?? (await readPristineImage()));
   if (image) {
     const inMemory = dataDir.startsWith('memory://');
     const before = inMemory ? [] : await readdir(dataDir);
     try {
       const client = await PGlite.create({ dataDir, loadDataDir: image });
-      keepPristine(Promise.resolve(image));
+      if (keep) keepPristine(Promise.resolve(image));
       if (!inMemory) await restampFolder(dataDir);
       return client;
     } catch {
       // A copy that does not unpack: what it left is taken away, and initdb makes the cluster instead.
-      pristine = undefined;
+      if (keep) pristine = undefined;
       if (!inMemory) {
         const left = (await readdir(dataDir)).filter((entry) => !before.includes(entry) && entry !== LOCK_FILE);
         await Promise.all(left.map((entry) => rm(join(dataDir, entry), { recursive: true, force: true })));
@@ -65,7 +74,7 @@ async function openCluster(dataDir: string, isNew: boolean): Promise<PGlite> {
     }
   }
   const client = await PGlite.create({ dataDir });
-  keepPristine(client.dumpDataDir('none'));
+  if (keep) keepPristine(client.dumpDataDir('none'));
   return client;
 }
 

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, type Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { open, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
+import { BUILD_DIR, nearestPackageRoot } from '../../../src/build-output.js';
 
 /**
  * A pristine PGlite cluster, as initdb leaves it, packed once at install time (`npm run build:pglite`,
@@ -15,10 +17,10 @@ import { PGlite } from '@electric-sql/pglite';
  * owner (this user, or root) can write, in a folder no one else can write either. Anything else, or no
  * copy, and the cluster is made by initdb as before.
  */
-const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 const PGLITE_VERSION = pgliteVersion();
+const gunzipAsync = promisify(gunzip);
 
-export const PGLITE_IMAGE_PATH = join(PACKAGE_ROOT, 'dist', 'pglite', `pristine-${PGLITE_VERSION}.tar.gz`);
+export const PGLITE_IMAGE_PATH = join(BUILD_DIR, 'pglite', `pristine-${PGLITE_VERSION}.tar.gz`);
 
 /** The packed cluster at `path` when it may be trusted; undefined when there is none or it may not. */
 export async function readPristineImage(path: string = PGLITE_IMAGE_PATH): Promise<Blob | undefined> {
@@ -30,12 +32,21 @@ export async function readPristineImage(path: string = PGLITE_IMAGE_PATH): Promi
   } catch {
     return undefined;
   }
+  let packed: Buffer;
   try {
     // Checked on the open file, so it cannot be swapped between the check and the read.
     if (!trusted(await handle.stat(), 'file')) return undefined;
-    return new Blob([await handle.readFile()], { type: 'application/x-gzip' });
+    packed = await handle.readFile();
   } finally {
     await handle.close();
+  }
+  // Unpacked here, not by PGlite: gzip's own check (CRC-32 and length) finds a truncated or damaged copy,
+  // and it is refused. PGlite would unpack it with a stream whose failure escapes as an unhandled
+  // rejection, which would end the process instead of falling back to initdb.
+  try {
+    return new Blob([await gunzipAsync(packed)], { type: 'application/x-tar' });
+  } catch {
+    return undefined;
   }
 }
 
@@ -58,15 +69,9 @@ export async function writePristineImage(path: string = PGLITE_IMAGE_PATH): Prom
   }
 }
 
-/** The nearest folder up from `folder` with a package.json: the project, whether run from source or from dist/. */
-function packageRoot(folder: string): string {
-  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
-  return folder;
-}
-
 /** The installed PGlite's version, from its package.json (which the package does not export). */
 function pgliteVersion(): string {
-  const folder = packageRoot(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')));
+  const folder = nearestPackageRoot(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')));
   const { name, version } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string };
   return name === '@electric-sql/pglite' && version ? version : 'unknown';
 }
