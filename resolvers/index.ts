@@ -1,20 +1,5 @@
 import type { ClassType, ContainerType, NonEmptyArray } from 'type-graphql';
-import type { AgentService } from '../src/services/agent.service.js';
-import type { AskService } from '../src/services/ask.service.js';
-import type { AuditService } from '../src/services/audit.service.js';
-import type { CatalogService } from '../src/services/catalog.service.js';
-import type { DatabaseService } from '../src/services/database.service.js';
-import type { DiscoveryService } from '../src/services/discovery.service.js';
-import type { ExportService } from '../src/services/export.service.js';
-import type { GrantService } from '../src/services/grant.service.js';
-import type { NotificationService } from '../src/services/notification.service.js';
-import type { PromptTemplateService } from '../src/services/prompt-template.service.js';
-import type { ProviderService } from '../src/services/provider.service.js';
-import type { QueryService } from '../src/services/query.service.js';
-import type { RateLimitService } from '../src/services/rate-limit.service.js';
-import type { ScheduleService } from '../src/services/schedule.service.js';
-import type { SemanticCatalogService } from '../src/services/semantic-catalog.service.js';
-import type { WebhookService } from '../src/services/webhook.service.js';
+import type { UseCases } from '../src/services/use-cases.js';
 // In this order: the printed schema lists types in the order their modules load.
 import { AgentResolver } from './agent.resolver.js';
 import { AuditResolver } from './audit.resolver.js';
@@ -37,24 +22,7 @@ import { DiscoveryResolver } from './discovery.resolver.js';
 import { TableConstraintResolver } from './table-constraint.resolver.js';
 
 /** The services the resolvers call (the composition root builds them; GraphQL and MCP share them). */
-export interface ResolverServices {
-  agents: AgentService;
-  ask: AskService;
-  auditEvents: AuditService;
-  catalog: CatalogService;
-  databases: DatabaseService;
-  discovery: DiscoveryService;
-  exports: ExportService;
-  grants: GrantService;
-  notifications: NotificationService;
-  promptTemplates: PromptTemplateService;
-  providers: ProviderService;
-  queries: QueryService;
-  rateLimits: RateLimitService;
-  schedules: ScheduleService;
-  semanticCatalog: SemanticCatalogService;
-  webhooks: WebhookService;
-}
+export type ResolverServices = UseCases;
 
 interface ResolverEntry {
   type: ClassType;

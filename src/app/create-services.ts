@@ -39,6 +39,7 @@ import { ScheduleService } from '../services/schedule.service.js';
 import { SecurityMonitor } from '../services/security-monitor.js';
 import { SemanticCatalogService } from '../services/semantic-catalog.service.js';
 import { SqlGateService } from '../services/sql-gate.service.js';
+import type { UseCases } from '../services/use-cases.js';
 import { WebhookService } from '../services/webhook.service.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { GatewayTelemetry } from '../telemetry/gateway-telemetry.js';
@@ -59,8 +60,8 @@ export interface ServiceOptions {
   drivers: readonly AnyDriverFactory[];
 }
 
-/** Every part of the gateway behind its server: the use cases, and the plumbing they share. */
-export interface Services {
+/** Every part of the gateway behind its server: the use cases (those the resolvers call), and the plumbing they share. */
+export interface Services extends UseCases {
   store: Store;
   connectors: ConnectorRegistry;
   telemetry: GatewayTelemetry;
@@ -75,22 +76,6 @@ export interface Services {
   webhookDispatcher: WebhookDispatcher;
   authenticator: Authenticator;
   scheduler: ScheduleRunner;
-  agents: AgentService;
-  ask: AskService;
-  auditEvents: AuditService;
-  catalog: CatalogService;
-  databases: DatabaseService;
-  discovery: DiscoveryService;
-  exports: ExportService;
-  grants: GrantService;
-  notifications: NotificationService;
-  promptTemplates: PromptTemplateService;
-  providers: ProviderService;
-  queries: QueryService;
-  rateLimits: RateLimitService;
-  schedules: ScheduleService;
-  semanticCatalog: SemanticCatalogService;
-  webhooks: WebhookService;
   /** An admin key generated at this start (first start only), to show once. */
   generatedAdminKey: string | undefined;
   demoDatabaseId: string | undefined;
