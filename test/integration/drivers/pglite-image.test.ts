@@ -33,7 +33,7 @@ async function hasMarker(client: PGlite): Promise<boolean> {
   return rows[0]!.found;
 }
 
-/** Opens a new cluster in its own folder from the copy at `imagePath` (as the gateway would find it there). */
+/** Opens a new cluster in its own folder, `image` giving the packed copy to start from (as dist/pglite would). */
 async function openFrom(root: string, name: string, image: () => Promise<Blob | undefined>): Promise<{ client: PGlite; dir: string }> {
   const dir = join(root, name);
   return { client: await openPGliteClient(dir, { pristineImage: image }), dir };
@@ -66,6 +66,18 @@ describe('the packed pristine PGlite cluster', () => {
     await chmod(imageDir, folderMode);
   }
 
+  /** A new cluster opened from what is at imagePath works and lacks the copy's table; the copy is then put back as trusted. */
+  async function expectMadeByInitdb(name: string): Promise<void> {
+    const { client } = await openFrom(root, name, () => readPristineImage(imagePath));
+    try {
+      expect(await hasMarker(client)).toBe(false);
+      expect((await client.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.close();
+    }
+    await place(0o644);
+  }
+
   it('is what a new cluster starts from when only its owner can write it and its folder', { timeout: 60_000 }, async () => {
     await place(0o644);
     const { client } = await openFrom(root, 'trusted', () => readPristineImage(imagePath));
@@ -90,14 +102,7 @@ describe('the packed pristine PGlite cluster', () => {
     }
     // One of them end to end: the cluster opens, made by initdb, without what the copy holds.
     await place(0o666);
-    const { client } = await openFrom(root, 'world-writable', () => readPristineImage(imagePath));
-    try {
-      expect(await hasMarker(client)).toBe(false);
-      expect((await client.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
-    } finally {
-      await client.close();
-    }
-    await place(0o644);
+    await expectMadeByInitdb('world-writable');
   });
 
   it('is not used when it is not a regular file, or is not there', async () => {
@@ -140,14 +145,7 @@ describe('the packed pristine PGlite cluster', () => {
       await writeFile(imagePath, bytes);
       expect(await readPristineImage(imagePath), what).toBeUndefined();
     }
-    const { client } = await openFrom(root, 'damaged', () => readPristineImage(imagePath));
-    try {
-      expect(await hasMarker(client)).toBe(false);
-      expect((await client.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
-    } finally {
-      await client.close();
-    }
-    await place(0o644);
+    await expectMadeByInitdb('damaged');
   });
 
   it('that unpacks but is no cluster of this release is cleared away: initdb makes the cluster in a clean folder', { timeout: 60_000 }, async () => {
