@@ -10,9 +10,10 @@ import { readPristineImage } from './pglite-image.js';
  *
  * Creating a cluster runs initdb inside WebAssembly, 2.5–3 s on this class of machine; unpacking a copy
  * of a pristine cluster takes about 0.7 s. A new cluster starts from the copy packed at install time
- * (pglite-image.ts) when there is one to trust; otherwise the first new cluster of a process is copied
- * right after initdb, before anything is written to it, and later ones start from that copy. The copy
- * (4.5 MB packed) is kept in memory only briefly: first start opens two new clusters (store and demo) in a row.
+ * (pglite-image.ts) when there is one to trust, read afresh each time (4.5 MB, unpacked in about 60 ms).
+ * Without one, the first new cluster of a process is copied right after initdb, before anything is
+ * written to it, and later ones start from that copy. That copy (about 40 MB) is kept in memory only
+ * briefly: first start opens two new clusters (store and demo) in a row.
  *
  * A folder is opened by one process at a time (pglite-folder-lock.ts): another live process holding it
  * makes this throw FolderInUseError. Closing the client lets the folder go.
@@ -53,20 +54,20 @@ async function openCluster(dataDir: string, isNew: boolean, options: OpenOptions
   if (!isNew) return PGlite.create({ dataDir });
   // A copy the caller gives is for this cluster only: it is not kept for the clusters opened after it.
   const keep = options.pristineImage === undefined;
-  const image = options.pristineImage
-    ? await options.pristineImage()
-    : ((pristine ? await pristine.image.catch(() => undefined) : undefined) ?? (await readPristineImage()));
+  const kept = keep && pristine ? await pristine.image.catch(() => undefined) : undefined;
+  const image = options.pristineImage ? await options.pristineImage() : (kept ?? (await readPristineImage()));
   if (image) {
     const inMemory = dataDir.startsWith('memory://');
     const before = inMemory ? [] : await readdir(dataDir);
     try {
       const client = await PGlite.create({ dataDir, loadDataDir: image });
-      if (keep) keepPristine(Promise.resolve(image));
+      // Used again: kept for another while.
+      if (kept) keepPristine(Promise.resolve(kept));
       if (!inMemory) await restampFolder(dataDir);
       return client;
     } catch {
       // A copy that does not unpack: what it left is taken away, and initdb makes the cluster instead.
-      if (keep) pristine = undefined;
+      if (kept) pristine = undefined;
       if (!inMemory) {
         const left = (await readdir(dataDir)).filter((entry) => !before.includes(entry) && entry !== LOCK_FILE);
         await Promise.all(left.map((entry) => rm(join(dataDir, entry), { recursive: true, force: true })));
