@@ -45,7 +45,7 @@ const gateways: SpawnedGateway[] = [];
 const redis = new Redis(SERVICES.redis.url);
 const sockets: WebSocket[] = [];
 try {
-  for (const dir of dataDirs) gateways.push(await spawnGateway({ ...shared, WARDEN_DATA_DIR: dir }, 90_000));
+  for (const dir of dataDirs) gateways.push(await spawnGateway({ ...shared, WARDEN_DATA_DIR: dir }, { timeoutMs: 90_000 }));
   const leaseHolder = await redis.get(`${prefix}lease:security-monitor`);
   console.log(`\n2 gateways on one PostgreSQL store and Redis; ${RATE} events/s per replica; ${STEP_SECONDS} s a step`);
   console.log(leaseHolder ? 'the security rules run on the lease holder only' : 'no lease in Redis: every replica runs the security rules');

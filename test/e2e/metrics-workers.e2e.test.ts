@@ -45,7 +45,7 @@ describe.skipIf(!ready)('/metrics with WARDEN_WORKERS=2', () => {
       redisUrl: SERVICES.redis.url,
       redisPrefix: `warden-test-${randomBytes(4).toString('hex')}:`,
     });
-    gateway = await spawnGateway({ ...replica, WARDEN_WORKERS: '2', WARDEN_DATA_DIR: dataDir }, 120_000);
+    gateway = await spawnGateway({ ...replica, WARDEN_WORKERS: '2', WARDEN_DATA_DIR: dataDir }, { timeoutMs: 120_000 });
   }, 150_000);
 
   afterAll(async () => {

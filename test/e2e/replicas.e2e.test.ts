@@ -47,8 +47,8 @@ describe.skipIf(!ready)('two replicas sharing a PostgreSQL store and Redis', () 
       LOG_LEVEL: 'info',
     };
     // One after the other: both would run the store's migrations (they take a lock, but this is faster).
-    a = await spawnGateway({ ...shared, WARDEN_DATA_DIR: dataDirs[0]! }, 90_000);
-    b = await spawnGateway({ ...shared, WARDEN_DATA_DIR: dataDirs[1]! }, 90_000);
+    a = await spawnGateway({ ...shared, WARDEN_DATA_DIR: dataDirs[0]! }, { timeoutMs: 90_000 });
+    b = await spawnGateway({ ...shared, WARDEN_DATA_DIR: dataDirs[1]! }, { timeoutMs: 90_000 });
 
     const pg = (await import('pg')).default;
     const client = new pg.Client({ connectionString: target.url });

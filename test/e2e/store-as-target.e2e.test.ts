@@ -132,7 +132,7 @@ describe('files Warden creates are private to its user', () => {
     const dataDir = join(parent, 'data');
     const previous = process.umask(0);
     // The child inherits the umask as it is spawned.
-    const starting = spawnGateway({ WARDEN_DATA_DIR: dataDir }, 120_000);
+    const starting = spawnGateway({ WARDEN_DATA_DIR: dataDir }, { timeoutMs: 120_000 });
     process.umask(previous);
     const gateway = await starting;
     try {

@@ -125,7 +125,7 @@ describe.skipIf(!ready)('WARDEN_WORKERS=2 on a PostgreSQL store and Redis', () =
   beforeAll(async () => {
     store = await createTempPostgres('warden_workers_store');
     dataDir = await mkdtemp(join(tmpdir(), 'warden-workers-'));
-    gateway = await spawnGateway({ ...sharedEnv(store, dataDir), WARDEN_ADMIN_KEY: adminKey }, 120_000);
+    gateway = await spawnGateway({ ...sharedEnv(store, dataDir), WARDEN_ADMIN_KEY: adminKey }, { timeoutMs: 120_000 });
   }, 150_000);
 
   afterAll(async () => {
@@ -205,7 +205,7 @@ describe.skipIf(!ready)('WARDEN_WORKERS=2 on a first start without WARDEN_ADMIN_
   it('prints one admin key, which every worker takes', async () => {
     // The demo left at its default (on): with workers it is not loaded, and the primary says why.
     const { WARDEN_DEMO: _demo, ...env } = sharedEnv(store, dataDir);
-    gateway = await spawnGateway(env, 120_000);
+    gateway = await spawnGateway(env, { timeoutMs: 120_000 });
     const keys = gateway.stdout().match(KEY_PATTERN) ?? [];
     expect(keys).toHaveLength(1);
     expect(gateway.stdout()).toContain('the demo database is not loaded');

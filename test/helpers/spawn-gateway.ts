@@ -55,8 +55,7 @@ export interface SpawnOptions {
  * Runs the gateway the way `npm start` does (`node --import tsx src/main.ts`: tsx as a loader only, so
  * signals reach the gateway itself), or its compiled form (see SPAWN_BUILT), in its own process.
  */
-export async function spawnGateway(env: Record<string, string>, timeoutMsOrOptions: number | SpawnOptions = {}): Promise<SpawnedGateway> {
-  const options = typeof timeoutMsOrOptions === 'number' ? { timeoutMs: timeoutMsOrOptions } : timeoutMsOrOptions;
+export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedGateway> {
   const { timeoutMs = 60_000, nodeArgs = [], source = false } = options;
   const child = spawn(process.execPath, [...nodeArgs, ...entryOf('main', source)], {
     cwd: REPO_ROOT,
