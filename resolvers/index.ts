@@ -21,15 +21,12 @@ import { CatalogTermResolver } from './catalog-term.resolver.js';
 import { DiscoveryResolver } from './discovery.resolver.js';
 import { TableConstraintResolver } from './table-constraint.resolver.js';
 
-/** The services the resolvers call (the composition root builds them; GraphQL and MCP share them). */
-export type ResolverServices = UseCases;
-
 interface ResolverEntry {
   type: ClassType;
-  create(services: ResolverServices): object;
+  create(services: UseCases): object;
 }
 
-const entry = <T extends object>(type: ClassType<T>, create: (services: ResolverServices) => T): ResolverEntry => ({ type, create });
+const entry = <T extends object>(type: ClassType<T>, create: (services: UseCases) => T): ResolverEntry => ({ type, create });
 
 /** Every resolver, once: its class (what the schema is built from) and how it is made from the services. */
 const RESOLVERS: [ResolverEntry, ...ResolverEntry[]] = [
@@ -57,7 +54,7 @@ const RESOLVERS: [ResolverEntry, ...ResolverEntry[]] = [
 export const resolverClasses: NonEmptyArray<ClassType> = [RESOLVERS[0].type, ...RESOLVERS.slice(1).map((r) => r.type)];
 
 /** What type-graphql asks for a resolver instance: each made once, from the services. */
-export function resolverContainer(services: ResolverServices): ContainerType {
+export function resolverContainer(services: UseCases): ContainerType {
   const instances = new Map(RESOLVERS.map((r) => [r.type, r.create(services)]));
   return { get: (someClass) => instances.get(someClass) };
 }

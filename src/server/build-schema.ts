@@ -3,15 +3,16 @@ import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
 import { buildSchema } from 'type-graphql';
-import { resolverClasses, resolverContainer, type ResolverServices } from '../../resolvers/index.js';
+import { resolverClasses, resolverContainer } from '../../resolvers/index.js';
 import { permissions } from '../auth/permissions.js';
 import { AppError, ErrorCode } from '../errors/app-error.js';
+import type { UseCases } from '../services/use-cases.js';
 
 /**
  * The schema as type-graphql builds it from schema/ and resolvers/, each resolver made from `services`;
  * printing it needs no services.
  */
-export async function buildBareSchema(services?: ResolverServices): Promise<GraphQLSchema> {
+export async function buildBareSchema(services?: UseCases): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: resolverClasses,
     ...(services ? { container: resolverContainer(services) } : {}),

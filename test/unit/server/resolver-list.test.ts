@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { resolverClasses, resolverContainer, type ResolverServices } from '../../../resolvers/index.js';
+import { resolverClasses, resolverContainer } from '../../../resolvers/index.js';
+import type { UseCases } from '../../../src/services/use-cases.js';
 
 const RESOLVERS_DIR = new URL('../../../resolvers/', import.meta.url);
 
@@ -18,7 +19,7 @@ describe('the resolver list (resolvers/index.ts)', () => {
   });
 
   it('makes each resolver once, as an instance of its own class', () => {
-    const services = new Proxy({}, { get: (_, name) => ({ service: String(name) }) }) as ResolverServices;
+    const services = new Proxy({}, { get: (_, name) => ({ service: String(name) }) }) as UseCases;
     const container = resolverContainer(services);
     for (const type of resolverClasses) {
       const first: unknown = container.get(type, {} as never);
